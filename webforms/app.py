@@ -1,0 +1,169 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, render_template, request
+
+from config.rules import load_rules
+from config.settings import Settings, load_settings
+from webforms.domain.workdays import calendar_for
+from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from webforms.services import Services, redis_url_for_limits
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SUPPORTED_LANGUAGES = ("vi", "en")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = (settings or load_settings()).validate()
+    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    configure_app(app, settings)
+    configure_logging(app, settings)
+    register_extensions(app, settings)
+    register_blueprints(app, settings)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure_app(app: Flask, settings: Settings) -> None:
+    Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
+    rules = load_rules(settings.rules_dir)
+    app.extensions["doithoai"] = Services(settings=settings, rules=rules, calendar=calendar_for(rules.holidays))
+    engine_options = {"pool_pre_ping": True}
+    if settings.is_sqlite:
+        engine_options = {"connect_args": {"timeout": 30}}
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        MAIL_SERVER=settings.smtp_host,
+        MAIL_PORT=settings.mail_port,
+        MAIL_USERNAME=settings.mail_username or None,
+        MAIL_PASSWORD=settings.mail_password or None,
+        MAIL_USE_TLS=settings.mail_use_tls,
+        MAIL_USE_SSL=settings.mail_use_ssl,
+        MAIL_DEFAULT_SENDER=settings.mail_default_sender,
+        WTF_CSRF_TIME_LIMIT=None,  # a long form on a slow phone must not expire; the token is per session
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+        REMEMBER_COOKIE_SECURE=settings.env == "production",
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_HEADERS_ENABLED=True,
+        TESTING=settings.env == "testing",
+    )
+
+
+def configure_logging(app: Flask, settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def _select_locale() -> str:
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in SUPPORTED_LANGUAGES:
+        return chosen
+    return "vi"
+
+
+def _load_user(user_id: str):
+    from webforms.models import User
+
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    app.config["RATELIMIT_STORAGE_URI"] = (
+        redis_url_for_limits(settings) if settings.ratelimit_enabled else "memory://"
+    )
+    limiter.init_app(app)
+
+    if settings.is_sqlite:
+        from sqlalchemy import event
+
+        with app.app_context():
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):  # WAL lets readers and one writer overlap
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.close()
+
+
+def register_blueprints(app: Flask, settings: Settings) -> None:
+    from webforms.public.routes import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    if settings.mail_sink_dir is not None:
+        from webforms.dev.routes import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            return {"error": getattr(error, "name", "error").lower().replace(" ", "_"),
+                    "message": getattr(error, "description", "")}, code
+        return render_template("errors/error.html", code=code, error=error), code
+
+    for code in (400, 403, 404, 405, 409, 410, 413, 422, 429):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_error(error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from webforms import formatting
+
+    app.jinja_env.filters["local_dt"] = formatting.local_datetime
+    app.jinja_env.filters["local_date"] = formatting.local_date
+    app.jinja_env.filters["vn_date_long"] = formatting.vn_date_long
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
+
+    @app.before_request
+    def _remember_language():
+        g.lang = _select_locale()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        )
+        if request.args.get("lang") in SUPPORTED_LANGUAGES:
+            response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from webforms.cli import register
+
+    register(app)

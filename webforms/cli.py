@@ -1,0 +1,170 @@
+"""The `doithoai` command line (also reachable as `flask` commands). Thin: it calls domain functions.
+
+Output formats are a contract (README, ops runbook, outside checks): keep them stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from webforms.extensions import db
+from webforms.services import services
+from webforms.timeutil import parse_instant, utcnow
+
+
+def _iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from exc
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+# -- calendar ---------------------------------------------------------------------------------
+
+calendar_group = AppGroup("calendar", help="Vietnamese working-day calendar.")
+
+
+@calendar_group.command("add", context_settings={"ignore_unknown_options": True})
+@click.argument("date")
+@click.argument("n", type=int)
+def calendar_add(date: str, n: int) -> None:
+    """The N-th working day after DATE (before it when N < 0)."""
+    computation = services().calendar.explain_add(_iso_date(date), n)
+    for skipped in computation.skipped:
+        click.echo(f"  skipped {skipped.date.isoformat()}: {skipped.reason}")
+    click.echo(computation.result.isoformat())
+
+
+@calendar_group.command("between")
+@click.argument("a")
+@click.argument("b")
+def calendar_between(a: str, b: str) -> None:
+    """Working days after A up to and including B."""
+    click.echo(services().calendar.working_days_between(_iso_date(a), _iso_date(b)))
+
+
+@calendar_group.command("check")
+@click.argument("date")
+def calendar_check(date: str) -> None:
+    day = _iso_date(date)
+    reason = services().calendar.day_off_reason(day)
+    click.echo(f"{day.isoformat()} working day" if reason is None else f"{day.isoformat()} day off: {reason}")
+
+
+# -- conference -------------------------------------------------------------------------------
+
+conference_group = AppGroup("conference", help="Create conferences and read their plan.")
+
+
+@conference_group.command("create")
+@click.option("--title", required=True)
+@click.option("--date", "date_", required=True, help="YYYY-MM-DD, local date")
+@click.option("--time", "time_", default="08:30", show_default=True, help="HH:MM, local time")
+@click.option("--venue", required=True)
+@click.option("--slug", default=None)
+def conference_create(title: str, date_: str, time_: str, venue: str, slug: str | None) -> None:
+    from webforms.domain.conferences import ConferenceError, create_conference
+    from webforms.domain.departments import sync_departments
+
+    svc = services()
+    try:
+        at = dt.time.fromisoformat(time_)
+    except ValueError:
+        _fail(f"'{time_}' is not a time in HH:MM form")
+    starts_at = dt.datetime.combine(_iso_date(date_), at, tzinfo=svc.rules.plan.timezone)
+    try:
+        sync_departments(svc.rules)
+        conference = create_conference(title=title, starts_at=starts_at, venue=venue, rules=svc.rules, slug=slug)
+    except ConferenceError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(conference.slug)
+
+
+@conference_group.command("milestones")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
+def conference_milestones_cmd(slug: str, as_json: bool) -> None:
+    from webforms.domain.conferences import conference_milestones, get_conference
+
+    svc = services()
+    conference = get_conference(slug)
+    if conference is None:
+        _fail(f"no conference '{slug}'")
+    milestones = conference_milestones(conference, svc.rules, svc.calendar)
+    if as_json:
+        click.echo(json.dumps([m.as_dict() for m in milestones], ensure_ascii=False))
+        return
+    for m in milestones:
+        click.echo(f"{m.name:<22} {m.due.isoformat():<26} {m.offset:+4d} wd  {m.owner:<8} {m.label}")
+
+
+# -- operations -------------------------------------------------------------------------------
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_cmd() -> None:
+    """Departments from the YAML and a demo conference about 20 working days ahead (once)."""
+    from webforms.domain.demo import seed_demo
+
+    svc = services()
+    conference, created = seed_demo(svc.rules, svc.calendar, utcnow())
+    db.session.commit()
+    click.echo(("created " if created else "exists ") + conference.slug)
+
+
+@click.command("tick")
+@with_appcontext
+@click.option("--now", "now_", default=None, help="ISO 8601 instant; without an offset it is local time.")
+def tick_cmd(now_: str | None) -> None:
+    """Act on everything due as of NOW; one JSON line per action; idempotent for the same time."""
+    from webforms.domain.tick import tick
+
+    svc = services()
+    try:
+        now = parse_instant(now_, svc.rules.plan.timezone) if now_ else utcnow()
+    except ValueError:
+        _fail(f"'{now_}' is not an ISO 8601 date-time")
+    for action in tick(now, svc.rules, svc.calendar):
+        click.echo(json.dumps(action, ensure_ascii=False, default=str))
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Drain the queues and exit.")
+@click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
+              help="Run RQ's scheduler too (needed for retries with intervals).")
+def worker_cmd(burst: bool, with_scheduler: bool) -> None:
+    """An RQ worker on every queue, running jobs inside this app."""
+    from workers.runtime import run_worker
+
+    run_worker(burst=burst, with_scheduler=with_scheduler)
+
+
+def register(app: Flask) -> None:
+    for command in (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd):
+        app.cli.add_command(command)
+
+
+def _create_app_for_cli():
+    from webforms.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app_for_cli, add_default_commands=True,
+             add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """doithoai: the business dialogue conference, from announcement to final report."""

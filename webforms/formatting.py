@@ -1,0 +1,38 @@
+"""How dates and numbers are shown to people: Vietnamese forms, local time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from webforms.timeutil import to_local
+
+
+def local_datetime(value: dt.datetime | None, fmt: str = "%H:%M ngày %d/%m/%Y") -> str:
+    return "" if value is None else to_local(value).strftime(fmt)
+
+
+def local_date(value: dt.datetime | dt.date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_local(value).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_date_long(value: dt.date | dt.datetime, place: str | None = None) -> str:
+    """"ngày 04 tháng 9 năm 2025" (Decree 30/2020: day below 10 and months 1-2 take a leading 0)."""
+    if isinstance(value, dt.datetime):
+        value = to_local(value).date()
+    month = f"{value.month:02d}" if value.month <= 2 else str(value.month)
+    text = f"ngày {value.day:02d} tháng {month} năm {value.year}"
+    return f"{place}, {text}" if place else text
+
+
+def vn_number(value: int | float) -> str:
+    """1234567 -> "1.234.567" (Vietnamese thousands separator)."""
+    whole = f"{round(value):,}"
+    return whole.replace(",", ".")
+
+
+def vn_money(value: int | float) -> str:
+    return f"{vn_number(value)} đồng"

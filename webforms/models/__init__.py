@@ -1,0 +1,52 @@
+"""All models, imported here so Alembic sees every table."""
+
+from webforms.models.audit import AuditEvent
+from webforms.models.conference import ACTIVE_STATUSES, Conference, ConferenceStatus, Invitee, InviteeCategory
+from webforms.models.department import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Department,
+)
+from webforms.models.document import Document
+from webforms.models.enterprise import Enterprise
+from webforms.models.milestone_run import MilestoneRun
+from webforms.models.outbox import OutboxMessage, OutboxStatus
+from webforms.models.recommendation import (
+    AnswerMode,
+    Attachment,
+    Recommendation,
+    RecommendationStatus,
+    Scope,
+)
+from webforms.models.registration import Registration, SubmissionKey
+from webforms.models.user import Role, User
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "OPEN_STATES",
+    "AnswerMode",
+    "Assignment",
+    "AssignmentRole",
+    "AssignmentState",
+    "Attachment",
+    "AuditEvent",
+    "Conference",
+    "ConferenceStatus",
+    "Department",
+    "Document",
+    "Enterprise",
+    "Invitee",
+    "InviteeCategory",
+    "MilestoneRun",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Recommendation",
+    "RecommendationStatus",
+    "Registration",
+    "Role",
+    "Scope",
+    "SubmissionKey",
+    "User",
+]

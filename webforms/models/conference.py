@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webforms.extensions import db
+from webforms.models.base import UTCDateTime
+from webforms.timeutil import utcnow
+
+
+class ConferenceStatus(StrEnum):
+    DRAFT = "draft"
+    ANNOUNCED = "announced"
+    INTAKE_CLOSED = "intake_closed"
+    CONFIRMED = "confirmed"
+    POSTPONEMENT_PROPOSED = "postponement_proposed"
+    HELD = "held"
+    CONCLUDED = "concluded"
+    REPORTED = "reported"
+    CANCELLED = "cancelled"
+
+
+# Statuses in which the deadline engine still has work to do.
+ACTIVE_STATUSES = (
+    ConferenceStatus.DRAFT,
+    ConferenceStatus.ANNOUNCED,
+    ConferenceStatus.INTAKE_CLOSED,
+    ConferenceStatus.CONFIRMED,
+    ConferenceStatus.POSTPONEMENT_PROPOSED,
+    ConferenceStatus.HELD,
+    ConferenceStatus.CONCLUDED,
+)
+
+
+class Conference(db.Model):
+    __tablename__ = "conferences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    host_agency: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    venue: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(40), default="in_person")
+    status: Mapped[str] = mapped_column(String(40), default=ConferenceStatus.DRAFT, index=True)
+    announcement_text: Mapped[str] = mapped_column(Text, default="")
+    announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    # Signature block; empty means the signer in plan.yaml.
+    signer_authority: Mapped[str] = mapped_column(String(120), default="")
+    signer_title: Mapped[str] = mapped_column(String(120), default="")
+    signer_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    invitees: Mapped[list[Invitee]] = relationship(back_populates="conference", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Conference {self.slug} {self.status}>"
+
+
+class InviteeCategory(StrEnum):
+    CITY_LEADER = "city_leader"
+    AGENCY = "agency"
+    ENTERPRISE = "enterprise"
+    PRESS = "press"
+    PORTAL = "portal"
+
+
+class Invitee(db.Model):
+    """Someone the invitations go to, besides the enterprises that registered."""
+
+    __tablename__ = "invitees"
+    __table_args__ = (Index("ix_invitees_conference_category", "conference_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+    position: Mapped[str] = mapped_column(String(300), default="")
+    organisation: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+
+    conference: Mapped[Conference] = relationship(back_populates="invitees")
+
+    def __repr__(self) -> str:
+        return f"<Invitee {self.category} {self.name}>"

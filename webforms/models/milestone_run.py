@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webforms.extensions import db
+from webforms.models.base import UTCDateTime
+from webforms.timeutil import utcnow
+
+
+class MilestoneRun(db.Model):
+    """The proof that a milestone (or one stage of it, e.g. "announce_by:lead") acted once."""
+
+    __tablename__ = "milestone_runs"
+    __table_args__ = (UniqueConstraint("conference_id", "milestone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
+    milestone: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(80))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    ran_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The `now` the tick was given (may differ from ran_at when time is simulated).
+    as_of: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<MilestoneRun {self.conference_id} {self.milestone}>"

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webforms.extensions import db
+from webforms.models.base import UTCDateTime
+from webforms.timeutil import utcnow
+
+
+class Registration(db.Model):
+    """An enterprise's registration for one conference."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("conference_id", "enterprise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    # Dated public code, e.g. KN.20250820.0042.
+    tracking_code: Mapped[str] = mapped_column(String(40), unique=True)
+    # sha256 of the private token sent to the enterprise; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_position: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(320))
+    contact_phone: Mapped[str] = mapped_column(String(20))  # E.164, +84…
+    attendees: Mapped[list] = mapped_column(JSON, default=list)  # [{"name", "position"}]
+    # The enterprise agreed that its name may appear beside its published answers.
+    public_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Counted toward the quorum only when registered before the intake closed.
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    conference = relationship("Conference")
+    enterprise = relationship("Enterprise")
+    recommendations = relationship("Recommendation", back_populates="registration", order_by="Recommendation.seq")
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.tracking_code}>"
+
+
+class SubmissionKey(db.Model):
+    """The form's one-time submission key: a double-clicked submit finds its first result here."""
+
+    __tablename__ = "submission_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""RQ jobs and the cron table. Jobs call domain functions; they hold no business rules."""

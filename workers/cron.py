@@ -1,0 +1,10 @@
+"""The cron table for `rq cron workers.cron`. Cron only enqueues; run exactly one cron process
+(tick is idempotent through the database, so a second one does no harm)."""
+
+from rq import cron
+
+from workers.queues import DEFAULT
+from workers.tick_jobs import run_tick
+
+# Every minute: milestones, reminders, escalations and the outbox sweep all live in tick(now).
+cron.register(run_tick, queue_name=DEFAULT, cron="* * * * *", job_timeout=300, result_ttl=3600)
