@@ -111,9 +111,19 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
+    from webforms.api.routes import bp as api_bp
+    from webforms.backoffice.routes import bp as backoffice_bp
+    from webforms.folder.routes import bp as folder_bp
+    from webforms.intake.routes import bp as intake_bp
     from webforms.public.routes import bp as public_bp
+    from webforms.reply.routes import bp as reply_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(reply_bp)
+    app.register_blueprint(backoffice_bp)
+    app.register_blueprint(folder_bp)
     if settings.mail_sink_dir is not None:
         from webforms.dev.routes import bp as dev_bp
 

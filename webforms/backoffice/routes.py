@@ -1,0 +1,5 @@
+"""Staff back office (login required)."""
+
+from flask import Blueprint
+
+bp = Blueprint("backoffice", __name__, url_prefix="/quan-tri", template_folder="templates")
