@@ -58,6 +58,10 @@ class Settings:
     rules_dir: Path = PROJECT_ROOT / "config"
     # Seconds an outbox row may stay pending before the sweep re-enqueues it.
     outbox_grace_seconds: int = 60
+    # Seconds between attempts after a transient failure (SMTP down, timeout); then the row fails.
+    retry_intervals: tuple[int, ...] = (60, 300, 1800, 7200, 43200)
+    # Mail rows sent per job over one SMTP connection (RQ spends ~21 ms per job; see limits.md).
+    mail_batch_size: int = 25
     # Seconds one LibreOffice conversion may take.
     soffice_timeout: int = 120
     log_level: str = "INFO"
@@ -151,5 +155,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         rules_dir=Path(env.get("DOITHOAI_RULES_DIR") or PROJECT_ROOT / "config"),
         log_level=env.get("LOG_LEVEL", "INFO"),
     )
+    if env.get("OUTBOX_RETRY_INTERVALS"):
+        values["retry_intervals"] = tuple(int(x) for x in env["OUTBOX_RETRY_INTERVALS"].split(","))
     values.update(overrides)
     return Settings(**values)

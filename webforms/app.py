@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_outbox_dispatch()
     return app
 
 
@@ -98,16 +99,27 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
 
     if settings.is_sqlite:
-        from sqlalchemy import event
-
         with app.app_context():
-            @event.listens_for(db.engine, "connect")
-            def _sqlite_pragmas(dbapi_connection, _record):  # WAL lets readers and one writer overlap
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA busy_timeout=30000")
-                cursor.close()
+            configure_sqlite(db.engine)
+
+
+def configure_sqlite(engine) -> None:
+    """WAL so readers and one writer overlap; foreign keys on; and SQLAlchemy's recipe for pysqlite,
+    whose own transaction handling breaks SAVEPOINT (used for insert-or-get on unique keys)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
@@ -177,3 +189,29 @@ def register_commands(app: Flask) -> None:
     from webforms.cli import register
 
     register(app)
+
+
+def register_outbox_dispatch() -> None:
+    """Enqueue each transaction's outbox rows after it commits (once per process, for every app)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from webforms.domain.outbox import forget_pending
+
+    if event.contains(Session, "after_commit", _dispatch_after_commit):
+        return
+
+    event.listen(Session, "after_commit", _dispatch_after_commit)
+    event.listen(Session, "after_rollback", forget_pending)
+
+
+def _dispatch_after_commit(session) -> None:
+    from flask import current_app, has_app_context
+
+    from webforms.domain.outbox import dispatch_pending
+    from webforms.timeutil import utcnow
+
+    if not has_app_context() or "doithoai" not in current_app.extensions:
+        return
+    svc = current_app.extensions["doithoai"]
+    dispatch_pending(session, svc.redis, svc.settings, utcnow())

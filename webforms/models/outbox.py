@@ -13,6 +13,7 @@ from webforms.timeutil import utcnow
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # written with its cause; not yet done
+    SENDING = "sending"  # claimed by a worker; back to pending if that worker died (see sweep)
     SENT = "sent"  # done (mail accepted by the SMTP server, document rendered)
     FAILED = "failed"  # gave up: permanent error or retries exhausted
 
@@ -36,6 +37,9 @@ class OutboxMessage(db.Model):
     message_id: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     enqueued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Not before this instant (backoff after a transient failure); the sweep respects it.
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:

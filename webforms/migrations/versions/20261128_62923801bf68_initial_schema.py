@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 51d178fd9a9d
+Revision ID: 62923801bf68
 Revises: 
-Create Date: 2026-11-28 07:39:00.115401
+Create Date: 2026-11-28 07:52:07.177293
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '51d178fd9a9d'
+revision = '62923801bf68'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -102,6 +102,8 @@ def upgrade():
     sa.Column('message_id', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('enqueued_at', sa.DateTime(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
     sa.Column('done_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
     sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_messages_dedupe_key'))

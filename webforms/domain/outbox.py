@@ -1,0 +1,264 @@
+"""The transactional outbox: every side effect is a row written with its cause, done after commit.
+
+- `queue_mail` / `queue_task` add an OutboxMessage to the caller's session; nothing leaves the
+  process until the transaction commits.
+- After commit the new rows are enqueued on RQ (`dispatch`). If Redis is down, nothing is lost:
+  `sweep` (run by tick every minute) enqueues whatever is still pending after a grace period.
+- A worker claims a row atomically (pending -> sending) before acting, so two jobs never act on
+  the same row at once; a row left in `sending` by a dead worker goes back to pending after
+  `STALE_CLAIM`. Delivery is therefore at-least-once: a duplicate only if a worker dies between
+  the SMTP server's acceptance and the row being marked sent (the stable Message-ID lets mail
+  clients drop it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webforms.extensions import db
+from webforms.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger("doithoai.outbox")
+
+MAIL_KIND = "mail"
+# A claim older than this belonged to a worker that died mid-job.
+STALE_CLAIM = dt.timedelta(minutes=10)
+_PENDING_IDS = "doithoai_outbox_new_ids"
+_ACTIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+# Job functions by kind; workers register theirs (importable by path, as RQ needs).
+JOB_FUNCTIONS = {
+    MAIL_KIND: "workers.mail_jobs.send_outbox_messages",
+    "task": "workers.task_jobs.run_outbox_tasks",
+}
+
+
+def _add(row: OutboxMessage) -> OutboxMessage:
+    """Insert unless a row with the same dedupe_key exists; return whichever row stands."""
+    session = db.session
+    if row.dedupe_key:
+        existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == row.dedupe_key))
+        if existing is not None:
+            return existing
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            # Another transaction inserted it between our SELECT and INSERT: theirs stands.
+            return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == row.dedupe_key))
+    else:
+        session.add(row)
+        session.flush()
+    session.info.setdefault(_PENDING_IDS, []).append((row.queue, row.kind, row.id))
+    return row
+
+
+def message_id_for(row_id: int, dedupe_key: str | None, domain: str) -> str:
+    digest = hashlib.sha256(f"{row_id}:{dedupe_key or ''}".encode()).hexdigest()[:16]
+    return f"<doithoai.{row_id}.{digest}@{domain}>"
+
+
+def queue_mail(
+    *,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    dedupe_key: str | None = None,
+    reply_to: str | None = None,
+    cc: Sequence[str] = (),
+    attachments: Iterable[dict] = (),
+    message_domain: str = "doithoai.local",
+) -> OutboxMessage:
+    """Write an email to the outbox in the caller's transaction.
+
+    :param to: recipient addresses, already checked (domain.mail.checked_address)
+    :param dedupe_key: what makes this email unique ("receipt:KN.20250820.0042"); a second call
+        with the same key returns the first row and sends nothing more.
+    :param attachments: dicts with `filename`, `content_type` and either `path` (a file the worker
+        reads at send time) or `document_id` (a Document row's .docx).
+    """
+    from webforms.domain.mail import checked_address, header_safe
+
+    payload = {
+        "to": [checked_address(a) for a in to],
+        "cc": [checked_address(a) for a in cc],
+        "reply_to": checked_address(reply_to) if reply_to else None,
+        "subject": header_safe(subject),
+        "text": text,
+        "html": html,
+        "attachments": list(attachments),
+    }
+    row = OutboxMessage(kind=MAIL_KIND, queue="mail", dedupe_key=dedupe_key, payload=payload,
+                        status=OutboxStatus.PENDING)
+    row = _add(row)
+    if not row.message_id:
+        row.message_id = message_id_for(row.id, dedupe_key, message_domain)
+    return row
+
+
+def queue_task(name: str, args: dict, *, queue: str = "default", dedupe_key: str | None = None) -> OutboxMessage:
+    """Any other side effect (a document render, …): `name` is a registered task in workers.task_jobs."""
+    row = OutboxMessage(kind="task", queue=queue, dedupe_key=dedupe_key,
+                        payload={"task": name, "args": args}, status=OutboxStatus.PENDING)
+    return _add(row)
+
+
+# -- after commit -------------------------------------------------------------------------------
+
+def job_id_for(ids: Sequence[int]) -> str:
+    return "outbox-" + (str(ids[0]) if len(ids) == 1 else f"{ids[0]}-{ids[-1]}-{len(ids)}")
+
+
+def _job_is_active(redis: Redis, job_id: str) -> bool:
+    try:
+        job = Job.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        return False
+    if job.get_status(refresh=False) in _ACTIVE_JOB_STATES:
+        return True
+    job.delete()  # finished or failed: make room for a fresh job with the same id
+    return False
+
+
+def dispatch_pending(session: Session, redis: Redis, settings, now: dt.datetime) -> None:
+    """After a commit: enqueue the rows that transaction wrote. A Redis error is logged and left to
+    the sweep; the request that caused the rows has already succeeded."""
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released; the outer transaction has not committed yet
+    rows = session.info.pop(_PENDING_IDS, None)
+    if not rows:
+        return
+    try:
+        enqueue(redis, rows, settings)
+    except (RedisError, OSError) as exc:
+        log.warning("outbox dispatch of %d rows deferred to the sweep: %s", len(rows), exc)
+        return
+    with db.engine.begin() as conn:  # its own short transaction: the caller's is over
+        conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r[2] for r in rows]))
+                     .values(enqueued_at=now))
+
+
+def forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING_IDS, None)
+
+
+def enqueue(redis: Redis, rows, settings) -> None:
+    """Hand (queue, kind, id) rows to RQ: mail in batches over one SMTP connection, the rest one by one."""
+    from rq import Queue, Retry
+
+    groups: dict[tuple[str, str], list[int]] = {}
+    for queue, kind, row_id in rows:
+        groups.setdefault((queue, kind), []).append(row_id)
+    for (queue_name, kind), ids in groups.items():
+        queue = Queue(queue_name, connection=redis)
+        size = settings.mail_batch_size if kind == MAIL_KIND else 1
+        for start in range(0, len(ids), size):
+            chunk = sorted(ids[start:start + size])
+            job_id = job_id_for(chunk)
+            if _job_is_active(redis, job_id):
+                continue
+            queue.enqueue_call(
+                JOB_FUNCTIONS[kind], args=(chunk,), job_id=job_id, timeout=600, result_ttl=3600,
+                failure_ttl=7 * 86400,
+                retry=Retry(max=len(settings.retry_intervals), interval=list(settings.retry_intervals)),
+            )
+
+
+# -- the sweep ----------------------------------------------------------------------------------
+
+def sweep(redis: Redis, settings, now: dt.datetime) -> dict:
+    """Re-enqueue pending rows left behind (Redis was down, a job was lost) and free stale claims."""
+    grace = dt.timedelta(seconds=settings.outbox_grace_seconds)
+    freed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - STALE_CLAIM)
+        .values(status=OutboxStatus.PENDING, claimed_at=None)
+    ).rowcount
+    rows = db.session.execute(
+        select(OutboxMessage.queue, OutboxMessage.kind, OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.created_at < now - grace,
+            or_(OutboxMessage.enqueued_at.is_(None), OutboxMessage.enqueued_at < now - grace),
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(5000)
+    ).all()
+    rows = [tuple(r) for r in rows]
+    if rows:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r[2] for r in rows]))
+                           .values(enqueued_at=now))
+    db.session.commit()
+    if rows:
+        enqueue(redis, rows, settings)
+    return {"requeued": len(rows), "stale_claims_freed": freed}
+
+
+# -- used by the jobs ---------------------------------------------------------------------------
+
+def claim(row_id: int, now: dt.datetime) -> OutboxMessage | None:
+    """Atomically take a pending row for this worker; None when it is not pending (done, failed,
+    or another worker has it)."""
+    taken = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if not taken:
+        return None
+    return db.session.get(OutboxMessage, row_id, populate_existing=True)
+
+
+def mark_done(row: OutboxMessage, now: dt.datetime) -> None:
+    row.status = OutboxStatus.SENT
+    row.done_at = now
+    row.last_error = ""
+    db.session.commit()
+
+
+def mark_failed(row: OutboxMessage, error: str, now: dt.datetime) -> None:
+    row.status = OutboxStatus.FAILED
+    row.last_error = error[:4000]
+    row.done_at = now
+    db.session.commit()
+
+
+def mark_for_retry(row: OutboxMessage, error: str, now: dt.datetime, retry_intervals: Sequence[int]) -> bool:
+    """Back to pending with a backoff; False (and failed) when the attempts are used up."""
+    if row.attempts > len(retry_intervals):
+        mark_failed(row, f"gave up after {row.attempts} attempts: {error}", now)
+        return False
+    row.status = OutboxStatus.PENDING
+    row.claimed_at = None
+    row.last_error = error[:4000]
+    row.next_attempt_at = now + dt.timedelta(seconds=retry_intervals[row.attempts - 1])
+    db.session.commit()
+    return True
+
+
+def retry_failed(row_id: int) -> OutboxMessage | None:
+    """Staff's retry action: a failed row goes back to pending and is enqueued after commit."""
+    row = db.session.get(OutboxMessage, row_id)
+    if row is None or row.status != OutboxStatus.FAILED:
+        return None
+    row.status = OutboxStatus.PENDING
+    row.attempts = 0
+    row.next_attempt_at = None
+    row.claimed_at = None
+    db.session.info.setdefault(_PENDING_IDS, []).append((row.queue, row.kind, row.id))
+    return row

@@ -1,0 +1,62 @@
+"""Outbox rows of kind "task": other side effects (document renders, …), by registered name."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from webforms.domain import outbox
+from webforms.timeutil import utcnow
+from workers.runtime import app_job
+
+log = logging.getLogger("doithoai.tasks")
+
+# name -> callable(args: dict) run inside the app context; it must be idempotent.
+TASKS: dict[str, Callable[[dict], object]] = {}
+
+
+def task(name: str):
+    def register(func):
+        TASKS[name] = func
+        return func
+
+    return register
+
+
+class TransientTaskError(RuntimeError):
+    pass
+
+
+@app_job
+def run_outbox_tasks(row_ids: Sequence[int]) -> dict:
+    from webforms.services import services
+
+    settings = services().settings
+    done, skipped, retry = [], [], []
+    for row_id in row_ids:
+        row = outbox.claim(row_id, utcnow())
+        if row is None:
+            skipped.append(row_id)
+            continue
+        name = row.payload.get("task")
+        func = TASKS.get(name)
+        if func is None:
+            outbox.mark_failed(row, f"unknown task {name!r}", utcnow())
+            continue
+        try:
+            func(row.payload.get("args", {}))
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, then retried by RQ
+            from webforms.extensions import db
+
+            db.session.rollback()
+            row = db.session.get(type(row), row_id, populate_existing=True)
+            if outbox.mark_for_retry(row, f"{type(exc).__name__}: {exc}", utcnow(), settings.retry_intervals):
+                retry.append(row_id)
+            log.exception("task row=%s %s failed", row_id, name)
+            continue
+        outbox.mark_done(row, utcnow())
+        done.append(row_id)
+        log.info("task row=%s %s done", row_id, name)
+    if retry:
+        raise TransientTaskError(f"will retry rows {retry}")
+    return {"done": done, "skipped": skipped}
