@@ -63,6 +63,10 @@ class Plan:
     milestones: tuple[Milestone, ...]
     agency: Agency
     scope: Scope
+    permissions: dict[str, tuple[str, ...]]
+
+    def may(self, role: str, action: str) -> bool:
+        return role in self.permissions.get(action, ())
 
     def milestone(self, name: str) -> Milestone:
         for milestone in self.milestones:
@@ -201,6 +205,7 @@ def _parse_plan(data: dict) -> Plan:
             signer=Signer(**signer),
         ),
         scope=Scope(**scope),
+        permissions={k: tuple(v) for k, v in (data.get("permissions") or {}).items()},
     )
 
 

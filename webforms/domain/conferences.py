@@ -11,6 +11,8 @@ from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.text import clean_text, slugify
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
+from webforms.domain import events
+from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.models import Conference, ConferenceStatus
 
 
@@ -62,3 +64,15 @@ def get_conference(slug: str) -> Conference | None:
 
 def conference_milestones(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> list[MilestoneDue]:
     return milestones_for(conference.starts_at, rules.plan, calendar)
+
+
+def announce_conference(conference: Conference, *, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
+                        actor: Actor = SYSTEM) -> bool:
+    """Publish the announcement and open intake; False when it was already announced."""
+    if conference.status != ConferenceStatus.DRAFT:
+        return False
+    conference.status = ConferenceStatus.ANNOUNCED
+    conference.announced_at = now
+    record(actor, "conference.announce", "conference", conference.slug, now=now)
+    events.conference_announced.send(conference, now=now, rules=rules, calendar=calendar)
+    return True

@@ -7,11 +7,11 @@ import datetime as dt
 from sqlalchemy import select
 
 from config.rules import Rules
-from webforms.domain.conferences import create_conference
+from webforms.domain.conferences import announce_conference, create_conference
 from webforms.domain.departments import sync_departments
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
-from webforms.models import Conference, ConferenceStatus, Invitee, InviteeCategory
+from webforms.models import Conference, Invitee, InviteeCategory
 
 DEMO_SLUG = "hoi-nghi-doi-thoai-doanh-nghiep-demo"
 # How far ahead the demo conference is, in working days: far enough that intake is still open.
@@ -47,8 +47,7 @@ def seed_demo(rules: Rules, calendar: WorkingCalendar, now: dt.datetime) -> tupl
         ),
     )
     # The demo is announced, so the public form can be tried at once.
-    conference.status = ConferenceStatus.ANNOUNCED
-    conference.announced_at = now
+    announce_conference(conference, now=now, rules=rules, calendar=calendar)
     for category, name, position, organisation in DEMO_INVITEES:
         db.session.add(Invitee(conference=conference, category=category, name=name, position=position,
                                organisation=organisation, email=""))
