@@ -71,7 +71,9 @@ def form_fields(payload: dict, *, attendee_rows: int = 3) -> dict:
         attendee = payload["attendees"][i] if i < len(payload["attendees"]) else {"name": "", "position": ""}
         for key, value in attendee.items():
             fields[f"attendees-{i}-{key}"] = value
-    for i, rec in enumerate(payload["recommendations"] or [{"title": "", "content": "", "field": "", "agency": ""}]):
+    for i, rec in enumerate(
+        payload["recommendations"] or [{"title": "", "content": "", "field": "", "agency": ""}]
+    ):
         for key, value in rec.items():
             fields[f"recommendations-{i}-{key}"] = value
     if payload.get("declaration") is True:

@@ -32,7 +32,8 @@ def test_draft_or_missing_conference_is_a_json_404(client, app_ctx):
     db.session.commit()
     for url in (f"/api/v1/conferences/{draft.slug}", "/api/v1/conferences/khong-co"):
         response = client.get(url)
-        assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+        assert response.status_code == 404
+        assert response.get_json()["error"] == "not_found"
 
 
 def test_create_then_read_status(client, app_ctx, rules, calendar):
@@ -41,7 +42,10 @@ def test_create_then_read_status(client, app_ctx, rules, calendar):
     assert response.status_code == 201
     body = response.get_json()
     assert set(body) == {"tracking_code", "token", "status_url", "recommendations"}
-    assert [r["code"] for r in body["recommendations"]] == [f"{body['tracking_code']}-1", f"{body['tracking_code']}-2"]
+    assert [r["code"] for r in body["recommendations"]] == [
+        f"{body['tracking_code']}-1",
+        f"{body['tracking_code']}-2",
+    ]
     rec = db.session.scalar(select(Recommendation).where(Recommendation.seq == 1))
     rec.status = RecommendationStatus.ANSWERED_AT_CONFERENCE
     rec.answer = "Đã hướng dẫn tại Hội nghị."
@@ -49,17 +53,20 @@ def test_create_then_read_status(client, app_ctx, rules, calendar):
     detail = client.get(f"/api/v1/registrations/{body['tracking_code']}?token={body['token']}")
     assert detail.status_code == 200
     recs = detail.get_json()["recommendations"]
-    assert recs[0]["answer"] == "Đã hướng dẫn tại Hội nghị." and recs[0]["status"] == "answered_at_conference"
+    assert recs[0]["answer"] == "Đã hướng dẫn tại Hội nghị."
+    assert recs[0]["status"] == "answered_at_conference"
     assert recs[1]["answer"] is None
     wrong = client.get(f"/api/v1/registrations/{body['tracking_code']}?token=sai")
-    assert wrong.status_code == 404 and wrong.is_json
+    assert wrong.status_code == 404
+    assert wrong.is_json
     assert client.get(f"/api/v1/registrations/{body['tracking_code']}").status_code == 404
 
 
 def test_invalid_input_gives_422_with_dotted_paths(client, app_ctx, rules, calendar):
     conference = open_conference(rules, calendar)
-    payload = registration_payload(**{"enterprise.tax_code": "0100047517", "recommendations.0.content": "",
-                                      "contact.phone": "123"})
+    payload = registration_payload(
+        **{"enterprise.tax_code": "0100047517", "recommendations.0.content": "", "contact.phone": "123"}
+    )
     response = api_post(client, conference, payload)
     assert response.status_code == 422
     errors = response.get_json()["errors"]
@@ -67,13 +74,16 @@ def test_invalid_input_gives_422_with_dotted_paths(client, app_ctx, rules, calen
     assert db.session.scalar(select(func.count(Registration.id))) == 0
 
 
-@pytest.mark.parametrize("changes", [
-    {"enterprise.tax_code": "0100047517", "contact.email": "khong-hop-le"},
-    {"enterprise.zone": "NGOAI"},
-    {"recommendations.1.content": "x" * 10_000, "recommendations.0.field": "SAI"},
-    {"attendees": [], "declaration": False},
-    {"enterprise.name": "", "contact.phone": "0112345678", "recommendations.0.title": "t" * 301},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"enterprise.tax_code": "0100047517", "contact.email": "khong-hop-le"},
+        {"enterprise.zone": "NGOAI"},
+        {"recommendations.1.content": "x" * 10_000, "recommendations.0.field": "SAI"},
+        {"attendees": [], "declaration": False},
+        {"enterprise.name": "", "contact.phone": "0112345678", "recommendations.0.title": "t" * 301},
+    ],
+)
 def test_api_and_form_give_the_same_field_errors(client, app, app_ctx, rules, calendar, changes):
     conference = open_conference(rules, calendar)
     payload = registration_payload(**changes)
@@ -102,9 +112,11 @@ def test_non_json_and_bad_json_are_json_errors(client, app_ctx, rules, calendar)
     url = f"/api/v1/conferences/{conference.slug}/registrations"
     assert client.post(url, data="x=1").status_code == 415
     bad = client.post(url, data="{nope", content_type="application/json")
-    assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_json"
+    assert bad.status_code == 400
+    assert bad.get_json()["error"] == "invalid_json"
     listed = client.post(url, json=[1, 2])
-    assert listed.status_code == 422 and listed.get_json()["errors"]
+    assert listed.status_code == 422
+    assert listed.get_json()["errors"]
     assert client.get(url).get_json()["error"] == "method_not_allowed"
 
 
@@ -113,9 +125,12 @@ def test_idempotency_key_and_resubmission(client, app_ctx, rules, calendar):
     payload = registration_payload(tax_code=valid_tax_code(999))
     first = api_post(client, conference, payload, headers={"Idempotency-Key": "abc-123"})
     again = api_post(client, conference, payload, headers={"Idempotency-Key": "abc-123"})
-    assert first.status_code == 201 and again.status_code == 200
-    assert again.get_json()["tracking_code"] == first.get_json()["tracking_code"] and again.get_json()["duplicate"]
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.get_json()["tracking_code"] == first.get_json()["tracking_code"]
+    assert again.get_json()["duplicate"]
     held = api_post(client, conference, payload)
-    assert held.status_code == 202 and held.get_json()["status"] == "confirmation_required"
+    assert held.status_code == 202
+    assert held.get_json()["status"] == "confirmation_required"
     assert "tracking_code" not in held.get_json()
     assert db.session.scalar(select(func.count(Registration.id))) == 1

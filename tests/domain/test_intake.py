@@ -15,15 +15,20 @@ from webforms.domain.audit import Actor
 from webforms.domain.intake import (
     IntakeClosed,
     IntakeState,
+    confirm_resubmission,
     find_registration,
     intake_window,
     quorum,
     read_resubmission_token,
     screen_out,
     submit_registration,
-    confirm_resubmission,
 )
-from webforms.domain.validation import ValidationFailed, normalize_phone, normalize_tax_code, validate_registration
+from webforms.domain.validation import (
+    ValidationFailed,
+    normalize_phone,
+    normalize_tax_code,
+    validate_registration,
+)
 from webforms.extensions import db
 from webforms.models import (
     AuditEvent,
@@ -41,60 +46,74 @@ STAFF = Actor(kind="user", name="canbo@heza.example.vn")
 @pytest.fixture
 def submit(app_ctx, rules, calendar, settings):
     def _submit(data, *, conference, now=moments.INTAKE_OPEN, **kwargs):
-        return submit_registration(data, conference=conference, now=now, rules=rules, calendar=calendar,
-                                   settings=settings, **kwargs)
+        return submit_registration(
+            data, conference=conference, now=now, rules=rules, calendar=calendar, settings=settings, **kwargs
+        )
 
     return _submit
 
 
-# -- tax codes and phones ---------------------------------------------------------------------------------
+# -- tax codes and phones ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("given", "stored"), [
-    ("0100047516", "0100047516"),
-    (" 0100 047 516 ", "0100047516"),
-    ("0100047516-001", "0100047516-001"),
-    ("0100047516001", "0100047516-001"),
-    ("01.0004.7516", "0100047516"),
-])
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("0100047516", "0100047516"),
+        (" 0100 047 516 ", "0100047516"),
+        ("0100047516-001", "0100047516-001"),
+        ("0100047516001", "0100047516-001"),
+        ("01.0004.7516", "0100047516"),
+    ],
+)
 def test_valid_tax_codes_are_normalised(app_ctx, given, stored):
     assert normalize_tax_code(given) == (stored, None)
 
 
-@pytest.mark.parametrize(("given", "fragment"), [
-    ("0100047517", "chữ số kiểm tra"),  # wrong check digit
-    ("010004751", "10 chữ số"),  # too short
-    ("012345678912", "10 chữ số"),  # 12 digits: a personal ID, not an enterprise
-    ("0100047516-000", "chi nhánh"),  # branch 000 does not exist
-    ("01000475ab", "chỉ gồm chữ số"),
-    ("", "Vui lòng nhập"),
-])
+@pytest.mark.parametrize(
+    ("given", "fragment"),
+    [
+        ("0100047517", "chữ số kiểm tra"),  # wrong check digit
+        ("010004751", "10 chữ số"),  # too short
+        ("012345678912", "10 chữ số"),  # 12 digits: a personal ID, not an enterprise
+        ("0100047516-000", "chi nhánh"),  # branch 000 does not exist
+        ("01000475ab", "chỉ gồm chữ số"),
+        ("", "Vui lòng nhập"),
+    ],
+)
 def test_invalid_tax_codes_say_why(app_ctx, given, fragment):
     value, message = normalize_tax_code(given)
     assert value is None
     assert fragment in message
 
 
-@pytest.mark.parametrize(("given", "stored"), [
-    ("0912345678", "+84912345678"),
-    ("0912 345 678", "+84912345678"),
-    ("+84 912 345 678", "+84912345678"),
-    ("+84 0912.345.678", "+84912345678"),
-    ("84912345678", "+84912345678"),
-    ("(0225) 3836 123", "+842253836123"),  # Hai Phong landline, 11 digits
-    ("024 3825 1234", "+842438251234"),  # Hanoi landline
-    ("0325-111-222", "+84325111222"),  # converted Viettel range
-])
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("0912345678", "+84912345678"),
+        ("0912 345 678", "+84912345678"),
+        ("+84 912 345 678", "+84912345678"),
+        ("+84 0912.345.678", "+84912345678"),
+        ("84912345678", "+84912345678"),
+        ("(0225) 3836 123", "+842253836123"),  # Hai Phong landline, 11 digits
+        ("024 3825 1234", "+842438251234"),  # Hanoi landline
+        ("0325-111-222", "+84325111222"),  # converted Viettel range
+    ],
+)
 def test_phones_are_stored_as_plus_84(given, stored):
     assert normalize_phone(given) == stored
 
 
-@pytest.mark.parametrize("given", ["091234567", "09123456789", "0112345678", "12345", "+1 202 555 0100",
-                                   "0912345678\nBcc: x", "abc"])
+@pytest.mark.parametrize(
+    "given",
+    ["091234567", "09123456789", "0112345678", "12345", "+1 202 555 0100", "0912345678\nBcc: x", "abc"],
+)
 def test_bad_phones_are_refused(given):
     assert normalize_phone(given) is None
 
 
-# -- validation ---------------------------------------------------------------------------------------------
+# -- validation ----------------------------------------------------------------------
+
 
 def test_valid_payload_has_no_errors(app_ctx, rules):
     cleaned, errors = validate_registration(registration_payload(), rules)
@@ -110,12 +129,23 @@ def test_outside_the_zones_is_refused_citing_the_plan(app_ctx, rules):
 
 
 def test_errors_use_dotted_paths(app_ctx, rules):
-    data = registration_payload(**{"enterprise.tax_code": "0100047517", "recommendations.1.content": "",
-                                   "recommendations.0.field": "KHONG_CO", "contact.email": "khong-phai-email",
-                                   "declaration": False})
+    data = registration_payload(
+        **{
+            "enterprise.tax_code": "0100047517",
+            "recommendations.1.content": "",
+            "recommendations.0.field": "KHONG_CO",
+            "contact.email": "khong-phai-email",
+            "declaration": False,
+        }
+    )
     _, errors = validate_registration(data, rules)
-    assert set(errors) == {"enterprise.tax_code", "recommendations.1.content", "recommendations.0.field",
-                           "contact.email", "declaration"}
+    assert set(errors) == {
+        "enterprise.tax_code",
+        "recommendations.1.content",
+        "recommendations.0.field",
+        "contact.email",
+        "declaration",
+    }
 
 
 def test_attendees_between_one_and_three(app_ctx, rules):
@@ -135,25 +165,36 @@ def test_blank_recommendation_blocks_are_ignored(app_ctx, rules):
 
 
 def test_wrong_json_types_give_messages_not_exceptions(app_ctx, rules):
-    for data in (None, [], "x", {"enterprise": [], "contact": 3, "attendees": {}, "recommendations": "x"},
-                 registration_payload(**{"enterprise.name": 12, "recommendations.0": None})):
+    for data in (
+        None,
+        [],
+        "x",
+        {"enterprise": [], "contact": 3, "attendees": {}, "recommendations": "x"},
+        registration_payload(**{"enterprise.name": 12, "recommendations.0": None}),
+    ):
         cleaned, errors = validate_registration(data, rules)
-        assert cleaned is None and errors
+        assert cleaned is None
+        assert errors
 
 
 def test_ten_thousand_characters_are_refused_with_the_limit(app_ctx, rules):
-    _, errors = validate_registration(registration_payload(**{"recommendations.0.content": "a" * 10_000}), rules)
+    _, errors = validate_registration(
+        registration_payload(**{"recommendations.0.content": "a" * 10_000}), rules
+    )
     assert "5.000" in errors["recommendations.0.content"][0]
 
 
-# -- the window -----------------------------------------------------------------------------------------------
+# -- the window ----------------------------------------------------------------------
+
 
 def test_window_before_open_and_after(app_ctx, rules, calendar):
     draft = create_conference(starts_at=moments.CONFERENCE_START, status=ConferenceStatus.DRAFT)
     announced = create_conference(starts_at=moments.CONFERENCE_START)
     assert intake_window(draft, moments.INTAKE_OPEN, rules, calendar).state == IntakeState.NOT_OPEN
-    assert intake_window(announced, announced.announced_at - dt.timedelta(seconds=1), rules,
-                         calendar).state == IntakeState.NOT_OPEN
+    assert (
+        intake_window(announced, announced.announced_at - dt.timedelta(seconds=1), rules, calendar).state
+        == IntakeState.NOT_OPEN
+    )
     assert intake_window(announced, moments.INTAKE_OPEN, rules, calendar).open
     assert intake_window(announced, moments.INTAKE_LAST_SECOND, rules, calendar).open
     closed = intake_window(announced, moments.INTAKE_CLOSED, rules, calendar)
@@ -175,10 +216,12 @@ def test_submission_outside_the_window_is_refused(submit):
 def test_last_second_is_accepted(submit):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
     result = submit(registration_payload(), conference=conference, now=moments.INTAKE_LAST_SECOND)
-    assert result.created and not result.registration.late
+    assert result.created
+    assert not result.registration.late
 
 
-# -- submitting ------------------------------------------------------------------------------------------------
+# -- submitting ----------------------------------------------------------------------
+
 
 def test_submission_creates_codes_token_receipt_and_events(submit, app, mailbox):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
@@ -195,9 +238,12 @@ def test_submission_creates_codes_token_receipt_and_events(submit, app, mailbox)
     registration = result.registration
     assert registration.tracking_code == "KN.20250820.0001"
     assert [r.code for r in registration.recommendations] == ["KN.20250820.0001-1", "KN.20250820.0001-2"]
-    assert received == [(code, ["calendar", "now", "rules", "settings"])
-                        for code in ("KN.20250820.0001-1", "KN.20250820.0001-2")]
-    assert registration.token_hash != result.token and len(registration.token_hash) == 64
+    assert received == [
+        (code, ["calendar", "now", "rules", "settings"])
+        for code in ("KN.20250820.0001-1", "KN.20250820.0001-2")
+    ]
+    assert registration.token_hash != result.token
+    assert len(registration.token_hash) == 64
     assert find_registration(registration.tracking_code, result.token) is registration
     assert find_registration(registration.tracking_code, result.token + "x") is None
     assert db.session.scalar(select(AuditEvent.action)) == "registration.create"
@@ -212,11 +258,17 @@ def test_submission_creates_codes_token_receipt_and_events(submit, app, mailbox)
 
 def test_tracking_codes_count_per_local_day(submit):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
-    codes = [submit(registration_payload(), conference=conference, now=moments.local(2025, 8, 20, h)).registration
-             .tracking_code for h in (9, 10)]
+    codes = [
+        submit(
+            registration_payload(), conference=conference, now=moments.local(2025, 8, 20, h)
+        ).registration.tracking_code
+        for h in (9, 10)
+    ]
     # 23:30 UTC on the 20th is already the 21st in Hai Phong
     late_utc = dt.datetime(2025, 8, 20, 23, 30, tzinfo=dt.UTC)
-    codes.append(submit(registration_payload(), conference=conference, now=late_utc).registration.tracking_code)
+    codes.append(
+        submit(registration_payload(), conference=conference, now=late_utc).registration.tracking_code
+    )
     assert codes == ["KN.20250820.0001", "KN.20250820.0002", "KN.20250821.0001"]
 
 
@@ -230,8 +282,12 @@ def test_tracking_code_skips_numbers_already_taken(submit):
 def test_nfd_input_is_stored_nfc(submit):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
     name = "Công ty Cổ phần Thép Đình Vũ"
-    data = registration_payload(**{"enterprise.name": unicodedata.normalize("NFD", name),
-                                   "recommendations.0.title": unicodedata.normalize("NFD", "Thủ tục PCCC")})
+    data = registration_payload(
+        **{
+            "enterprise.name": unicodedata.normalize("NFD", name),
+            "recommendations.0.title": unicodedata.normalize("NFD", "Thủ tục PCCC"),
+        }
+    )
     result = submit(data, conference=conference)
     assert result.registration.enterprise.name == name
     assert result.registration.recommendations[0].title == "Thủ tục PCCC"
@@ -239,8 +295,12 @@ def test_nfd_input_is_stored_nfc(submit):
 
 def test_hostile_text_is_stored_literally_without_control_characters(submit):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
-    data = registration_payload(**{"enterprise.name": "<script>alert(1)</script>\r\nBcc: x@y.vn\x00",
-                                   "recommendations.0.content": "Dòng 1\r\nDòng 2\x00 <b>&amp;</b>"})
+    data = registration_payload(
+        **{
+            "enterprise.name": "<script>alert(1)</script>\r\nBcc: x@y.vn\x00",
+            "recommendations.0.content": "Dòng 1\r\nDòng 2\x00 <b>&amp;</b>",
+        }
+    )
     result = submit(data, conference=conference)
     assert result.registration.enterprise.name == "<script>alert(1)</script> Bcc: x@y.vn"
     assert result.registration.recommendations[0].content == "Dòng 1\nDòng 2 <b>&amp;</b>"
@@ -251,7 +311,9 @@ def test_same_submission_key_twice_creates_one_record(submit):
     data = registration_payload()
     first = submit(data, conference=conference, submission_key="k" * 32)
     again = submit(data, conference=conference, submission_key="k" * 32)
-    assert again.duplicate and again.registration.id == first.registration.id and again.token is None
+    assert again.duplicate
+    assert again.registration.id == first.registration.id
+    assert again.token is None
     assert db.session.scalar(select(func.count(Recommendation.id))) == 2
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
 
@@ -265,11 +327,13 @@ def test_resubmission_is_held_until_confirmed(submit, app, mailbox, rules, calen
     run_jobs(app)
     mailbox.clear()
 
-    second_data = registration_payload(tax_code=tax_code.replace("0", "0", 1), recommendations=2,
-                                       **{"contact.email": "nguoikhac@example.vn"})
+    second_data = registration_payload(
+        tax_code=tax_code.replace("0", "0", 1), recommendations=2, **{"contact.email": "nguoikhac@example.vn"}
+    )
     second_data["recommendations"][0] = registration_payload(recommendations=1)["recommendations"][0]  # same
     second = submit(second_data, conference=conference, now=moments.INTAKE_OPEN + dt.timedelta(hours=1))
-    assert second.pending_confirmation and not second.created
+    assert second.pending_confirmation
+    assert not second.created
     assert db.session.scalar(select(func.count(Registration.id))) == 1
     assert len(first.registration.recommendations) == 1  # nothing applied yet
     db.session.commit()
@@ -281,17 +345,28 @@ def test_resubmission_is_held_until_confirmed(submit, app, mailbox, rules, calen
     assert resubmission.id == second.resubmission.id
     assert read_resubmission_token(token + "x", settings) is None
 
-    confirmed = confirm_resubmission(resubmission, now=moments.INTAKE_OPEN + dt.timedelta(hours=2), rules=rules,
-                                     calendar=calendar, settings=settings)
+    confirmed = confirm_resubmission(
+        resubmission,
+        now=moments.INTAKE_OPEN + dt.timedelta(hours=2),
+        rules=rules,
+        calendar=calendar,
+        settings=settings,
+    )
     registration = confirmed.registration
     assert registration.contact_email == "nguoikhac@example.vn"
     # the identical recommendation was not added twice; the new one got the next number
     assert [r.seq for r in registration.recommendations] == [1, 2]
     assert find_registration(registration.tracking_code, first.token) is None  # fresh link issued
     assert find_registration(registration.tracking_code, confirmed.token) is registration
-    again = confirm_resubmission(resubmission, now=moments.INTAKE_OPEN + dt.timedelta(hours=3), rules=rules,
-                                 calendar=calendar, settings=settings)
-    assert again.duplicate and len(registration.recommendations) == 2
+    again = confirm_resubmission(
+        resubmission,
+        now=moments.INTAKE_OPEN + dt.timedelta(hours=3),
+        rules=rules,
+        calendar=calendar,
+        settings=settings,
+    )
+    assert again.duplicate
+    assert len(registration.recommendations) == 2
 
 
 def test_resubmission_cannot_be_confirmed_after_intake_closes(submit, rules, calendar, settings):
@@ -300,39 +375,63 @@ def test_resubmission_cannot_be_confirmed_after_intake_closes(submit, rules, cal
     submit(registration_payload(tax_code=tax_code), conference=conference)
     held = submit(registration_payload(tax_code=tax_code), conference=conference)
     with pytest.raises(IntakeClosed):
-        confirm_resubmission(held.resubmission, now=moments.INTAKE_CLOSED, rules=rules, calendar=calendar,
-                             settings=settings)
+        confirm_resubmission(
+            held.resubmission, now=moments.INTAKE_CLOSED, rules=rules, calendar=calendar, settings=settings
+        )
 
 
 def test_staff_entry_after_cutoff_is_late_and_not_counted(submit, rules, calendar):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
     submit(registration_payload(), conference=conference)
-    late = submit(registration_payload(), conference=conference, now=moments.INTAKE_CLOSED, staff_entry=True,
-                  actor=STAFF)
-    assert late.registration.late and all(r.late for r in late.registration.recommendations)
+    late = submit(
+        registration_payload(),
+        conference=conference,
+        now=moments.INTAKE_CLOSED,
+        staff_entry=True,
+        actor=STAFF,
+    )
+    assert late.registration.late
+    assert all(r.late for r in late.registration.recommendations)
     counts = quorum(conference, rules, calendar)
     assert (counts.enterprises, counts.recommendations) == (1, 2)
 
 
-# -- screening and quorum ---------------------------------------------------------------------------------------
+# -- screening and quorum ----------------------------------------------------------------------
+
 
 def test_screen_out_sets_scope_mails_the_reason_and_audits(submit, app, mailbox, rules, calendar, settings):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
-    rec = submit(registration_payload(recommendations=1), conference=conference).registration.recommendations[0]
+    rec = submit(registration_payload(recommendations=1), conference=conference).registration.recommendations[
+        0
+    ]
     seen = []
     events.recommendation_screened_out.connect(lambda r, **kw: seen.append(r.code), weak=False)
     try:
-        assert screen_out(rec, "complaint", "Nội dung là đơn tố cáo cá nhân.", STAFF, moments.INTAKE_OPEN,
-                          rules=rules, calendar=calendar, settings=settings)
+        assert screen_out(
+            rec,
+            "complaint",
+            "Nội dung là đơn tố cáo cá nhân.",
+            STAFF,
+            moments.INTAKE_OPEN,
+            rules=rules,
+            calendar=calendar,
+            settings=settings,
+        )
     finally:
         events.recommendation_screened_out.receivers.clear()
     assert seen == [rec.code]
-    assert (rec.scope, rec.status, rec.scope_reason_code) == (Scope.OUT_OF_SCOPE, RecommendationStatus.SCREENED_OUT,
-                                                              "complaint")
-    assert not screen_out(rec, "complaint", "", STAFF, moments.INTAKE_OPEN, rules=rules, calendar=calendar,
-                          settings=settings)
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "recommendation.screen_out")).actor == \
-        STAFF.name
+    assert (rec.scope, rec.status, rec.scope_reason_code) == (
+        Scope.OUT_OF_SCOPE,
+        RecommendationStatus.SCREENED_OUT,
+        "complaint",
+    )
+    assert not screen_out(
+        rec, "complaint", "", STAFF, moments.INTAKE_OPEN, rules=rules, calendar=calendar, settings=settings
+    )
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "recommendation.screen_out")).actor
+        == STAFF.name
+    )
     db.session.commit()
     run_jobs(app)
     mail = next(m for m in mailbox.messages if m.subject.startswith(f"[{rec.code}]"))
@@ -342,9 +441,13 @@ def test_screen_out_sets_scope_mails_the_reason_and_audits(submit, app, mailbox,
 
 def test_unknown_screening_reason_is_refused(submit, rules, calendar, settings):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
-    rec = submit(registration_payload(recommendations=1), conference=conference).registration.recommendations[0]
+    rec = submit(registration_payload(recommendations=1), conference=conference).registration.recommendations[
+        0
+    ]
     with pytest.raises(ValueError, match="unknown reason"):
-        screen_out(rec, "because", "", STAFF, moments.INTAKE_OPEN, rules=rules, calendar=calendar, settings=settings)
+        screen_out(
+            rec, "because", "", STAFF, moments.INTAKE_OPEN, rules=rules, calendar=calendar, settings=settings
+        )
 
 
 def test_quorum_counts_only_in_scope_items_before_the_cutoff(app_ctx, rules, calendar):

@@ -15,8 +15,14 @@ from webforms.models import Attachment, Registration
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -40,8 +46,9 @@ def browser():
         browser.close()
 
 
-def test_register_with_two_recommendations_and_a_file(app, live_server, browser, rules, calendar, mailbox,
-                                                      tmp_path):
+def test_register_with_two_recommendations_and_a_file(
+    app, live_server, browser, rules, calendar, mailbox, tmp_path
+):
     with app.app_context():
         conference = open_conference(rules, calendar)
         slug = conference.slug
@@ -76,7 +83,8 @@ def test_register_with_two_recommendations_and_a_file(app, live_server, browser,
     page.wait_for_selector(".tracking-code")
     code = page.inner_text(".tracking-code")
     assert "Đã nhận đăng ký của doanh nghiệp" in page.inner_text("main")
-    assert f"{code}-1" in page.inner_text("main") and f"{code}-2" in page.inner_text("main")
+    assert f"{code}-1" in page.inner_text("main")
+    assert f"{code}-2" in page.inner_text("main")
 
     with app.app_context():
         registration = db.session.scalar(select(Registration).where(Registration.tracking_code == code))

@@ -22,7 +22,9 @@ def open_conference(rules, calendar, **kwargs):
     today = utcnow().astimezone(rules.plan.timezone).date()
     day = calendar.add_working_days(today, 20)
     starts_at = dt.datetime.combine(day, dt.time(8, 30), tzinfo=rules.plan.timezone)
-    conference = create_conference(starts_at=starts_at, announced_at=utcnow() - dt.timedelta(days=1), **kwargs)
+    conference = create_conference(
+        starts_at=starts_at, announced_at=utcnow() - dt.timedelta(days=1), **kwargs
+    )
     db.session.commit()
     return conference
 
@@ -45,9 +47,12 @@ def count(model):
 
 # -- the conference page ---------------------------------------------------------------------------------
 
+
 def test_conference_page_shows_the_exact_closing_time(client, app_ctx, rules):
-    conference = create_conference(starts_at=dt.datetime(2025, 9, 4, 8, 30, tzinfo=rules.plan.timezone),
-                                   status=ConferenceStatus.ANNOUNCED)
+    conference = create_conference(
+        starts_at=dt.datetime(2025, 9, 4, 8, 30, tzinfo=rules.plan.timezone),
+        status=ConferenceStatus.ANNOUNCED,
+    )
     db.session.commit()
     page = client.get(f"/hoi-nghi/{conference.slug}").get_data(as_text=True)
     assert "Hạn cuối nhận đăng ký và kiến nghị: 23:59 ngày 26/08/2025" in page
@@ -74,12 +79,14 @@ def test_unknown_conference_is_404(client):
 
 # -- the form ----------------------------------------------------------------------------------------------
 
+
 def test_form_labels_declaration_and_honeypot(client, app_ctx, rules, calendar):
     conference = open_conference(rules, calendar)
     page = client.get(form_url(conference)).get_data(as_text=True)
     assert rules.plan.scope.declaration in page
     assert '<label for="enterprise-tax_code">Mã số thuế' in page
-    assert 'name="website"' in page and 'class="hp"' in page
+    assert 'name="website"' in page
+    assert 'class="hp"' in page
     assert rules.outside_zone.name in page
     assert 'src="/static/intake.js"' in page
 
@@ -99,7 +106,8 @@ def test_submit_confirm_receipt_and_status(client, app, app_ctx, rules, calendar
     assert mail.subject.startswith(f"[{registration.tracking_code}]")
     assert "http://localhost" + status_link in mail.text
     status = client.get(status_link)
-    assert status.status_code == 200 and status.headers["Cache-Control"] == "no-store"
+    assert status.status_code == 200
+    assert status.headers["Cache-Control"] == "no-store"
     assert "Đã tiếp nhận" in status.get_data(as_text=True)
     assert client.get(status_link[:-3] + "xyz").status_code == 404
     assert client.get(f"/theo-doi/{registration.tracking_code}").status_code == 404
@@ -108,7 +116,9 @@ def test_submit_confirm_receipt_and_status(client, app, app_ctx, rules, calendar
 def test_status_page_shows_the_approved_answer_and_screening(client, app_ctx, rules, calendar):
     conference = open_conference(rules, calendar)
     response = post_form(client, conference, registration_payload())
-    link = re.search(r'href="(/theo-doi/[^"]+)"', client.get(response.headers["Location"]).get_data(as_text=True))
+    link = re.search(
+        r'href="(/theo-doi/[^"]+)"', client.get(response.headers["Location"]).get_data(as_text=True)
+    )
     first, second = db.session.scalars(select(Recommendation).order_by(Recommendation.seq)).all()
     first.status = RecommendationStatus.ANSWERED_IN_WRITING
     first.answer = "Doanh nghiệp nộp hồ sơ tại Bộ phận một cửa <trong 05 ngày>."
@@ -123,24 +133,33 @@ def test_status_page_shows_the_approved_answer_and_screening(client, app_ctx, ru
 
 def test_validation_errors_keep_input_and_stand_next_to_fields(client, app_ctx, rules, calendar):
     conference = open_conference(rules, calendar)
-    payload = registration_payload(**{"enterprise.tax_code": "0100047517", "contact.phone": "12345",
-                                      "enterprise.name": "Công ty <Ánh Dương>"})
+    payload = registration_payload(
+        **{
+            "enterprise.tax_code": "0100047517",
+            "contact.phone": "12345",
+            "enterprise.name": "Công ty <Ánh Dương>",
+        }
+    )
     response = post_form(client, conference, payload)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert 'id="enterprise-tax_code" name="enterprise-tax_code" aria-invalid="true"' in page or \
-        re.search(r'<input[^>]*aria-invalid="true"[^>]*id="enterprise-tax_code"', page)
+    assert 'id="enterprise-tax_code" name="enterprise-tax_code" aria-invalid="true"' in page or re.search(
+        r'<input[^>]*aria-invalid="true"[^>]*id="enterprise-tax_code"', page
+    )
     assert 'value="0100047517"' in page
     assert 'value="Công ty &lt;Ánh Dương&gt;"' in page
-    assert "sai chữ số kiểm tra" in page and "Số điện thoại không hợp lệ" in page
+    assert "sai chữ số kiểm tra" in page
+    assert "Số điện thoại không hợp lệ" in page
     assert count(Registration) == 0
 
 
 def test_zone_outside_is_refused_citing_the_scope(client, app_ctx, rules, calendar):
     conference = open_conference(rules, calendar)
-    page = post_form(client, conference, registration_payload(enterprise__zone=rules.outside_zone.code)).get_data(
-        as_text=True)
-    assert "Khu kinh tế Đình Vũ – Cát Hải" in page and "không thuộc phạm vi" in page
+    page = post_form(
+        client, conference, registration_payload(enterprise__zone=rules.outside_zone.code)
+    ).get_data(as_text=True)
+    assert "Khu kinh tế Đình Vũ – Cát Hải" in page
+    assert "không thuộc phạm vi" in page
     assert count(Registration) == 0
 
 
@@ -179,13 +198,15 @@ def test_double_submit_creates_one_record(client, app_ctx, rules, calendar):
     first = post_form(client, conference, payload, hidden=hidden)
     second = post_form(client, conference, payload, hidden=hidden)
     assert first.status_code == second.status_code == 303
-    assert count(Registration) == 1 and count(Recommendation) == 2
+    assert count(Registration) == 1
+    assert count(Recommendation) == 2
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(Registration.tracking_code)) in page
 
 
-def test_second_submission_with_same_tax_code_waits_for_email_confirmation(client, app, app_ctx, rules, calendar,
-                                                                           mailbox):
+def test_second_submission_with_same_tax_code_waits_for_email_confirmation(
+    client, app, app_ctx, rules, calendar, mailbox
+):
     conference = open_conference(rules, calendar)
     tax_code = valid_tax_code(4242)
     post_form(client, conference, registration_payload(tax_code=tax_code, recommendations=1))
@@ -194,13 +215,15 @@ def test_second_submission_with_same_tax_code_waits_for_email_confirmation(clien
     mailbox.clear()
     other = app.test_client()
     with app.app_context():  # its own `g`, so Flask-WTF does not reuse the first client's CSRF token
-        response = post_form(other, conference, registration_payload(tax_code=tax_code,
-                                                                     **{"contact.email": "la@example.vn"}))
+        response = post_form(
+            other, conference, registration_payload(tax_code=tax_code, **{"contact.email": "la@example.vn"})
+        )
         page = other.get(response.headers["Location"]).get_data(as_text=True)
     db.session.rollback()  # end this test's read transaction: the other context wrote meanwhile
     assert "Vui lòng xác nhận qua email" in page
     assert db.session.scalar(select(Registration.tracking_code)) not in page  # a stranger learns nothing
-    assert count(Registration) == 1 and count(Recommendation) == 1
+    assert count(Registration) == 1
+    assert count(Recommendation) == 1
     db.session.rollback()
     run_jobs(app)
     [mail] = mailbox.messages
@@ -212,7 +235,8 @@ def test_second_submission_with_same_tax_code_waits_for_email_confirmation(clien
     done = client.post(link, data={"csrf_token": csrf})
     assert done.status_code == 303
     # the second form repeated the first recommendation word for word: only the new one is added
-    assert count(Registration) == 1 and count(Recommendation) == 2
+    assert count(Registration) == 1
+    assert count(Recommendation) == 2
     assert db.session.scalar(select(Registration.contact_email)) == "la@example.vn"
     assert client.post(link, data={"csrf_token": csrf}).status_code == 303  # twice: nothing more
     assert count(Recommendation) == 2
@@ -222,23 +246,30 @@ def test_second_submission_with_same_tax_code_waits_for_email_confirmation(clien
 def test_nfd_text_is_shown_nfc(client, app_ctx, rules, calendar):
     conference = open_conference(rules, calendar)
     name = "Công ty TNHH Điện tử Việt Hưng"
-    response = post_form(client, conference, registration_payload(
-        **{"enterprise.name": unicodedata.normalize("NFD", name)}))
-    link = re.search(r'href="(/theo-doi/[^"]+)"', client.get(response.headers["Location"]).get_data(as_text=True))
+    response = post_form(
+        client, conference, registration_payload(**{"enterprise.name": unicodedata.normalize("NFD", name)})
+    )
+    link = re.search(
+        r'href="(/theo-doi/[^"]+)"', client.get(response.headers["Location"]).get_data(as_text=True)
+    )
     page = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert name in page
     assert unicodedata.normalize("NFD", name) not in page
 
 
-@pytest.mark.parametrize(("path", "value", "expect"), [
-    ("recommendations.0.title", "<script>alert('x')</script>", "stored"),
-    ("recommendations.0.content", "Dòng một\r\nDòng hai\x00<img src=x onerror=alert(1)>", "stored"),
-    ("enterprise.name", "Công ty\r\nBcc: victim@example.com", "stored"),
-    ("recommendations.0.content", "x" * 10_000, "refused"),
-    ("contact.email", "a@b.vn\r\nBcc: victim@example.com", "refused"),
-])
-def test_hostile_text_is_refused_or_shown_literally(client, app, app_ctx, rules, calendar, mailbox, path, value,
-                                                    expect):
+@pytest.mark.parametrize(
+    ("path", "value", "expect"),
+    [
+        ("recommendations.0.title", "<script>alert('x')</script>", "stored"),
+        ("recommendations.0.content", "Dòng một\r\nDòng hai\x00<img src=x onerror=alert(1)>", "stored"),
+        ("enterprise.name", "Công ty\r\nBcc: victim@example.com", "stored"),
+        ("recommendations.0.content", "x" * 10_000, "refused"),
+        ("contact.email", "a@b.vn\r\nBcc: victim@example.com", "refused"),
+    ],
+)
+def test_hostile_text_is_refused_or_shown_literally(
+    client, app, app_ctx, rules, calendar, mailbox, path, value, expect
+):
     conference = open_conference(rules, calendar)
     response = post_form(client, conference, registration_payload(**{path: value}))
     if expect == "refused":
@@ -247,13 +278,17 @@ def test_hostile_text_is_refused_or_shown_literally(client, app, app_ctx, rules,
         assert count(Registration) == 0
         return
     assert response.status_code == 303
-    link = re.search(r'href="(/theo-doi/[^"]+)"', client.get(response.headers["Location"]).get_data(as_text=True))
+    link = re.search(
+        r'href="(/theo-doi/[^"]+)"', client.get(response.headers["Location"]).get_data(as_text=True)
+    )
     page = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
-    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
     assert "&lt;script&gt;" in page or "&lt;img" in page or "Bcc: victim@example.com" in page
     run_jobs(app)
     [mail] = mailbox.messages
-    assert mail.message["Bcc"] is None and mail.rcpt_tos == [db.session.scalar(select(Registration.contact_email))]
+    assert mail.message["Bcc"] is None
+    assert mail.rcpt_tos == [db.session.scalar(select(Registration.contact_email))]
 
 
 def test_too_large_request_gets_a_friendly_413(settings):
@@ -300,36 +335,47 @@ def docx_bytes(*, macro=False, huge=False):
 
 def test_attachments_are_sniffed_and_stored_outside_static(client, app_ctx, rules, calendar, settings):
     conference = open_conference(rules, calendar)
-    files = {"recommendations-0-attachments": [(io.BytesIO(PDF), "ho-so.pdf"), (io.BytesIO(PNG), "anh.png")],
-             "recommendations-1-attachments": [(io.BytesIO(docx_bytes()), "van-ban.docx")]}
+    files = {
+        "recommendations-0-attachments": [(io.BytesIO(PDF), "ho-so.pdf"), (io.BytesIO(PNG), "anh.png")],
+        "recommendations-1-attachments": [(io.BytesIO(docx_bytes()), "van-ban.docx")],
+    }
     response = post_form(client, conference, registration_payload(), files=files)
     assert response.status_code == 303
     stored = db.session.scalars(select(Attachment).order_by(Attachment.id)).all()
     assert [(a.original_name, a.content_type) for a in stored] == [
-        ("ho-so.pdf", "application/pdf"), ("anh.png", "image/png"),
-        ("van-ban.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")]
+        ("ho-so.pdf", "application/pdf"),
+        ("anh.png", "image/png"),
+        ("van-ban.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ]
     for attachment in stored:
         path = settings.resolved_uploads_dir / attachment.stored_name
-        assert path.is_file() and "static" not in path.parts
+        assert path.is_file()
+        assert "static" not in path.parts
         assert re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("bao-cao.pdf", ELF, "không khớp với định dạng PDF"),
-    ("chuong-trinh.exe", ELF, "chỉ nhận các định dạng"),
-    ("van-ban.docx", docx_bytes(macro=True), "macro"),
-    ("van-ban.docx", PDF, "không phải là tệp DOCX"),
-    ("van-ban.doc", PDF, "không phải là tệp DOC"),
-    ("rong.png", b"", "rỗng"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("bao-cao.pdf", ELF, "không khớp với định dạng PDF"),
+        ("chuong-trinh.exe", ELF, "chỉ nhận các định dạng"),
+        ("van-ban.docx", docx_bytes(macro=True), "macro"),
+        ("van-ban.docx", PDF, "không phải là tệp DOCX"),
+        ("van-ban.doc", PDF, "không phải là tệp DOC"),
+        ("rong.png", b"", "rỗng"),
+    ],
+)
 def test_bad_attachments_are_refused(client, app_ctx, rules, calendar, settings, name, content, message):
     conference = open_conference(rules, calendar)
     files = {"recommendations-0-attachments": [(io.BytesIO(content), name)]}
     response = post_form(client, conference, registration_payload(), files=files)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert count(Registration) == 0 and count(Attachment) == 0
-    assert not any(settings.resolved_uploads_dir.glob("*")) if settings.resolved_uploads_dir.exists() else True
+    assert count(Registration) == 0
+    assert count(Attachment) == 0
+    assert (
+        not any(settings.resolved_uploads_dir.glob("*")) if settings.resolved_uploads_dir.exists() else True
+    )
 
 
 def test_zip_bomb_docx_is_refused(client, app_ctx, rules, calendar):
@@ -351,7 +397,11 @@ def test_more_than_five_files_are_refused(client, app_ctx, rules, calendar):
 def test_file_over_ten_megabytes_is_refused(client, app_ctx, rules, calendar):
     conference = open_conference(rules, calendar)
     big = PDF + b"0" * (10 * 1024 * 1024)
-    response = post_form(client, conference, registration_payload(),
-                         files={"recommendations-0-attachments": [(io.BytesIO(big), "lon.pdf")]})
+    response = post_form(
+        client,
+        conference,
+        registration_payload(),
+        files={"recommendations-0-attachments": [(io.BytesIO(big), "lon.pdf")]},
+    )
     assert response.status_code == 422
     assert "vượt quá 10 MB" in response.get_data(as_text=True)

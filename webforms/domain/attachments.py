@@ -88,8 +88,13 @@ def _sniff(path: Path, extension: str) -> str:
         return ALLOWED[extension]
     kind = filetype.guess(head)
     if kind is None or kind.mime != ALLOWED[extension]:
-        raise AttachmentRefused(_("Nội dung tệp không khớp với định dạng %(ext)s; tệp có thể bị hỏng hoặc "
-                                  "không phải tài liệu được chấp nhận.", ext=extension.upper()))
+        raise AttachmentRefused(
+            _(
+                "Nội dung tệp không khớp với định dạng %(ext)s; tệp có thể bị hỏng hoặc "
+                "không phải tài liệu được chấp nhận.",
+                ext=extension.upper(),
+            )
+        )
     return kind.mime
 
 
@@ -101,16 +106,22 @@ def _check_ooxml(path: Path, extension: str) -> None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-                raise AttachmentRefused(_("Tệp nén bất thường (dung lượng giải nén quá lớn); tệp bị từ chối."))
+                raise AttachmentRefused(
+                    _("Tệp nén bất thường (dung lượng giải nén quá lớn); tệp bị từ chối.")
+                )
             names = {m.filename for m in members}
             if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise AttachmentRefused(_("Tệp có chứa macro; vui lòng lưu lại dưới dạng tệp không có macro."))
+                raise AttachmentRefused(
+                    _("Tệp có chứa macro; vui lòng lưu lại dưới dạng tệp không có macro.")
+                )
             if "[Content_Types].xml" not in names or _OOXML_MAIN_PART[extension] not in names:
                 raise refused
             # Bounded: the size check above already capped what inflating can cost.
             content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace").lower()
             if "macroenabled" in content_types or "vbaproject" in content_types:
-                raise AttachmentRefused(_("Tệp có chứa macro; vui lòng lưu lại dưới dạng tệp không có macro."))
+                raise AttachmentRefused(
+                    _("Tệp có chứa macro; vui lòng lưu lại dưới dạng tệp không có macro.")
+                )
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, NotImplementedError) as exc:
         raise refused from exc
 
@@ -123,8 +134,9 @@ def store_upload(upload: Upload, uploads_dir: Path) -> Attachment:
     name = _display_name(upload.filename)
     extension = _extension(name)
     if extension not in ALLOWED:
-        raise AttachmentRefused(_("Tệp “%(name)s”: chỉ nhận các định dạng %(list)s.", name=name,
-                                  list=accepted_extensions()))
+        raise AttachmentRefused(
+            _("Tệp “%(name)s”: chỉ nhận các định dạng %(list)s.", name=name, list=accepted_extensions())
+        )
     uploads_dir.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16)
     path = uploads_dir / stored_name
@@ -135,8 +147,9 @@ def store_upload(upload: Upload, uploads_dir: Path) -> Attachment:
             while chunk := upload.stream.read(_CHUNK):
                 size += len(chunk)
                 if size > MAX_FILE_BYTES:
-                    raise AttachmentRefused(_("Tệp “%(name)s” vượt quá %(mb)s MB.", name=name,
-                                              mb=MAX_FILE_BYTES // (1024 * 1024)))
+                    raise AttachmentRefused(
+                        _("Tệp “%(name)s” vượt quá %(mb)s MB.", name=name, mb=MAX_FILE_BYTES // (1024 * 1024))
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
@@ -148,8 +161,13 @@ def store_upload(upload: Upload, uploads_dir: Path) -> Attachment:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return Attachment(original_name=name, stored_name=stored_name, content_type=content_type, size=size,
-                      sha256=digest.hexdigest())
+    return Attachment(
+        original_name=name,
+        stored_name=stored_name,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
 
 
 def attachment_path(attachment: Attachment, uploads_dir: Path) -> Path:

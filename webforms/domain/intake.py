@@ -64,6 +64,7 @@ CONFIRM_PATH = "/hoi-nghi/xac-nhan/{token}"
 
 # -- the window ---------------------------------------------------------------------------------------
 
+
 class IntakeState(StrEnum):
     NOT_OPEN = "not_open"
     OPEN = "open"
@@ -85,7 +86,9 @@ def intake_closes_at(conference: Conference, rules: Rules, calendar: WorkingCale
     return milestone_due(conference.starts_at, "intake_closes", rules.plan, calendar).due
 
 
-def intake_window(conference: Conference, now: dt.datetime, rules: Rules, calendar: WorkingCalendar) -> IntakeWindow:
+def intake_window(
+    conference: Conference, now: dt.datetime, rules: Rules, calendar: WorkingCalendar
+) -> IntakeWindow:
     """Open from the announcement until the intake_closes milestone (inclusive of its last second)."""
     closes_at = intake_closes_at(conference, rules, calendar)
     opens_at = conference.announced_at
@@ -112,6 +115,7 @@ class IntakeClosed(Exception):
 
 
 # -- tokens and links ---------------------------------------------------------------------------------
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -159,6 +163,7 @@ def mask_email(address: str) -> str:
 
 
 # -- submissions --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Submission:
@@ -208,19 +213,32 @@ def submit_registration(
     if not window.open and not staff_entry:
         raise IntakeClosed(window)
     files = {i: [f for f in fs if f is not None] for i, fs in (files or {}).items()}
-    cleaned, errors = validate_registration(data, rules, files_by_index={i: len(fs) for i, fs in files.items()})
+    cleaned, errors = validate_registration(
+        data, rules, files_by_index={i: len(fs) for i, fs in files.items()}
+    )
     for index, uploads in files.items():
         if len(uploads) > MAX_FILES_PER_RECOMMENDATION:
             errors.setdefault(f"recommendations.{index}.attachments", []).append(
-                _("Mỗi kiến nghị đính kèm tối đa %(n)s tệp.", n=MAX_FILES_PER_RECOMMENDATION))
+                _("Mỗi kiến nghị đính kèm tối đa %(n)s tệp.", n=MAX_FILES_PER_RECOMMENDATION)
+            )
     if errors:
         raise ValidationFailed(errors)
     kept = {r.index for r in cleaned.recommendations}
     stored = _store_files({i: fs for i, fs in files.items() if i in kept}, settings)
     try:
-        return _apply_submission(cleaned, stored, conference=conference, now=now, rules=rules, calendar=calendar,
-                                 settings=settings, submission_key=submission_key, actor=actor,
-                                 late=now > window.closes_at, staff_entry=staff_entry)
+        return _apply_submission(
+            cleaned,
+            stored,
+            conference=conference,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            settings=settings,
+            submission_key=submission_key,
+            actor=actor,
+            late=now > window.closes_at,
+            staff_entry=staff_entry,
+        )
     except BaseException:
         discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
         raise
@@ -247,7 +265,8 @@ def _by_submission_key(key: str) -> Submission | None:
         return None
     registration = db.session.get(Registration, row.registration_id)
     resubmission = db.session.scalar(
-        select(Resubmission).where(Resubmission.registration_id == registration.id)
+        select(Resubmission)
+        .where(Resubmission.registration_id == registration.id)
         .order_by(Resubmission.id.desc())
     )
     if resubmission is not None and resubmission.payload.get("submission_key") != key:
@@ -255,19 +274,42 @@ def _by_submission_key(key: str) -> Submission | None:
     return Submission(registration=registration, duplicate=True, resubmission=resubmission)
 
 
-def _apply_submission(cleaned: RegistrationInput, stored: dict[int, list[Attachment]], *, conference, now, rules,
-                      calendar, settings, submission_key, actor, late, staff_entry) -> Submission:
+def _apply_submission(
+    cleaned: RegistrationInput,
+    stored: dict[int, list[Attachment]],
+    *,
+    conference,
+    now,
+    rules,
+    calendar,
+    settings,
+    submission_key,
+    actor,
+    late,
+    staff_entry,
+) -> Submission:
     enterprise = _enterprise_for(cleaned, now)
     for _attempt in range(TRACKING_ATTEMPTS):
-        existing = db.session.scalar(select(Registration).where(
-            Registration.conference_id == conference.id, Registration.enterprise_id == enterprise.id))
+        existing = db.session.scalar(
+            select(Registration).where(
+                Registration.conference_id == conference.id, Registration.enterprise_id == enterprise.id
+            )
+        )
         if existing is not None:
             if staff_entry:
-                result = _update_registration(existing, cleaned, stored, now=now, late=late,
-                                              uploads_dir=settings.resolved_uploads_dir)
+                result = _update_registration(
+                    existing, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir
+                )
             else:
-                result = _hold_resubmission(existing, cleaned, stored, submission_key=submission_key,
-                                            now=now, settings=settings, actor=actor)
+                result = _hold_resubmission(
+                    existing,
+                    cleaned,
+                    stored,
+                    submission_key=submission_key,
+                    now=now,
+                    settings=settings,
+                    actor=actor,
+                )
             break
         _update_enterprise(enterprise, cleaned)
         token = new_token()
@@ -286,18 +328,29 @@ def _apply_submission(cleaned: RegistrationInput, stored: dict[int, list[Attachm
                 db.session.flush()
         except IntegrityError:
             continue  # the number was taken, or the same enterprise registered meanwhile: look again
-        new = _add_recommendations(registration, cleaned, stored, now=now, late=late,
-                                   uploads_dir=settings.resolved_uploads_dir)
+        new = _add_recommendations(
+            registration, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir
+        )
         result = Submission(registration=registration, token=token, created=True, new_recommendations=new)
         break
     else:
         raise RuntimeError("could not allocate a tracking code")
     if submission_key:
-        db.session.add(SubmissionKey(key=submission_key[:64], registration_id=result.registration.id, created_at=now))
+        db.session.add(
+            SubmissionKey(key=submission_key[:64], registration_id=result.registration.id, created_at=now)
+        )
         db.session.flush()
     if result.resubmission is None:
-        _after_recommendations(result, conference=conference, now=now, rules=rules, calendar=calendar,
-                               settings=settings, actor=actor, staff_entry=staff_entry)
+        _after_recommendations(
+            result,
+            conference=conference,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            settings=settings,
+            actor=actor,
+            staff_entry=staff_entry,
+        )
     return result
 
 
@@ -321,8 +374,14 @@ def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
     enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
     if enterprise is not None:
         return enterprise
-    enterprise = Enterprise(tax_code=tax_code, name=cleaned.enterprise.name, zone_code=cleaned.enterprise.zone,
-                            address=cleaned.enterprise.address, sector=cleaned.enterprise.sector, created_at=now)
+    enterprise = Enterprise(
+        tax_code=tax_code,
+        name=cleaned.enterprise.name,
+        zone_code=cleaned.enterprise.zone,
+        address=cleaned.enterprise.address,
+        sector=cleaned.enterprise.sector,
+        created_at=now,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(enterprise)
@@ -348,9 +407,15 @@ def _copy_contact(registration: Registration, cleaned: RegistrationInput) -> Non
     registration.public_consent = cleaned.public_consent
 
 
-def _add_recommendations(registration: Registration, cleaned: RegistrationInput,
-                         stored: dict[int, list[Attachment]], *, now: dt.datetime, late: bool,
-                         uploads_dir) -> list[Recommendation]:
+def _add_recommendations(
+    registration: Registration,
+    cleaned: RegistrationInput,
+    stored: dict[int, list[Attachment]],
+    *,
+    now: dt.datetime,
+    late: bool,
+    uploads_dir,
+) -> list[Recommendation]:
     """Append the new recommendations; one identical to an existing one (same title and content) is not
     added twice."""
     existing = {(r.title, r.content) for r in registration.recommendations}
@@ -390,8 +455,9 @@ def _add_recommendations(registration: Registration, cleaned: RegistrationInput,
     return added
 
 
-def _after_recommendations(result: Submission, *, conference, now, rules, calendar, settings, actor,
-                           staff_entry: bool) -> None:
+def _after_recommendations(
+    result: Submission, *, conference, now, rules, calendar, settings, actor, staff_entry: bool
+) -> None:
     registration = result.registration
     new = result.new_recommendations
     if result.created:
@@ -402,36 +468,54 @@ def _after_recommendations(result: Submission, *, conference, now, rules, calend
         key = None
     if key:
         link = status_url(settings, registration.tracking_code, result.token) if result.token else None
-        composed = compose("receipt_to_enterprise", {
-            "registration": registration,
-            "enterprise": registration.enterprise,
-            "conference": conference,
-            "recommendations": new,
-            "all_recommendations": list(registration.recommendations),
-            "status_url": link,
-            "created": result.created,
-            "closes_at": intake_closes_at(conference, rules, calendar),
-            "fields": {f.code: f.name for f in rules.fields},
-        })
-        queue_mail(to=[registration.contact_email], subject=composed.subject, text=composed.text,
-                   html=composed.html, dedupe_key=key)
+        composed = compose(
+            "receipt_to_enterprise",
+            {
+                "registration": registration,
+                "enterprise": registration.enterprise,
+                "conference": conference,
+                "recommendations": new,
+                "all_recommendations": list(registration.recommendations),
+                "status_url": link,
+                "created": result.created,
+                "closes_at": intake_closes_at(conference, rules, calendar),
+                "fields": {f.code: f.name for f in rules.fields},
+            },
+        )
+        queue_mail(
+            to=[registration.contact_email],
+            subject=composed.subject,
+            text=composed.text,
+            html=composed.html,
+            dedupe_key=key,
+        )
     action = "registration.create" if result.created else "registration.add_recommendations"
-    record(actor, action, "registration", registration.tracking_code, now=now,
-           recommendations=[r.code for r in new], staff_entry=staff_entry, late=registration.late)
+    record(
+        actor,
+        action,
+        "registration",
+        registration.tracking_code,
+        now=now,
+        recommendations=[r.code for r in new],
+        staff_entry=staff_entry,
+        late=registration.late,
+    )
     for rec in new:
         events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
 
 
-def _update_registration(registration: Registration, cleaned: RegistrationInput, stored, *, now, late,
-                         uploads_dir) -> Submission:
+def _update_registration(
+    registration: Registration, cleaned: RegistrationInput, stored, *, now, late, uploads_dir
+) -> Submission:
     _update_enterprise(registration.enterprise, cleaned)
     _copy_contact(registration, cleaned)
     new = _add_recommendations(registration, cleaned, stored, now=now, late=late, uploads_dir=uploads_dir)
     return Submission(registration=registration, new_recommendations=new)
 
 
-def _hold_resubmission(registration: Registration, cleaned: RegistrationInput, stored, *, submission_key, now,
-                       settings, actor) -> Submission:
+def _hold_resubmission(
+    registration: Registration, cleaned: RegistrationInput, stored, *, submission_key, now, settings, actor
+) -> Submission:
     """Keep the second submission aside and ask the address on file to confirm it."""
     for attachments in stored.values():
         for attachment in attachments:
@@ -443,23 +527,46 @@ def _hold_resubmission(registration: Registration, cleaned: RegistrationInput, s
     resubmission = Resubmission(registration_id=registration.id, payload=payload, submitted_at=now)
     db.session.add(resubmission)
     db.session.flush()
-    link = settings.public_base_url + CONFIRM_PATH.format(token=resubmission_link_token(resubmission, settings))
-    composed = compose("resubmission_confirm_to_enterprise", {
-        "registration": registration,
-        "conference": registration.conference,
-        "cleaned": cleaned,
-        "confirm_url": link,
-        "submitted_at": now,
-    })
-    queue_mail(to=[registration.contact_email], subject=composed.subject, text=composed.text, html=composed.html,
-               dedupe_key=f"resubmission:{resubmission.id}")
-    record(actor, "registration.resubmit", "registration", registration.tracking_code, now=now,
-           resubmission=resubmission.id)
+    link = settings.public_base_url + CONFIRM_PATH.format(
+        token=resubmission_link_token(resubmission, settings)
+    )
+    composed = compose(
+        "resubmission_confirm_to_enterprise",
+        {
+            "registration": registration,
+            "conference": registration.conference,
+            "cleaned": cleaned,
+            "confirm_url": link,
+            "submitted_at": now,
+        },
+    )
+    queue_mail(
+        to=[registration.contact_email],
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=f"resubmission:{resubmission.id}",
+    )
+    record(
+        actor,
+        "registration.resubmit",
+        "registration",
+        registration.tracking_code,
+        now=now,
+        resubmission=resubmission.id,
+    )
     return Submission(registration=registration, resubmission=resubmission)
 
 
-def confirm_resubmission(resubmission: Resubmission, *, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
-                         settings, actor: Actor = ENTERPRISE) -> Submission:
+def confirm_resubmission(
+    resubmission: Resubmission,
+    *,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    actor: Actor = ENTERPRISE,
+) -> Submission:
     """Apply a held re-submission: contact and attendees updated, new recommendations added, a fresh
     private link issued (sent in the receipt). Confirming twice does nothing the second time."""
     registration = resubmission.registration
@@ -470,7 +577,8 @@ def confirm_resubmission(resubmission: Resubmission, *, now: dt.datetime, rules:
     if not window.open:
         raise IntakeClosed(window)
     taken = db.session.execute(
-        update(Resubmission).where(Resubmission.id == resubmission.id, Resubmission.confirmed_at.is_(None))
+        update(Resubmission)
+        .where(Resubmission.id == resubmission.id, Resubmission.confirmed_at.is_(None))
         .values(confirmed_at=now)
     ).rowcount
     db.session.refresh(resubmission)
@@ -481,36 +589,53 @@ def confirm_resubmission(resubmission: Resubmission, *, now: dt.datetime, rules:
         int(i): [a for a in (db.session.get(Attachment, aid) for aid in ids) if a is not None]
         for i, ids in (resubmission.payload.get("attachments") or {}).items()
     }
-    result = _update_registration(registration, cleaned, stored, now=now, late=False,
-                                  uploads_dir=settings.resolved_uploads_dir)
+    result = _update_registration(
+        registration, cleaned, stored, now=now, late=False, uploads_dir=settings.resolved_uploads_dir
+    )
     token = new_token()
     registration.token_hash = hash_token(token)
     result.token = token
     result.resubmission = resubmission
     db.session.flush()
     key = f"receipt:{registration.tracking_code}:r{resubmission.id}"
-    composed = compose("receipt_to_enterprise", {
-        "registration": registration,
-        "enterprise": registration.enterprise,
-        "conference": conference,
-        "recommendations": result.new_recommendations,
-        "all_recommendations": list(registration.recommendations),
-        "status_url": status_url(settings, registration.tracking_code, token),
-        "created": False,
-        "updated": True,
-        "closes_at": window.closes_at,
-        "fields": {f.code: f.name for f in rules.fields},
-    })
-    queue_mail(to=[registration.contact_email], subject=composed.subject, text=composed.text, html=composed.html,
-               dedupe_key=key)
-    record(actor, "registration.resubmission_confirmed", "registration", registration.tracking_code, now=now,
-           resubmission=resubmission.id, recommendations=[r.code for r in result.new_recommendations])
+    composed = compose(
+        "receipt_to_enterprise",
+        {
+            "registration": registration,
+            "enterprise": registration.enterprise,
+            "conference": conference,
+            "recommendations": result.new_recommendations,
+            "all_recommendations": list(registration.recommendations),
+            "status_url": status_url(settings, registration.tracking_code, token),
+            "created": False,
+            "updated": True,
+            "closes_at": window.closes_at,
+            "fields": {f.code: f.name for f in rules.fields},
+        },
+    )
+    queue_mail(
+        to=[registration.contact_email],
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=key,
+    )
+    record(
+        actor,
+        "registration.resubmission_confirmed",
+        "registration",
+        registration.tracking_code,
+        now=now,
+        resubmission=resubmission.id,
+        recommendations=[r.code for r in result.new_recommendations],
+    )
     for rec in result.new_recommendations:
         events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
     return result
 
 
 # -- screening ----------------------------------------------------------------------------------------
+
 
 class ScreeningReason(StrEnum):
     JUDICIAL = "judicial"  # a matter for the courts or prosecutors
@@ -526,7 +651,9 @@ def screening_reason_label(code: str) -> str:
         ScreeningReason.COMPLAINT: _("Là đơn thư khiếu nại, tố cáo"),
         ScreeningReason.NOT_ADMINISTRATIVE: _("Không liên quan đến giải quyết thủ tục hành chính"),
         ScreeningReason.DUPLICATE: _("Trùng với kiến nghị đã gửi"),
-        ScreeningReason.OUTSIDE_ZONES: _("Doanh nghiệp không hoạt động trong các khu công nghiệp, khu kinh tế"),
+        ScreeningReason.OUTSIDE_ZONES: _(
+            "Doanh nghiệp không hoạt động trong các khu công nghiệp, khu kinh tế"
+        ),
     }
     return labels.get(code, code)
 
@@ -535,8 +662,18 @@ class ScreeningError(ValueError):
     pass
 
 
-def screen_out(rec: Recommendation, reason_code: str, reason: str, actor: Actor, now: dt.datetime, *,
-               rules: Rules, calendar: WorkingCalendar, settings, duplicate_of: Recommendation | None = None) -> bool:
+def screen_out(
+    rec: Recommendation,
+    reason_code: str,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    duplicate_of: Recommendation | None = None,
+) -> bool:
     """Take a recommendation out of the conference's scope and tell the enterprise why.
     False when it was already screened out."""
     if reason_code not in set(ScreeningReason):
@@ -552,24 +689,40 @@ def screen_out(rec: Recommendation, reason_code: str, reason: str, actor: Actor,
     if duplicate_of is not None:
         rec.duplicate_of_id = duplicate_of.id
     registration = rec.registration
-    composed = compose("screened_out_to_enterprise", {
-        "rec": rec,
-        "registration": registration,
-        "conference": rec.conference,
-        "reason_label": screening_reason_label(reason_code),
-        "reason": rec.scope_reason,
-        "scope": rules.plan.scope,
-        "duplicate_of": duplicate_of,
-    })
-    queue_mail(to=[registration.contact_email], subject=composed.subject, text=composed.text, html=composed.html,
-               dedupe_key=f"screened_out:{rec.code}")
-    record(actor, "recommendation.screen_out", "recommendation", rec.code, now=now, reason_code=reason_code,
-           reason=rec.scope_reason)
+    composed = compose(
+        "screened_out_to_enterprise",
+        {
+            "rec": rec,
+            "registration": registration,
+            "conference": rec.conference,
+            "reason_label": screening_reason_label(reason_code),
+            "reason": rec.scope_reason,
+            "scope": rules.plan.scope,
+            "duplicate_of": duplicate_of,
+        },
+    )
+    queue_mail(
+        to=[registration.contact_email],
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=f"screened_out:{rec.code}",
+    )
+    record(
+        actor,
+        "recommendation.screen_out",
+        "recommendation",
+        rec.code,
+        now=now,
+        reason_code=reason_code,
+        reason=rec.scope_reason,
+    )
     events.recommendation_screened_out.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
     return True
 
 
 # -- quorum -------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Quorum:
@@ -584,9 +737,14 @@ class Quorum:
         return self.enterprises >= self.min_enterprises and self.recommendations >= self.min_recommendations
 
     def as_dict(self) -> dict:
-        return {"enterprises": self.enterprises, "recommendations": self.recommendations,
-                "min_enterprises": self.min_enterprises, "min_recommendations": self.min_recommendations,
-                "met": self.met, "closes_at": self.closes_at.isoformat()}
+        return {
+            "enterprises": self.enterprises,
+            "recommendations": self.recommendations,
+            "min_enterprises": self.min_enterprises,
+            "min_recommendations": self.min_recommendations,
+            "met": self.met,
+            "closes_at": self.closes_at.isoformat(),
+        }
 
 
 def quorum(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> Quorum:
@@ -612,12 +770,17 @@ def quorum(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> Q
             Registration.registered_at <= closes_at,
         )
     )
-    return Quorum(enterprises=enterprises or 0, recommendations=recommendations or 0,
-                  min_enterprises=rules.plan.min_enterprises, min_recommendations=rules.plan.min_recommendations,
-                  closes_at=closes_at)
+    return Quorum(
+        enterprises=enterprises or 0,
+        recommendations=recommendations or 0,
+        min_enterprises=rules.plan.min_enterprises,
+        min_recommendations=rules.plan.min_recommendations,
+        closes_at=closes_at,
+    )
 
 
 # -- reading, for the status page and the API ------------------------------------------------------------
+
 
 def recommendation_status_label(rec: Recommendation) -> str:
     labels = {

@@ -149,6 +149,7 @@ def normalize_email(value: str) -> str | None:
 
 # -- the whole registration --------------------------------------------------------------------------
 
+
 class _Collector:
     def __init__(self, data):
         self.errors: Errors = {}
@@ -157,8 +158,17 @@ class _Collector:
     def add(self, path: str, message: str) -> None:
         self.errors.setdefault(path, []).append(message)
 
-    def text(self, mapping, key: str, path: str, *, required: bool, max_length: int, label: str,
-             multiline: bool = False) -> str:
+    def text(
+        self,
+        mapping,
+        key: str,
+        path: str,
+        *,
+        required: bool,
+        max_length: int,
+        label: str,
+        multiline: bool = False,
+    ) -> str:
         raw = mapping.get(key) if isinstance(mapping, dict) else None
         if raw is None:
             raw = ""
@@ -169,8 +179,15 @@ class _Collector:
         if required and not value:
             self.add(path, _("Vui lòng nhập %(label)s.", label=label.lower()))
         elif len(value) > max_length:
-            self.add(path, _("%(label)s dài tối đa %(max)s ký tự (hiện có %(n)s).", label=label,
-                             max=f"{max_length:,}".replace(",", "."), n=f"{len(value):,}".replace(",", ".")))
+            self.add(
+                path,
+                _(
+                    "%(label)s dài tối đa %(max)s ký tự (hiện có %(n)s).",
+                    label=label,
+                    max=f"{max_length:,}".replace(",", "."),
+                    n=f"{len(value):,}".replace(",", "."),
+                ),
+            )
         return value
 
 
@@ -180,11 +197,14 @@ def _section(data, key: str) -> dict:
 
 
 def _blank(mapping: dict, keys: tuple[str, ...]) -> bool:
-    return all(not clean_text(mapping.get(k)) if isinstance(mapping.get(k), str | None) else False for k in keys)
+    return all(
+        not clean_text(mapping.get(k)) if isinstance(mapping.get(k), str | None) else False for k in keys
+    )
 
 
-def validate_registration(data, rules: Rules, *, files_by_index: dict[int, int] | None = None
-                          ) -> tuple[RegistrationInput | None, Errors]:
+def validate_registration(
+    data, rules: Rules, *, files_by_index: dict[int, int] | None = None
+) -> tuple[RegistrationInput | None, Errors]:
     """Cleaned input and no errors, or None and the errors by dotted path.
 
     :param data: {"enterprise": {...}, "contact": {...}, "attendees": [...], "recommendations": [...],
@@ -198,35 +218,59 @@ def validate_registration(data, rules: Rules, *, files_by_index: dict[int, int] 
         return None, {"": [_("Dữ liệu gửi lên phải là một đối tượng JSON.")]}
 
     ent = _section(data, "enterprise")
-    tax_code, message = normalize_tax_code(ent.get("tax_code") if isinstance(ent.get("tax_code"), str) else "")
+    tax_code, message = normalize_tax_code(
+        ent.get("tax_code") if isinstance(ent.get("tax_code"), str) else ""
+    )
     if message:
         c.add("enterprise.tax_code", message)
     enterprise = EnterpriseInput(
         tax_code=tax_code or "",
-        name=c.text(ent, "name", "enterprise.name", required=True, max_length=NAME_MAX, label=_("Tên doanh nghiệp")),
+        name=c.text(
+            ent, "name", "enterprise.name", required=True, max_length=NAME_MAX, label=_("Tên doanh nghiệp")
+        ),
         zone="",
-        address=c.text(ent, "address", "enterprise.address", required=True, max_length=ADDRESS_MAX,
-                       label=_("Địa chỉ")),
-        sector=c.text(ent, "sector", "enterprise.sector", required=False, max_length=NAME_MAX,
-                      label=_("Ngành nghề kinh doanh")),
+        address=c.text(
+            ent, "address", "enterprise.address", required=True, max_length=ADDRESS_MAX, label=_("Địa chỉ")
+        ),
+        sector=c.text(
+            ent,
+            "sector",
+            "enterprise.sector",
+            required=False,
+            max_length=NAME_MAX,
+            label=_("Ngành nghề kinh doanh"),
+        ),
     )
     zone = ent.get("zone") if isinstance(ent.get("zone"), str) else ""
     if zone == rules.outside_zone.code:
-        c.add("enterprise.zone", _(
-            "Hội nghị này dành cho %(scope)s Doanh nghiệp ngoài các khu công nghiệp, khu kinh tế không thuộc "
-            "phạm vi của Kế hoạch; vui lòng liên hệ cơ quan quản lý tại địa phương.",
-            scope=rules.plan.scope.applies_to[:1].lower() + rules.plan.scope.applies_to[1:]))
+        c.add(
+            "enterprise.zone",
+            _(
+                "Hội nghị này dành cho %(scope)s Doanh nghiệp ngoài các khu công nghiệp, khu kinh tế "
+                "không thuộc phạm vi của Kế hoạch; vui lòng liên hệ cơ quan quản lý tại địa phương.",
+                scope=rules.plan.scope.applies_to[:1].lower() + rules.plan.scope.applies_to[1:],
+            ),
+        )
     elif rules.zone(zone) is None:
-        c.add("enterprise.zone", _("Vui lòng chọn khu công nghiệp hoặc khu kinh tế nơi doanh nghiệp hoạt động."))
+        c.add(
+            "enterprise.zone", _("Vui lòng chọn khu công nghiệp hoặc khu kinh tế nơi doanh nghiệp hoạt động.")
+        )
     else:
         enterprise.zone = zone
 
     con = _section(data, "contact")
     contact = ContactInput(
-        name=c.text(con, "name", "contact.name", required=True, max_length=SHORT_MAX,
-                    label=_("Họ và tên người đại diện")),
-        position=c.text(con, "position", "contact.position", required=False, max_length=SHORT_MAX,
-                        label=_("Chức vụ")),
+        name=c.text(
+            con,
+            "name",
+            "contact.name",
+            required=True,
+            max_length=SHORT_MAX,
+            label=_("Họ và tên người đại diện"),
+        ),
+        position=c.text(
+            con, "position", "contact.position", required=False, max_length=SHORT_MAX, label=_("Chức vụ")
+        ),
         email="",
         phone="",
     )
@@ -243,8 +287,13 @@ def validate_registration(data, rules: Rules, *, files_by_index: dict[int, int] 
     if not clean_text(raw_phone):
         c.add("contact.phone", _("Vui lòng nhập số điện thoại."))
     elif phone is None:
-        c.add("contact.phone", _("Số điện thoại không hợp lệ: nhập số di động 10 chữ số (ví dụ 0912 345 678) "
-                                 "hoặc số cố định 11 chữ số (ví dụ 0225 3836 123)."))
+        c.add(
+            "contact.phone",
+            _(
+                "Số điện thoại không hợp lệ: nhập số di động 10 chữ số (ví dụ 0912 345 678) "
+                "hoặc số cố định 11 chữ số (ví dụ 0225 3836 123)."
+            ),
+        )
     else:
         contact.phone = phone
 
@@ -257,10 +306,22 @@ def validate_registration(data, rules: Rules, *, files_by_index: dict[int, int] 
         item = item if isinstance(item, dict) else {}
         if _blank(item, ("name", "position")):
             continue
-        name = c.text(item, "name", f"attendees.{i}.name", required=True, max_length=SHORT_MAX,
-                      label=_("Họ và tên người tham dự"))
-        position = c.text(item, "position", f"attendees.{i}.position", required=False, max_length=SHORT_MAX,
-                          label=_("Chức vụ"))
+        name = c.text(
+            item,
+            "name",
+            f"attendees.{i}.name",
+            required=True,
+            max_length=SHORT_MAX,
+            label=_("Họ và tên người tham dự"),
+        )
+        position = c.text(
+            item,
+            "position",
+            f"attendees.{i}.position",
+            required=False,
+            max_length=SHORT_MAX,
+            label=_("Chức vụ"),
+        )
         attendees.append({"name": name, "position": position})
     if len(attendees) < MIN_ATTENDEES:
         c.add("attendees", _("Vui lòng ghi ít nhất một người tham dự Hội nghị."))
@@ -281,23 +342,47 @@ def validate_registration(data, rules: Rules, *, files_by_index: dict[int, int] 
         item = item if isinstance(item, dict) else {}
         if _blank(item, ("title", "content", "agency")) and not files_by_index.get(i):
             continue  # an empty block the person added and did not use
-        title = c.text(item, "title", f"recommendations.{i}.title", required=True, max_length=NAME_MAX,
-                       label=_("Tiêu đề kiến nghị"))
-        content = c.text(item, "content", f"recommendations.{i}.content", required=True, max_length=CONTENT_MAX,
-                         label=_("Nội dung kiến nghị"), multiline=True)
-        agency = c.text(item, "agency", f"recommendations.{i}.agency", required=False, max_length=AGENCY_MAX,
-                        label=_("Thủ tục hoặc cơ quan liên quan"))
+        title = c.text(
+            item,
+            "title",
+            f"recommendations.{i}.title",
+            required=True,
+            max_length=NAME_MAX,
+            label=_("Tiêu đề kiến nghị"),
+        )
+        content = c.text(
+            item,
+            "content",
+            f"recommendations.{i}.content",
+            required=True,
+            max_length=CONTENT_MAX,
+            label=_("Nội dung kiến nghị"),
+            multiline=True,
+        )
+        agency = c.text(
+            item,
+            "agency",
+            f"recommendations.{i}.agency",
+            required=False,
+            max_length=AGENCY_MAX,
+            label=_("Thủ tục hoặc cơ quan liên quan"),
+        )
         code = item.get("field") if isinstance(item.get("field"), str) else ""
         if code not in field_codes:
             c.add(f"recommendations.{i}.field", _("Vui lòng chọn lĩnh vực của kiến nghị."))
-        recommendations.append(RecommendationInput(index=i, title=title, content=content, field=code,
-                                                   agency=agency))
+        recommendations.append(
+            RecommendationInput(index=i, title=title, content=content, field=code, agency=agency)
+        )
 
     if data.get("declaration") is not True:
         c.add("declaration", _("Vui lòng xác nhận cam kết về phạm vi kiến nghị trước khi gửi."))
 
     if c.errors:
         return None, c.errors
-    return RegistrationInput(enterprise=enterprise, contact=contact, attendees=attendees,
-                             recommendations=recommendations,
-                             public_consent=data.get("public_consent") is True), {}
+    return RegistrationInput(
+        enterprise=enterprise,
+        contact=contact,
+        attendees=attendees,
+        recommendations=recommendations,
+        public_consent=data.get("public_consent") is True,
+    ), {}

@@ -27,7 +27,9 @@ from webforms.domain.validation import MAX_ATTENDEES, MAX_RECOMMENDATIONS
 
 
 class EnterpriseForm(Form):
-    tax_code = StringField(_l("Mã số thuế"), description=_l("10 chữ số; chi nhánh ghi 13 chữ số, ví dụ 0201234567-001."))
+    tax_code = StringField(
+        _l("Mã số thuế"), description=_l("10 chữ số; chi nhánh ghi 13 chữ số, ví dụ 0201234567-001.")
+    )
     name = StringField(_l("Tên doanh nghiệp"))
     zone = SelectField(_l("Khu công nghiệp, khu kinh tế nơi doanh nghiệp hoạt động"), validate_choice=False)
     address = StringField(_l("Địa chỉ"))
@@ -37,8 +39,12 @@ class EnterpriseForm(Form):
 class ContactForm(Form):
     name = StringField(_l("Họ và tên người đại diện"))
     position = StringField(_l("Chức vụ"))
-    email = EmailField(_l("Email"), description=_l("Mã theo dõi và đường dẫn theo dõi kiến nghị được gửi tới địa chỉ này."))
-    phone = TelField(_l("Số điện thoại"), description=_l("Di động hoặc cố định, ví dụ 0912 345 678 hoặc 0225 3836 123."))
+    email = EmailField(
+        _l("Email"), description=_l("Mã theo dõi và đường dẫn theo dõi kiến nghị được gửi tới địa chỉ này.")
+    )
+    phone = TelField(
+        _l("Số điện thoại"), description=_l("Di động hoặc cố định, ví dụ 0912 345 678 hoặc 0225 3836 123.")
+    )
 
 
 class AttendeeForm(Form):
@@ -51,8 +57,10 @@ class RecommendationForm(Form):
     content = TextAreaField(_l("Nội dung kiến nghị"), description=_l("Tối đa 5.000 ký tự."))
     field = SelectField(_l("Lĩnh vực"), validate_choice=False)
     agency = StringField(_l("Thủ tục hành chính hoặc cơ quan liên quan"))
-    attachments = MultipleFileField(_l("Tệp đính kèm"),
-                                    description=_l("PDF, DOC, DOCX, XLS, XLSX, JPG, PNG; tối đa 5 tệp, mỗi tệp 10 MB."))
+    attachments = MultipleFileField(
+        _l("Tệp đính kèm"),
+        description=_l("PDF, DOC, DOCX, XLS, XLSX, JPG, PNG; tối đa 5 tệp, mỗi tệp 10 MB."),
+    )
 
 
 class RegistrationForm(FlaskForm):
@@ -73,7 +81,9 @@ class RegistrationForm(FlaskForm):
         zones = [(z.code, z.name) for z in rules.zones] + [(rules.outside_zone.code, rules.outside_zone.name)]
         self.enterprise.form.zone.choices = [("", _l("— Chọn khu —"))] + zones
         for entry in self.recommendations:
-            entry.form.field.choices = [("", _l("— Chọn lĩnh vực —"))] + [(f.code, f.name) for f in rules.fields]
+            entry.form.field.choices = [("", _l("— Chọn lĩnh vực —"))] + [
+                (f.code, f.name) for f in rules.fields
+            ]
         if not self.submission_key.data:
             self.submission_key.data = secrets.token_urlsafe(24)
         return self
@@ -87,6 +97,7 @@ class RegistrationForm(FlaskForm):
 
     def payload(self) -> dict:
         """The same nested shape the JSON API receives."""
+
         def section(form_field, keys):
             return {k: form_field.form[k].data or "" for k in keys}
 
@@ -94,7 +105,9 @@ class RegistrationForm(FlaskForm):
             "enterprise": section(self.enterprise, ("tax_code", "name", "zone", "address", "sector")),
             "contact": section(self.contact, ("name", "position", "email", "phone")),
             "attendees": [section(e, ("name", "position")) for e in self.attendees],
-            "recommendations": [section(e, ("title", "content", "field", "agency")) for e in self.recommendations],
+            "recommendations": [
+                section(e, ("title", "content", "field", "agency")) for e in self.recommendations
+            ],
             "declaration": bool(self.declaration.data),
             "public_consent": bool(self.public_consent.data),
         }

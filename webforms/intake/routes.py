@@ -60,8 +60,12 @@ def _conference_or_404(slug: str):
 
 
 def _request_actor(email: str = "") -> Actor:
-    return Actor(kind="enterprise_link", name=email or "enterprise", ip=request.remote_addr or "",
-                 user_agent=request.user_agent.string or "")
+    return Actor(
+        kind="enterprise_link",
+        name=email or "enterprise",
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
 
 
 def _private(response):
@@ -75,11 +79,18 @@ def conference_page(slug: str):
     conference = _conference_or_404(slug)
     window = intake_window(conference, utcnow(), svc.rules, svc.calendar)
     documents = db.session.scalars(
-        select(Document).where(Document.conference_id == conference.id, Document.published.is_(True))
+        select(Document)
+        .where(Document.conference_id == conference.id, Document.published.is_(True))
         .order_by(Document.generated_at)
     ).all()
-    return render_template("intake/conference.html", conference=conference, window=window, documents=documents,
-                           doc_labels=DOCUMENT_LABELS, scope=svc.rules.plan.scope)
+    return render_template(
+        "intake/conference.html",
+        conference=conference,
+        window=window,
+        documents=documents,
+        doc_labels=DOCUMENT_LABELS,
+        scope=svc.rules.plan.scope,
+    )
 
 
 def register(slug: str):
@@ -95,14 +106,22 @@ def register(slug: str):
     if request.method == "POST":
         if form.add_recommendation.data:
             if not form.add_block(svc.rules):
-                errors["recommendations"] = [_("Mỗi lần gửi tối đa %(n)s kiến nghị.", n=len(form.recommendations))]
+                errors["recommendations"] = [
+                    _("Mỗi lần gửi tối đa %(n)s kiến nghị.", n=len(form.recommendations))
+                ]
         elif form.website.data:
             errors[""] = [_("Không thể gửi biểu mẫu. Vui lòng tải lại trang và thử lại.")]
         elif form.validate():
             try:
                 result = submit_registration(
-                    form.payload(), conference=conference, now=now, rules=svc.rules, calendar=svc.calendar,
-                    settings=svc.settings, submission_key=form.submission_key.data, files=form.uploads(),
+                    form.payload(),
+                    conference=conference,
+                    now=now,
+                    rules=svc.rules,
+                    calendar=svc.calendar,
+                    settings=svc.settings,
+                    submission_key=form.submission_key.data,
+                    files=form.uploads(),
                     actor=_request_actor(form.contact.form.email.data or ""),
                 )
             except ValidationFailed as exc:
@@ -118,8 +137,15 @@ def register(slug: str):
         else:
             errors[""] = [_("Phiên làm việc đã hết hạn. Vui lòng gửi lại biểu mẫu.")]
     status = 422 if errors and request.method == "POST" else 200
-    return render_template("intake/form.html", conference=conference, window=window, form=form, errors=errors,
-                           declaration=svc.rules.plan.scope.declaration, scope=svc.rules.plan.scope), status
+    return render_template(
+        "intake/form.html",
+        conference=conference,
+        window=window,
+        form=form,
+        errors=errors,
+        declaration=svc.rules.plan.scope.declaration,
+        scope=svc.rules.plan.scope,
+    ), status
 
 
 def _remember_receipt(slug: str, result) -> None:
@@ -142,13 +168,22 @@ def received(slug: str):
     registration = None
     if receipt.get("tracking_code"):
         registration = db.session.scalar(
-            select(Registration).where(Registration.tracking_code == receipt["tracking_code"]))
+            select(Registration).where(Registration.tracking_code == receipt["tracking_code"])
+        )
     status_link = None
     if registration is not None and receipt.get("token"):
         status_link = url_for(".status", tracking_code=registration.tracking_code, token=receipt["token"])
-    return _private(make_response(render_template(
-        "intake/received.html", conference=conference, registration=registration, status_link=status_link,
-        pending_email=receipt.get("pending_email"))))
+    return _private(
+        make_response(
+            render_template(
+                "intake/received.html",
+                conference=conference,
+                registration=registration,
+                status_link=status_link,
+                pending_email=receipt.get("pending_email"),
+            )
+        )
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -164,20 +199,40 @@ def confirm(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            result = confirm_resubmission(resubmission, now=utcnow(), rules=svc.rules, calendar=svc.calendar,
-                                          settings=svc.settings, actor=_request_actor(registration.contact_email))
+            result = confirm_resubmission(
+                resubmission,
+                now=utcnow(),
+                rules=svc.rules,
+                calendar=svc.calendar,
+                settings=svc.settings,
+                actor=_request_actor(registration.contact_email),
+            )
         except IntakeClosed as exc:
             db.session.rollback()
-            return render_template("intake/closed.html", conference=registration.conference, window=exc.window), 409
+            return render_template(
+                "intake/closed.html", conference=registration.conference, window=exc.window
+            ), 409
         db.session.commit()
         _remember_receipt(registration.conference.slug, result)
         if result.duplicate:
-            session["receipt"] = {"slug": registration.conference.slug, "tracking_code": registration.tracking_code,
-                                  "token": None}
+            session["receipt"] = {
+                "slug": registration.conference.slug,
+                "tracking_code": registration.tracking_code,
+                "token": None,
+            }
         return redirect(url_for(".received", slug=registration.conference.slug), code=303)
-    return _private(make_response(render_template(
-        "intake/confirm.html", form=form, resubmission=resubmission, registration=registration,
-        conference=registration.conference, payload=resubmission.payload)))
+    return _private(
+        make_response(
+            render_template(
+                "intake/confirm.html",
+                form=form,
+                resubmission=resubmission,
+                registration=registration,
+                conference=registration.conference,
+                payload=resubmission.payload,
+            )
+        )
+    )
 
 
 def status(tracking_code: str):
@@ -186,18 +241,34 @@ def status(tracking_code: str):
         abort(404)
     fields = {f.code: f.name for f in services().rules.fields}
     items = [
-        {"rec": rec, "label": recommendation_status_label(rec), "answer": approved_answer(rec),
-         "reason_label": screening_reason_label(rec.scope_reason_code) if rec.scope_reason_code else "",
-         "field": fields.get(rec.field_code, rec.field_code)}
+        {
+            "rec": rec,
+            "label": recommendation_status_label(rec),
+            "answer": approved_answer(rec),
+            "reason_label": screening_reason_label(rec.scope_reason_code) if rec.scope_reason_code else "",
+            "field": fields.get(rec.field_code, rec.field_code),
+        }
         for rec in registration.recommendations
     ]
-    return _private(make_response(render_template("intake/status.html", registration=registration,
-                                                  conference=registration.conference, items=items)))
+    return _private(
+        make_response(
+            render_template(
+                "intake/status.html",
+                registration=registration,
+                conference=registration.conference,
+                items=items,
+            )
+        )
+    )
 
 
 bp.add_url_rule("/hoi-nghi/<slug>", "conference_page", conference_page)
-bp.add_url_rule("/hoi-nghi/<slug>/dang-ky", "register",
-                limiter.limit(_submit_limit, methods=["POST"])(register), methods=("GET", "POST"))
+bp.add_url_rule(
+    "/hoi-nghi/<slug>/dang-ky",
+    "register",
+    limiter.limit(_submit_limit, methods=["POST"])(register),
+    methods=("GET", "POST"),
+)
 bp.add_url_rule("/hoi-nghi/<slug>/da-gui", "received", received)
 bp.add_url_rule("/hoi-nghi/xac-nhan/<token>", "confirm", confirm, methods=("GET", "POST"))
 bp.add_url_rule("/theo-doi/<tracking_code>", "status", status)
