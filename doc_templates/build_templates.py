@@ -168,11 +168,32 @@ def _no_borders(table) -> None:
     tbl_pr.append(borders)
 
 
+def _grid(table, widths_cm: list[float]) -> None:
+    """Column widths in the table grid too: LibreOffice lays out by the grid, Word by the cells."""
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths_cm, strict=True):
+        column.w = Cm(width)
+
+
+def _no_cell_margins(table) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:w"), "0")
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    table._tbl.tblPr.append(margins)
+
+
 def layout_table(doc, widths_cm: list[float], rows: int = 1):
     table = doc.add_table(rows=rows, cols=len(widths_cm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _no_borders(table)
+    _no_cell_margins(table)
+    _grid(table, widths_cm)
+    for row in table.rows:
+        # Keep a block (header, signature) on one page.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for row in table.rows:
         for cell, width in zip(row.cells, widths_cm, strict=True):
             cell.width = Cm(width)
@@ -188,6 +209,7 @@ def grid_table(doc, headings: list[str], widths_cm: list[float], loop: str, cell
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _grid(table, widths_cm)
 
     def add_row(texts, bold=False, align=CENTER):
         row = table.add_row()
@@ -218,10 +240,12 @@ def grid_table(doc, headings: list[str], widths_cm: list[float], loop: str, cell
 def header_block(doc, *, subject_line: str | None = None) -> None:
     """Agency (left) and national title (right), number under the agency, place and date under the motto."""
     total = text_width(doc) / 360000  # EMU per cm
-    left_w, right_w = 6.6, total - 6.6
+    landscape = total > 20
+    left_w = 9.0 if landscape else 7.0
+    right_w = 12.0 if landscape else total - left_w
     table = layout_table(doc, [left_w, right_w])
     left, right = table.rows[0].cells
-    para(left, "{{ agency.superior }}", align=CENTER, size=13, after=0)
+    para(left, "{{ agency.superior }}", align=CENTER, size=12, after=0)
     para(left, "{{ agency.name }}", align=CENTER, size=13, bold=True, after=0)
     rule(left, 2.4, left_w)
     para(left, [("Số: ", {}), ("{{ doc_number }}", {})], align=CENTER, size=13, after=0, before=2)
@@ -326,7 +350,7 @@ def consolidated_table():
         doc,
         ["STT", "Mã số", "Doanh nghiệp", "Nội dung kiến nghị", "Lĩnh vực", "Đơn vị trả lời", "Tình trạng",
          "Dự thảo trả lời"],
-        [1.1, 2.6, 3.0, 6.0, 2.6, 2.8, 2.2, 5.9],
+        [1.3, 2.6, 3.0, 6.0, 2.6, 2.8, 2.2, 5.7],
         "{%tr for row in rows %}",
         ["{{ row.no }}", "{{ row.code }}", "{{ row.enterprise }}",
          "{{ row.title }}: {{ row.content|paragraphs }}", "{{ row.field }}", "{{ row.department }}",
@@ -352,7 +376,7 @@ def conclusion_notice():
     grid_table(
         doc,
         ["STT", "Doanh nghiệp, kiến nghị", "Hình thức, nội dung trả lời", "Đơn vị chủ trì", "Thời hạn"],
-        [1.1, 5.4, 5.6, 2.6, 2.0],
+        [1.3, 5.3, 5.5, 2.6, 2.0],
         "{%tr for item in items %}",
         ["{{ item.no }}", "{{ item.enterprise }}: {{ item.title }}", "{{ item.mode }}. {{ item.answer|paragraphs }}",
          "{{ item.department }}", "{{ item.due }}"],
@@ -468,7 +492,7 @@ def budget_estimate():
     grid_table(
         doc,
         ["STT", "Nội dung", "Đơn vị tính", "Số lượng", "Đơn giá (đồng)", "Thành tiền (đồng)"],
-        [1.1, 5.8, 2.0, 2.0, 2.7, 2.9],
+        [1.3, 5.6, 2.0, 2.0, 2.7, 2.9],
         "{%tr for item in budget.lines %}",
         ["{{ item.no }}", "{{ item.name }}", "{{ item.unit }}", ("{{ item.quantity }}", WD_ALIGN_PARAGRAPH.RIGHT),
          ("{{ item.unit_price }}", WD_ALIGN_PARAGRAPH.RIGHT), ("{{ item.amount }}", WD_ALIGN_PARAGRAPH.RIGHT)],
