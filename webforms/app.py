@@ -105,7 +105,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def configure_sqlite(engine) -> None:
     """WAL so readers and one writer overlap; foreign keys on; and SQLAlchemy's recipe for pysqlite,
-    whose own transaction handling breaks SAVEPOINT (used for insert-or-get on unique keys)."""
+    whose own transaction handling breaks SAVEPOINT (used for insert-or-get on unique keys).
+    SQLite is the development default; production runs on PostgreSQL."""
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
@@ -121,7 +122,10 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
+        # failing at once when a read transaction tries to become a write one (SQLITE_BUSY).
+        # WAL readers are never blocked by it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
