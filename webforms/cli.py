@@ -171,3 +171,7 @@ def _create_app_for_cli():
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """doithoai: the business dialogue conference, from announcement to final report."""
+
+
+if __name__ == "__main__":
+    main()
