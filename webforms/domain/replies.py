@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from config.rules import Rules
 from webforms.domain import events
 from webforms.domain.audit import Actor, record
-from webforms.domain.links import link_url, revoke_links
+from webforms.domain.links import revoke_links
 from webforms.domain.mail import AddressError, checked_address
 from webforms.domain.notify import department_addresses, send
 from webforms.domain.routing import (
