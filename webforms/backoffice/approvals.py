@@ -23,14 +23,22 @@ class ApproveForm(FlaskForm):
 
 
 class SendBackForm(FlaskForm):
-    comment = TextAreaField("Ý kiến chỉnh sửa",
-                            validators=[DataRequired(message="Vui lòng ghi ý kiến khi trả lại dự thảo."),
-                                        Length(max=replies.REASON_MAX)])
+    comment = TextAreaField(
+        "Ý kiến chỉnh sửa",
+        validators=[
+            DataRequired(message="Vui lòng ghi ý kiến khi trả lại dự thảo."),
+            Length(max=replies.REASON_MAX),
+        ],
+    )
 
 
 def _actor() -> Actor:
-    return Actor(kind="user", name=current_user.email, ip=request.remote_addr or "",
-                 user_agent=request.user_agent.string or "")
+    return Actor(
+        kind="user",
+        name=current_user.email,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
 
 
 def _domain_args() -> dict:
@@ -45,8 +53,12 @@ def _assignment(assignment_id: int) -> Assignment:
 @bp.get("/duyet-tra-loi")
 @permission_required("approve_answer")
 def approvals():
-    return render_template("backoffice/approvals.html", items=replies.submitted_answers(),
-                           approve_form=ApproveForm(), send_back_form=SendBackForm())
+    return render_template(
+        "backoffice/approvals.html",
+        items=replies.submitted_answers(),
+        approve_form=ApproveForm(),
+        send_back_form=SendBackForm(),
+    )
 
 
 @bp.post("/duyet-tra-loi/<int:assignment_id>/duyet")

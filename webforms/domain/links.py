@@ -53,8 +53,9 @@ def link_expires_at(assignment: Assignment, rules: Rules, calendar: WorkingCalen
     return end_of_day(last, plan)
 
 
-def read_link(token: str, *, secret_key: str, now: dt.datetime, rules: Rules,
-              calendar: WorkingCalendar) -> Assignment:
+def read_link(
+    token: str, *, secret_key: str, now: dt.datetime, rules: Rules, calendar: WorkingCalendar
+) -> Assignment:
     """The assignment a token opens, or LinkError."""
     serializer = _serializer(secret_key)
     try:
@@ -69,8 +70,10 @@ def read_link(token: str, *, secret_key: str, now: dt.datetime, rules: Rules,
     expires_at = link_expires_at(assignment, rules, calendar)
     if now > expires_at:
         raise LinkError("expired", assignment)
-    if data["v"] != assignment.token_version or assignment.state in (AssignmentState.REVOKED,
-                                                                      AssignmentState.RETURNED):
+    if data["v"] != assignment.token_version or assignment.state in (
+        AssignmentState.REVOKED,
+        AssignmentState.RETURNED,
+    ):
         raise LinkError("revoked", assignment)
     return assignment
 

@@ -63,11 +63,22 @@ def department_addresses(code: str, rules: Rules) -> list[str]:
 
 
 def already_queued(dedupe_key: str) -> bool:
-    return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+    return (
+        db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+    )
 
 
-def send(template: str, *, to: Sequence[str], context: dict, rules: Rules, dedupe_key: str,
-         cc: Sequence[str] = (), attachments: Iterable[dict] = (), settings=None) -> bool:
+def send(
+    template: str,
+    *,
+    to: Sequence[str],
+    context: dict,
+    rules: Rules,
+    dedupe_key: str,
+    cc: Sequence[str] = (),
+    attachments: Iterable[dict] = (),
+    settings=None,
+) -> bool:
     """Queue one email; False (and nothing written) when `dedupe_key` was already used."""
     if already_queued(dedupe_key):
         return False
@@ -75,12 +86,27 @@ def send(template: str, *, to: Sequence[str], context: dict, rules: Rules, dedup
     if not recipients:
         return False
     copies = [a for a in dict.fromkeys(cc) if a and a not in recipients]
-    composed = compose(template, {"rules": rules, "agency": rules.plan.agency,
-                                  "consolidating": rules.consolidating_department, **context})
+    composed = compose(
+        template,
+        {
+            "rules": rules,
+            "agency": rules.plan.agency,
+            "consolidating": rules.consolidating_department,
+            **context,
+        },
+    )
     domain = "doithoai.local"
     if settings is not None and "@" in settings.mail_default_sender:
         domain = settings.mail_default_sender.rsplit("@", 1)[1].strip(" >") or domain
-    queue_mail(to=recipients, cc=copies, subject=composed.subject, text=composed.text, html=composed.html,
-               dedupe_key=dedupe_key, reply_to=reply_to(rules), attachments=list(attachments),
-               message_domain=domain)
+    queue_mail(
+        to=recipients,
+        cc=copies,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=dedupe_key,
+        reply_to=reply_to(rules),
+        attachments=list(attachments),
+        message_domain=domain,
+    )
     return True

@@ -48,8 +48,16 @@ class ReplyError(ValueError):
 
 
 def _audit(actor: Actor, action: str, assignment: Assignment, now: dt.datetime, **details) -> None:
-    record(actor, action, "recommendation", assignment.recommendation.code, now=now,
-           assignment=assignment.id, department=assignment.department.code, **details)
+    record(
+        actor,
+        action,
+        "recommendation",
+        assignment.recommendation.code,
+        now=now,
+        assignment=assignment.id,
+        department=assignment.department.code,
+        **details,
+    )
 
 
 def _require_workable(assignment: Assignment) -> None:
@@ -70,8 +78,10 @@ def _set_extra(assignment: Assignment, **values) -> None:
 
 # -- the holder of the link ----------------------------------------------------------------------
 
-def save_draft_answer(assignment: Assignment, text: str, *, actor: Actor, now: dt.datetime,
-                      answer_mode: str | None = None) -> bool:
+
+def save_draft_answer(
+    assignment: Assignment, text: str, *, actor: Actor, now: dt.datetime, answer_mode: str | None = None
+) -> bool:
     _require_workable(assignment)
     text = clean_text(text, multiline=True)
     if len(text) > ANSWER_MAX:
@@ -99,8 +109,17 @@ def choose_answer_mode(assignment: Assignment, mode: str, *, actor: Actor, now: 
     return True
 
 
-def declare_coordination(assignment: Assignment, agency_codes: Sequence[str], *, note: str = "", actor: Actor,
-                         now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings) -> list[Assignment]:
+def declare_coordination(
+    assignment: Assignment,
+    agency_codes: Sequence[str],
+    *,
+    note: str = "",
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> list[Assignment]:
     """The answer needs other units' input: the deadline becomes the coordinated one and each unit
     gets its own assignment and link. Units already asked are not asked twice."""
     _require_owner(assignment)
@@ -113,8 +132,11 @@ def declare_coordination(assignment: Assignment, agency_codes: Sequence[str], *,
     if unknown:
         raise ReplyError("Đơn vị phối hợp không hợp lệ.")
     recommendation = assignment.recommendation
-    asked = {a.department.code for a in recommendation.assignments
-             if a.role == AssignmentRole.COORDINATING and a.state not in (AssignmentState.REVOKED,)}
+    asked = {
+        a.department.code
+        for a in recommendation.assignments
+        if a.role == AssignmentRole.COORDINATING and a.state not in (AssignmentState.REVOKED,)
+    }
     note = clean_text(note, multiline=True)[:REASON_MAX]
     if note:
         _set_extra(assignment, coordination_note=note)
@@ -123,21 +145,42 @@ def declare_coordination(assignment: Assignment, agency_codes: Sequence[str], *,
         recommendation.needs_coordination = True
         before = assignment.due_at
         assignment.due_at = reply_due(recommendation, rules, calendar, coordinated=True)
-        _audit(actor, "coordination.declare", assignment, now, due_before=before.isoformat(),
-               due_after=assignment.due_at.isoformat())
+        _audit(
+            actor,
+            "coordination.declare",
+            assignment,
+            now,
+            due_before=before.isoformat(),
+            due_after=assignment.due_at.isoformat(),
+        )
     for code in codes:
         if code in asked:
             continue
-        child = create_assignment(recommendation, code, role=AssignmentRole.COORDINATING, now=now, rules=rules,
-                                  calendar=calendar, parent=assignment)
+        child = create_assignment(
+            recommendation,
+            code,
+            role=AssignmentRole.COORDINATING,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            parent=assignment,
+        )
         _audit(actor, "coordination.request", assignment, now, agency=code, coordinating_assignment=child.id)
         notify_assignment(child, now=now, rules=rules, calendar=calendar, settings=settings)
         created.append(child)
     return created
 
 
-def give_coordination_input(assignment: Assignment, text: str, *, actor: Actor, now: dt.datetime, rules: Rules,
-                            calendar: WorkingCalendar, settings) -> bool:
+def give_coordination_input(
+    assignment: Assignment,
+    text: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
     """A coordinating unit hands in its input; the owner sees it on their page and gets an email."""
     if assignment.role != AssignmentRole.COORDINATING:
         raise ReplyError("Thao tác này dành cho đơn vị phối hợp.")
@@ -156,14 +199,29 @@ def give_coordination_input(assignment: Assignment, text: str, *, actor: Actor, 
     if owner is not None and owner.state in WORKABLE + (AssignmentState.SUBMITTED,):
         context = assignment_context(owner, rules, calendar, settings)
         context.update(agency=assignment.department, input=assignment)
-        send("coordination_input_to_department", to=assignment_recipients(owner, rules), context=context,
-             rules=rules, dedupe_key=f"coordination-input:{assignment.id}", settings=settings)
+        send(
+            "coordination_input_to_department",
+            to=assignment_recipients(owner, rules),
+            context=context,
+            rules=rules,
+            dedupe_key=f"coordination-input:{assignment.id}",
+            settings=settings,
+        )
     return True
 
 
-def return_not_ours(assignment: Assignment, reason: str, suggested: str = "", *, actor: Actor, now: dt.datetime,
-                    rules: Rules, calendar: WorkingCalendar, settings) -> Assignment:
-    """"Not ours": this assignment closes, a new one goes to the suggested unit when it is a known
+def return_not_ours(
+    assignment: Assignment,
+    reason: str,
+    suggested: str = "",
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> Assignment:
+    """ "Not ours": this assignment closes, a new one goes to the suggested unit when it is a known
     internal one, otherwise to the consolidating department. Returns the new assignment."""
     _require_owner(assignment)
     _require_workable(assignment)
@@ -181,17 +239,33 @@ def return_not_ours(assignment: Assignment, reason: str, suggested: str = "", *,
     assignment.suggested_department = suggested
     assignment.closed_at = now
     revoke_links(assignment)
-    new = create_assignment(assignment.recommendation, target, role=AssignmentRole.OWNER, now=now, rules=rules,
-                            calendar=calendar)
+    new = create_assignment(
+        assignment.recommendation, target, role=AssignmentRole.OWNER, now=now, rules=rules, calendar=calendar
+    )
     new.answer_mode = assignment.answer_mode
     new.draft_answer = assignment.draft_answer
     for child in assignment.recommendation.assignments:
         if child.parent_id == assignment.id:
             child.parent = new
-    _audit(actor, "assignment.return", assignment, now, reason=reason, suggested=suggested, to=target,
-           new_assignment=new.id)
-    notify_assignment(new, now=now, rules=rules, calendar=calendar, settings=settings, reason="returned",
-                      previous=assignment)
+    _audit(
+        actor,
+        "assignment.return",
+        assignment,
+        now,
+        reason=reason,
+        suggested=suggested,
+        to=target,
+        new_assignment=new.id,
+    )
+    notify_assignment(
+        new,
+        now=now,
+        rules=rules,
+        calendar=calendar,
+        settings=settings,
+        reason="returned",
+        previous=assignment,
+    )
     return new
 
 
@@ -201,8 +275,11 @@ def find_internal_department(text: str, rules: Rules) -> str | None:
     if not wanted:
         return None
     for department in rules.departments:
-        if department.is_internal and wanted in (_norm(department.code), _norm(department.name),
-                                                 _norm(department.short)):
+        if department.is_internal and wanted in (
+            _norm(department.code),
+            _norm(department.name),
+            _norm(department.short),
+        ):
             return department.code
     return None
 
@@ -211,8 +288,17 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", (text or "").strip().casefold())
 
 
-def delegate(assignment: Assignment, email: str, name: str = "", *, actor: Actor, now: dt.datetime,
-             rules: Rules, calendar: WorkingCalendar, settings) -> bool:
+def delegate(
+    assignment: Assignment,
+    email: str,
+    name: str = "",
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
     """Hand the link to a named colleague: a new link for them, every earlier link revoked."""
     _require_workable(assignment)
     try:
@@ -228,21 +314,42 @@ def delegate(assignment: Assignment, email: str, name: str = "", *, actor: Actor
     revoke_links(assignment)
     assignment.holder_email = address
     assignment.holder_name = name
-    _audit(actor, "assignment.delegate", assignment, now, from_holder=previous, to_holder=address, to_name=name,
-           token_version=assignment.token_version)
+    _audit(
+        actor,
+        "assignment.delegate",
+        assignment,
+        now,
+        from_holder=previous,
+        to_holder=address,
+        to_name=name,
+        token_version=assignment.token_version,
+    )
     context = assignment_context(assignment, rules, calendar, settings)
     context.update(delegated_by=previous, holder_name=name)
-    send("delegation_to_colleague", to=[address], cc=department_addresses(assignment.department.code, rules),
-         context=context, rules=rules, dedupe_key=f"assign:{assignment.id}:v{assignment.token_version}",
-         settings=settings)
+    send(
+        "delegation_to_colleague",
+        to=[address],
+        cc=department_addresses(assignment.department.code, rules),
+        context=context,
+        rules=rules,
+        dedupe_key=f"assign:{assignment.id}:v{assignment.token_version}",
+        settings=settings,
+    )
     from webforms.domain.routing import mark_notified
 
     mark_notified(assignment, now)
     return True
 
 
-def submit_for_approval(assignment: Assignment, *, actor: Actor, now: dt.datetime, rules: Rules,
-                        calendar: WorkingCalendar, settings) -> bool:
+def submit_for_approval(
+    assignment: Assignment,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
     _require_owner(assignment)
     if assignment.state == AssignmentState.SUBMITTED:
         return False
@@ -257,26 +364,44 @@ def submit_for_approval(assignment: Assignment, *, actor: Actor, now: dt.datetim
     _set_extra(assignment, submissions=count)
     _audit(actor, "answer.submit", assignment, now, mode=assignment.answer_mode, submission=count)
     context = assignment_context(assignment, rules, calendar, settings)
-    send("answer_submitted_to_consolidation", to=list(rules.consolidating_department.emails), context=context,
-         rules=rules, dedupe_key=f"submitted:{assignment.id}:{count}", settings=settings)
+    send(
+        "answer_submitted_to_consolidation",
+        to=list(rules.consolidating_department.emails),
+        context=context,
+        rules=rules,
+        dedupe_key=f"submitted:{assignment.id}:{count}",
+        settings=settings,
+    )
     return True
 
 
 # -- the Board -----------------------------------------------------------------------------------
+
 
 def submitted_answers() -> list[Assignment]:
     from sqlalchemy import select
 
     from webforms.extensions import db
 
-    return list(db.session.scalars(
-        select(Assignment).where(Assignment.role == AssignmentRole.OWNER,
-                                 Assignment.state == AssignmentState.SUBMITTED)
-        .order_by(Assignment.due_at, Assignment.id)))
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.role == AssignmentRole.OWNER, Assignment.state == AssignmentState.SUBMITTED)
+            .order_by(Assignment.due_at, Assignment.id)
+        )
+    )
 
 
-def send_back(assignment: Assignment, comment: str, *, actor: Actor, now: dt.datetime, rules: Rules,
-              calendar: WorkingCalendar, settings) -> bool:
+def send_back(
+    assignment: Assignment,
+    comment: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
     if assignment.state != AssignmentState.SUBMITTED or assignment.role != AssignmentRole.OWNER:
         return False
     comment = clean_text(comment, multiline=True)[:REASON_MAX]
@@ -287,13 +412,27 @@ def send_back(assignment: Assignment, comment: str, *, actor: Actor, now: dt.dat
     count = int((assignment.extra or {}).get("submissions", 0))
     _audit(actor, "answer.send_back", assignment, now, comment=comment)
     context = assignment_context(assignment, rules, calendar, settings)
-    send("answer_sent_back_to_department", to=assignment_recipients(assignment, rules), context=context,
-         rules=rules, dedupe_key=f"sent-back:{assignment.id}:{count}", settings=settings)
+    send(
+        "answer_sent_back_to_department",
+        to=assignment_recipients(assignment, rules),
+        context=context,
+        rules=rules,
+        dedupe_key=f"sent-back:{assignment.id}:{count}",
+        settings=settings,
+    )
     return True
 
 
-def approve_answer(assignment: Assignment, *, actor: Actor, now: dt.datetime, rules: Rules,
-                   calendar: WorkingCalendar, settings, approver_id: int | None = None) -> bool:
+def approve_answer(
+    assignment: Assignment,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    approver_id: int | None = None,
+) -> bool:
     """Approve the submitted answer: it becomes the recommendation's answer, the reply letter is
     generated and the enterprise gets both by email. False when it was not waiting for approval."""
     if assignment.state != AssignmentState.SUBMITTED or assignment.role != AssignmentRole.OWNER:
@@ -308,9 +447,11 @@ def approve_answer(assignment: Assignment, *, actor: Actor, now: dt.datetime, ru
             revoke_links(other)
     recommendation.answer = assignment.draft_answer
     recommendation.answer_mode = assignment.answer_mode or AnswerMode.IN_WRITING
-    recommendation.status = (RecommendationStatus.ANSWERED_AT_CONFERENCE
-                             if recommendation.answer_mode == AnswerMode.AT_CONFERENCE
-                             else RecommendationStatus.ANSWERED_IN_WRITING)
+    recommendation.status = (
+        RecommendationStatus.ANSWERED_AT_CONFERENCE
+        if recommendation.answer_mode == AnswerMode.AT_CONFERENCE
+        else RecommendationStatus.ANSWERED_IN_WRITING
+    )
     recommendation.answered_at = now
     recommendation.approved_by_id = approver_id
     recommendation.published = not recommendation.private
@@ -325,8 +466,15 @@ def approve_answer(assignment: Assignment, *, actor: Actor, now: dt.datetime, ru
         "department": rules.department(assignment.department.code),
         "has_letter": bool(attachments),
     }
-    send("answer_approved_to_enterprise", to=[registration.contact_email], context=context, rules=rules,
-         dedupe_key=f"answer:{recommendation.code}", attachments=attachments, settings=settings)
+    send(
+        "answer_approved_to_enterprise",
+        to=[registration.contact_email],
+        context=context,
+        rules=rules,
+        dedupe_key=f"answer:{recommendation.code}",
+        attachments=attachments,
+        settings=settings,
+    )
     events.answer_approved.send(recommendation, now=now, rules=rules, calendar=calendar, settings=settings)
     return True
 
@@ -342,8 +490,20 @@ def reply_letter_attachments(recommendation, *, rules: Rules, settings, now: dt.
         from webforms.domain.documents import generate_document
     except ImportError:
         return []
-    document = generate_document(recommendation.conference, "reply_letter", rules, settings, now,
-                                 subject_key=f"rec:{recommendation.code}", pdf=False,
-                                 recommendation=recommendation.code)
-    return [{"filename": f"tra-loi-{recommendation.code}.docx", "document_id": document.id,
-             "content_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}]
+    document = generate_document(
+        recommendation.conference,
+        "reply_letter",
+        rules,
+        settings,
+        now,
+        subject_key=f"rec:{recommendation.code}",
+        pdf=False,
+        recommendation=recommendation.code,
+    )
+    return [
+        {
+            "filename": f"tra-loi-{recommendation.code}.docx",
+            "document_id": document.id,
+            "content_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }
+    ]

@@ -56,6 +56,7 @@ def department_row(code: str, rules: Rules) -> Department:
 
 # -- deadlines -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Deadline:
     name: str  # answers_prepared_by | written_reply | coordinated_reply
@@ -65,10 +66,13 @@ class Deadline:
     applies: bool  # the one in force for this assignment (or, for D-1, still ahead of the reply)
 
 
-def reply_due(recommendation: Recommendation, rules: Rules, calendar: WorkingCalendar, *,
-              coordinated: bool) -> dt.datetime:
+def reply_due(
+    recommendation: Recommendation, rules: Rules, calendar: WorkingCalendar, *, coordinated: bool
+) -> dt.datetime:
     name = "coordinated_reply" if coordinated else "written_reply"
-    return due_after_conference(recommendation.conference.starts_at, rules.plan.offset(name), rules.plan, calendar)
+    return due_after_conference(
+        recommendation.conference.starts_at, rules.plan.offset(name), rules.plan, calendar
+    )
 
 
 def deadlines_for(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> list[Deadline]:
@@ -80,26 +84,47 @@ def deadlines_for(assignment: Assignment, rules: Rules, calendar: WorkingCalenda
     for name in ("answers_prepared_by", "written_reply", "coordinated_reply"):
         milestone = plan.milestone(name)
         computation = calendar.explain_add(local_start.date(), milestone.offset)
-        applies = {"answers_prepared_by": True, "written_reply": not coordinated,
-                   "coordinated_reply": coordinated}[name]
-        result.append(Deadline(name=name, label=milestone.label, due=end_of_day(computation.result, plan),
-                               computation=computation, applies=applies))
+        applies = {
+            "answers_prepared_by": True,
+            "written_reply": not coordinated,
+            "coordinated_reply": coordinated,
+        }[name]
+        result.append(
+            Deadline(
+                name=name,
+                label=milestone.label,
+                due=end_of_day(computation.result, plan),
+                computation=computation,
+                applies=applies,
+            )
+        )
     return result
 
 
 # -- assignments ---------------------------------------------------------------------------------
 
+
 def owner_assignment(recommendation: Recommendation) -> Assignment | None:
     """The owner's assignment still in play (not returned, not revoked), if any."""
     for assignment in recommendation.assignments:
-        if assignment.role == AssignmentRole.OWNER and assignment.state not in (AssignmentState.RETURNED,
-                                                                                AssignmentState.REVOKED):
+        if assignment.role == AssignmentRole.OWNER and assignment.state not in (
+            AssignmentState.RETURNED,
+            AssignmentState.REVOKED,
+        ):
             return assignment
     return None
 
 
-def create_assignment(recommendation: Recommendation, department_code: str, *, role: str, now: dt.datetime,
-                      rules: Rules, calendar: WorkingCalendar, parent: Assignment | None = None) -> Assignment:
+def create_assignment(
+    recommendation: Recommendation,
+    department_code: str,
+    *,
+    role: str,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    parent: Assignment | None = None,
+) -> Assignment:
     assignment = Assignment(
         recommendation=recommendation,
         department=department_row(department_code, rules),
@@ -140,52 +165,91 @@ def assignment_recipients(assignment: Assignment, rules: Rules) -> list[str]:
     return department_addresses(assignment.department.code, rules)
 
 
-def notify_assignment(assignment: Assignment, *, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
-                      settings, reason: str = "new", previous: Assignment | None = None) -> bool:
+def notify_assignment(
+    assignment: Assignment,
+    *,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    reason: str = "new",
+    previous: Assignment | None = None,
+) -> bool:
     """Email the holder of one assignment its link; marks it notified. `reason`: new | returned."""
-    template = "coordination_request_to_agency" if assignment.role == AssignmentRole.COORDINATING \
+    template = (
+        "coordination_request_to_agency"
+        if assignment.role == AssignmentRole.COORDINATING
         else "assignment_to_department"
+    )
     context = assignment_context(assignment, rules, calendar, settings)
     context.update(reason=reason, previous=previous)
-    sent = send(template, to=assignment_recipients(assignment, rules), context=context, rules=rules,
-                dedupe_key=f"assign:{assignment.id}:v{assignment.token_version}", settings=settings)
+    sent = send(
+        template,
+        to=assignment_recipients(assignment, rules),
+        context=context,
+        rules=rules,
+        dedupe_key=f"assign:{assignment.id}:v{assignment.token_version}",
+        settings=settings,
+    )
     mark_notified(assignment, now)
     return sent
 
 
 def mark_notified(assignment: Assignment, now: dt.datetime) -> None:
-    assignment.extra = {**(assignment.extra or {}), "notified_at": now.isoformat(),
-                        "notified_version": assignment.token_version}
+    assignment.extra = {
+        **(assignment.extra or {}),
+        "notified_at": now.isoformat(),
+        "notified_version": assignment.token_version,
+    }
 
 
 def is_notified(assignment: Assignment) -> bool:
     return (assignment.extra or {}).get("notified_version") == assignment.token_version
 
 
-def assign_recommendation(recommendation: Recommendation, *, now: dt.datetime, rules: Rules,
-                          calendar: WorkingCalendar, settings, actor: Actor = SYSTEM) -> Assignment | None:
+def assign_recommendation(
+    recommendation: Recommendation,
+    *,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    actor: Actor = SYSTEM,
+) -> Assignment | None:
     """Give an in-scope recommendation to its owning department; None when it is out of scope.
     Calling it again returns the assignment already in play."""
-    if recommendation.scope == Scope.OUT_OF_SCOPE or recommendation.status == RecommendationStatus.SCREENED_OUT:
+    if (
+        recommendation.scope == Scope.OUT_OF_SCOPE
+        or recommendation.status == RecommendationStatus.SCREENED_OUT
+    ):
         return None
     existing = owner_assignment(recommendation)
     if existing is not None:
         return existing
     code = route(recommendation.field_code, recommendation.registration.enterprise.zone_code, rules)
-    assignment = create_assignment(recommendation, code, role=AssignmentRole.OWNER, now=now, rules=rules,
-                                   calendar=calendar)
+    assignment = create_assignment(
+        recommendation, code, role=AssignmentRole.OWNER, now=now, rules=rules, calendar=calendar
+    )
     if recommendation.status == RecommendationStatus.RECEIVED:
         recommendation.status = RecommendationStatus.ASSIGNED
-    record(actor, "recommendation.route", "recommendation", recommendation.code, now=now,
-           assignment=assignment.id, department=code)
+    record(
+        actor,
+        "recommendation.route",
+        "recommendation",
+        recommendation.code,
+        now=now,
+        assignment=assignment.id,
+        department=code,
+    )
     if not notifications(rules).digest:
         notify_assignment(assignment, now=now, rules=rules, calendar=calendar, settings=settings)
     # With the digest on, run_reminders announces it at the next tick.
     return assignment
 
 
-def close_assignments(recommendation: Recommendation, *, now: dt.datetime, actor: Actor = SYSTEM,
-                      reason: str = "") -> list[Assignment]:
+def close_assignments(
+    recommendation: Recommendation, *, now: dt.datetime, actor: Actor = SYSTEM, reason: str = ""
+) -> list[Assignment]:
     closed = []
     for assignment in recommendation.assignments:
         if assignment.state in OPEN_STATES:
@@ -194,12 +258,20 @@ def close_assignments(recommendation: Recommendation, *, now: dt.datetime, actor
             revoke_links(assignment)
             closed.append(assignment)
     if closed:
-        record(actor, "assignment.close", "recommendation", recommendation.code, now=now,
-               assignments=[a.id for a in closed], reason=reason)
+        record(
+            actor,
+            "assignment.close",
+            "recommendation",
+            recommendation.code,
+            now=now,
+            assignments=[a.id for a in closed],
+            reason=reason,
+        )
     return closed
 
 
 # -- receivers -----------------------------------------------------------------------------------
+
 
 def _settings(settings):
     if settings is not None:
@@ -210,9 +282,18 @@ def _settings(settings):
 
 
 @events.recommendation_received.connect
-def on_recommendation_received(recommendation: Recommendation, *, now: dt.datetime, rules: Rules,
-                               calendar: WorkingCalendar, settings=None, **_ignored) -> None:
-    assign_recommendation(recommendation, now=now, rules=rules, calendar=calendar, settings=_settings(settings))
+def on_recommendation_received(
+    recommendation: Recommendation,
+    *,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings=None,
+    **_ignored,
+) -> None:
+    assign_recommendation(
+        recommendation, now=now, rules=rules, calendar=calendar, settings=_settings(settings)
+    )
 
 
 @events.recommendation_screened_out.connect

@@ -32,8 +32,12 @@ _LINK_STATUS = {"invalid": 404, "expired": 410, "revoked": 410}
 @bp.errorhandler(LinkError)
 def link_refused(error: LinkError):
     rules = services().rules
-    return render_template("reply/link_error.html", reason=error.reason, assignment=error.assignment,
-                           consolidating=rules.consolidating_department), _LINK_STATUS[error.reason]
+    return render_template(
+        "reply/link_error.html",
+        reason=error.reason,
+        assignment=error.assignment,
+        consolidating=rules.consolidating_department,
+    ), _LINK_STATUS[error.reason]
 
 
 @bp.errorhandler(replies.ReplyError)
@@ -44,13 +48,18 @@ def action_refused(error: replies.ReplyError):
 
 def _load(token: str) -> Assignment:
     svc = services()
-    return read_link(token[:1000], secret_key=svc.settings.secret_key, now=utcnow(), rules=svc.rules,
-                     calendar=svc.calendar)
+    return read_link(
+        token[:1000], secret_key=svc.settings.secret_key, now=utcnow(), rules=svc.rules, calendar=svc.calendar
+    )
 
 
 def _actor(assignment: Assignment) -> Actor:
-    return Actor(kind="department_link", name=assignment.holder_email or assignment.department.code,
-                 ip=request.remote_addr or "", user_agent=request.user_agent.string or "")
+    return Actor(
+        kind="department_link",
+        name=assignment.holder_email or assignment.department.code,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
 
 
 def _domain_args() -> dict:
@@ -61,8 +70,9 @@ def _domain_args() -> dict:
 def _forms(assignment: Assignment) -> dict:
     rules = services().rules
     forms = {
-        "draft": DraftForm(prefix="draft", answer=assignment.draft_answer,
-                           answer_mode=assignment.answer_mode or None),
+        "draft": DraftForm(
+            prefix="draft", answer=assignment.draft_answer, answer_mode=assignment.answer_mode or None
+        ),
         "submit": SubmitForm(prefix="submit"),
         "coordination": CoordinationForm(prefix="coordination"),
         "return": ReturnForm(prefix="return"),
@@ -72,17 +82,26 @@ def _forms(assignment: Assignment) -> dict:
     own = assignment.department.code
     forms["coordination"].agencies.choices = [
         SelectChoice(d.code, d.name + ("" if d.is_internal else " (cơ quan ngoài Ban)"))
-        for d in sorted(rules.departments, key=lambda d: (d.is_internal, d.name)) if d.code != own]
+        for d in sorted(rules.departments, key=lambda d: (d.is_internal, d.name))
+        if d.code != own
+    ]
     forms["return"].suggested.choices = [SelectChoice("", "— Không rõ: chuyển Phòng tổng hợp —")] + [
-        SelectChoice(d.code, d.name) for d in rules.departments if d.is_internal and d.code != own]
+        SelectChoice(d.code, d.name) for d in rules.departments if d.is_internal and d.code != own
+    ]
     return forms
 
 
 def _history(assignment: Assignment) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.target_kind == "recommendation",
-                                 AuditEvent.target_id == assignment.recommendation.code)
-        .order_by(AuditEvent.at, AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.target_kind == "recommendation",
+                AuditEvent.target_id == assignment.recommendation.code,
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
 
 
 @bp.get("/<token>")
@@ -90,14 +109,26 @@ def page(token: str):
     assignment = _load(token)
     svc = services()
     recommendation = assignment.recommendation
-    inputs = [a for a in recommendation.assignments
-              if a.role == AssignmentRole.COORDINATING and a.parent_id == assignment.id]
-    return render_template("reply/page.html", token=token, assignment=assignment, recommendation=recommendation,
-                           enterprise=recommendation.registration.enterprise, inputs=inputs,
-                           deadlines=deadlines_for(assignment, svc.rules, svc.calendar), calendar=svc.calendar,
-                           history=_history(assignment), forms=_forms(assignment), rules=svc.rules,
-                           field=svc.rules.field(recommendation.field_code),
-                           zone=svc.rules.zone(recommendation.registration.enterprise.zone_code))
+    inputs = [
+        a
+        for a in recommendation.assignments
+        if a.role == AssignmentRole.COORDINATING and a.parent_id == assignment.id
+    ]
+    return render_template(
+        "reply/page.html",
+        token=token,
+        assignment=assignment,
+        recommendation=recommendation,
+        enterprise=recommendation.registration.enterprise,
+        inputs=inputs,
+        deadlines=deadlines_for(assignment, svc.rules, svc.calendar),
+        calendar=svc.calendar,
+        history=_history(assignment),
+        forms=_forms(assignment),
+        rules=svc.rules,
+        field=svc.rules.field(recommendation.field_code),
+        zone=svc.rules.zone(recommendation.registration.enterprise.zone_code),
+    )
 
 
 def _invalid(form) -> bool:
@@ -120,8 +151,13 @@ def save_draft(token: str):
     if _invalid(form):
         return _back(token)
     args = _domain_args()
-    replies.save_draft_answer(assignment, form.answer.data or "", answer_mode=form.answer_mode.data or None,
-                              actor=_actor(assignment), now=args["now"])
+    replies.save_draft_answer(
+        assignment,
+        form.answer.data or "",
+        answer_mode=form.answer_mode.data or None,
+        actor=_actor(assignment),
+        now=args["now"],
+    )
     db.session.commit()
     flash("Đã lưu dự thảo trả lời.", "success")
     return _back(token)
@@ -145,10 +181,14 @@ def coordinate(token: str):
     form.agencies.choices = [SelectChoice(d.code, d.name) for d in services().rules.departments]
     if _invalid(form):
         return _back(token)
-    replies.declare_coordination(assignment, form.agencies.data, note=form.note.data or "",
-                                 actor=_actor(assignment), **_domain_args())
+    replies.declare_coordination(
+        assignment, form.agencies.data, note=form.note.data or "", actor=_actor(assignment), **_domain_args()
+    )
     db.session.commit()
-    flash("Đã gửi đề nghị phối hợp; thời hạn trả lời chuyển sang hạn dành cho kiến nghị cần phối hợp.", "success")
+    flash(
+        "Đã gửi đề nghị phối hợp; thời hạn trả lời chuyển sang hạn dành cho kiến nghị cần phối hợp.",
+        "success",
+    )
     return _back(token)
 
 
@@ -168,13 +208,15 @@ def give_input(token: str):
 def return_not_ours(token: str):
     assignment = _load(token)
     form = ReturnForm(prefix="return")
-    form.suggested.choices = [SelectChoice("", "")] + [SelectChoice(d.code, d.name)
-                                                       for d in services().rules.departments]
+    form.suggested.choices = [SelectChoice("", "")] + [
+        SelectChoice(d.code, d.name) for d in services().rules.departments
+    ]
     if _invalid(form):
         return _back(token)
     suggested = form.suggested.data or form.suggested_other.data or ""
-    new = replies.return_not_ours(assignment, form.reason.data, suggested, actor=_actor(assignment),
-                                  **_domain_args())
+    new = replies.return_not_ours(
+        assignment, form.reason.data, suggested, actor=_actor(assignment), **_domain_args()
+    )
     db.session.commit()
     return redirect(url_for("reply.done", what="tra-lai", to=new.department.name))
 
@@ -185,8 +227,9 @@ def delegate(token: str):
     form = DelegateForm(prefix="delegate")
     if _invalid(form):
         return _back(token)
-    changed = replies.delegate(assignment, form.email.data, form.name.data, actor=_actor(assignment),
-                               **_domain_args())
+    changed = replies.delegate(
+        assignment, form.email.data, form.name.data, actor=_actor(assignment), **_domain_args()
+    )
     db.session.commit()
     if not changed:
         flash("Người này đang giữ đường dẫn của kiến nghị.", "info")
@@ -196,9 +239,12 @@ def delegate(token: str):
 
 @bp.get("/da-xu-ly")
 def done():
-    return render_template("reply/done.html", what=request.args.get("what", ""),
-                           to=request.args.get("to", "")[:300],
-                           consolidating=services().rules.consolidating_department)
+    return render_template(
+        "reply/done.html",
+        what=request.args.get("what", ""),
+        to=request.args.get("to", "")[:300],
+        consolidating=services().rules.consolidating_department,
+    )
 
 
 @bp.get("/<token>/tep/<int:attachment_id>")
@@ -207,7 +253,14 @@ def attachment(token: str, attachment_id: int):
     recommendation = assignment.recommendation
     item = db.session.get(Attachment, attachment_id)
     allowed_assignments = {a.id for a in recommendation.assignments}
-    if item is None or not (item.recommendation_id == recommendation.id or item.assignment_id in allowed_assignments):
+    if item is None or not (
+        item.recommendation_id == recommendation.id or item.assignment_id in allowed_assignments
+    ):
         abort(404)
-    return send_from_directory(services().settings.resolved_uploads_dir, item.stored_name, as_attachment=True,
-                               download_name=item.original_name, mimetype=item.content_type)
+    return send_from_directory(
+        services().settings.resolved_uploads_dir,
+        item.stored_name,
+        as_attachment=True,
+        download_name=item.original_name,
+        mimetype=item.content_type,
+    )
