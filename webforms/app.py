@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_outbox_dispatch()
+    register_domain_receivers()
     return app
 
 
@@ -195,6 +196,11 @@ def register_commands(app: Flask) -> None:
     from webforms.cli import register
 
     register(app)
+
+
+def register_domain_receivers() -> None:
+    """Import the modules whose signal receivers connect at import time."""
+    import webforms.domain.routing  # noqa: F401
 
 
 def register_outbox_dispatch() -> None:
