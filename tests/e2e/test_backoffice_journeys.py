@@ -10,12 +10,17 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.factories import (
+    create_conference,
+    create_enterprise,
+    create_recommendation,
+    create_registration,
+    create_user,
+)
+from tests.login import PASSWORD
 from webforms.domain.departments import sync_departments
 from webforms.extensions import db
 from webforms.models import Assignment, ConferenceStatus, Document
-
-from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration, create_user
-from tests.login import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -4,11 +4,10 @@ import re
 
 import pytest
 
-from webforms.extensions import db
-from webforms.models import Document, Invitee, OutboxMessage, Role
-
 from tests.factories import create_conference, create_recommendation, create_registration, create_user
 from tests.login import csrf, csrf_from, login
+from webforms.extensions import db
+from webforms.models import Document, Invitee, OutboxMessage, Role
 
 PUBLIC_ENDPOINTS = {"backoffice.login", "backoffice.logout"}
 

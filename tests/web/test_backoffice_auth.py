@@ -2,13 +2,12 @@
 
 import datetime as dt
 
+from tests.factories import create_user
+from tests.login import PASSWORD, csrf, login
 from webforms.domain.accounts import LoginOutcome, authenticate, security_policy
 from webforms.domain.audit import SYSTEM
 from webforms.extensions import db
 from webforms.models import User
-
-from tests.factories import create_user
-from tests.login import PASSWORD, csrf, login
 
 
 def test_login_page_is_vietnamese_and_has_a_csrf_token(client):

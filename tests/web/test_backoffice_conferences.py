@@ -5,11 +5,10 @@ import html
 import io
 import re
 
-from webforms.extensions import db
-from webforms.models import AuditEvent, Conference, ConferenceStatus, Invitee, OutboxMessage
-
 from tests.factories import create_conference, create_registration
 from tests.login import csrf, csrf_from
+from webforms.extensions import db
+from webforms.models import AuditEvent, Conference, ConferenceStatus, Invitee, OutboxMessage
 
 
 def test_create_edit_and_publish(client, staff, app_ctx):

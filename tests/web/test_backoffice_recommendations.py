@@ -11,6 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, insert
 
+from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
+from tests.login import csrf
 from webforms.domain.departments import sync_departments
 from webforms.extensions import db
 from webforms.models import (
@@ -23,9 +25,6 @@ from webforms.models import (
     RecommendationStatus,
     Registration,
 )
-
-from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
-from tests.login import csrf
 
 UTC = dt.UTC
 

@@ -6,10 +6,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
 from webforms.extensions import db
 from webforms.models import ConferenceStatus, Document
-
-from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
 
 UTC = dt.UTC
 ANSWERED = dt.datetime(2025, 9, 10, 9, 0, tzinfo=UTC)

@@ -20,7 +20,6 @@ from webforms.models import Conference, Document, User
 from webforms.services import services
 from webforms.timeutil import utcnow
 
-
 # -- documents ------------------------------------------------------------------------------------
 
 @bp.get("/van-ban")

@@ -18,18 +18,17 @@ from webforms.backoffice.forms import (
     PostponeForm,
     ReasonForm,
 )
-from webforms.backoffice.labels import RECOMMENDATION_STATUS, label
 from webforms.backoffice.helpers import current_actor, get_or_404
+from webforms.backoffice.labels import RECOMMENDATION_STATUS, label
 from webforms.backoffice.routes import bp
 from webforms.domain import conference_admin as ops
 from webforms.domain import dashboard
 from webforms.domain.conferences import ConferenceError, create_conference, get_conference
 from webforms.domain.mail import AddressError
 from webforms.extensions import db
-from webforms.models import Conference, ConferenceStatus, Invitee
+from webforms.models import Conference, Invitee
 from webforms.services import services
 from webforms.timeutil import utcnow
-
 
 
 def _conference(slug: str) -> Conference:
