@@ -154,9 +154,11 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 
 
 def register(app: Flask) -> None:
+    from webforms.backoffice.cli import user_group
     from webforms.documents_cli import COMMANDS as document_commands
 
-    commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, *document_commands)
+    commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, user_group,
+                *document_commands)
     for command in commands:
         app.cli.add_command(command)
 
