@@ -154,9 +154,13 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 
 
 def register(app: Flask) -> None:
+    from webforms.backoffice.cli import user_group
+    from webforms.documents_cli import COMMANDS as document_commands
     from webforms.intake.cli import intake_group  # also adds `conference announce`
 
-    for command in (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, intake_group):
+    commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, user_group, intake_group,
+                *document_commands)
+    for command in commands:
         app.cli.add_command(command)
 
 
@@ -170,3 +174,7 @@ def _create_app_for_cli():
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """doithoai: the business dialogue conference, from announcement to final report."""
+
+
+if __name__ == "__main__":
+    main()

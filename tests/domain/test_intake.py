@@ -246,10 +246,12 @@ def test_submission_creates_codes_token_receipt_and_events(submit, app, mailbox)
     assert len(registration.token_hash) == 64
     assert find_registration(registration.tracking_code, result.token) is registration
     assert find_registration(registration.tracking_code, result.token + "x") is None
-    assert db.session.scalar(select(AuditEvent.action)) == "registration.create"
+    assert db.session.scalar(
+        select(AuditEvent.target_id).where(AuditEvent.action == "registration.create")
+    ) == (registration.tracking_code)
     db.session.commit()
     run_jobs(app)
-    [mail] = mailbox.messages
+    [mail] = mailbox.to(registration.contact_email)
     assert mail.subject.startswith("[KN.20250820.0001] ")
     assert mail.rcpt_tos == [registration.contact_email]
     assert "KN.20250820.0001-2" in mail.text
@@ -338,7 +340,7 @@ def test_resubmission_is_held_until_confirmed(submit, app, mailbox, rules, calen
     assert len(first.registration.recommendations) == 1  # nothing applied yet
     db.session.commit()
     run_jobs(app)
-    [mail] = mailbox.messages
+    [mail] = mailbox.to(owner_email)
     assert mail.rcpt_tos == [owner_email]  # the address on file, not the one just typed
     token = mail.text.split("/hoi-nghi/xac-nhan/")[1].split()[0]
     resubmission = read_resubmission_token(token, settings)
@@ -405,7 +407,11 @@ def test_screen_out_sets_scope_mails_the_reason_and_audits(submit, app, mailbox,
         0
     ]
     seen = []
-    events.recommendation_screened_out.connect(lambda r, **kw: seen.append(r.code), weak=False)
+
+    def on_screened_out(rec, **kwargs):
+        seen.append(rec.code)
+
+    events.recommendation_screened_out.connect(on_screened_out)
     try:
         assert screen_out(
             rec,
@@ -418,7 +424,7 @@ def test_screen_out_sets_scope_mails_the_reason_and_audits(submit, app, mailbox,
             settings=settings,
         )
     finally:
-        events.recommendation_screened_out.receivers.clear()
+        events.recommendation_screened_out.disconnect(on_screened_out)  # leave the routing receiver alone
     assert seen == [rec.code]
     assert (rec.scope, rec.status, rec.scope_reason_code) == (
         Scope.OUT_OF_SCOPE,

@@ -5,6 +5,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -27,6 +28,13 @@ def open_conference(rules, calendar, **kwargs):
     )
     db.session.commit()
     return conference
+
+
+def drain(app):
+    """Run the queued jobs. The test's own session first ends its transaction: SQLite takes the write
+    lock at BEGIN, and the worker writes from another session."""
+    db.session.rollback()
+    run_jobs(app)
 
 
 def form_url(conference):
@@ -101,14 +109,16 @@ def test_submit_confirm_receipt_and_status(client, app, app_ctx, rules, calendar
     assert registration.tracking_code in page
     assert f"{registration.tracking_code}-2" in page
     status_link = re.search(r'href="(/theo-doi/[^"]+)"', page).group(1).replace("&amp;", "&")
-    run_jobs(app)
-    [mail] = mailbox.messages
+    email = registration.contact_email
+    drain(app)
+    [mail] = mailbox.to(email)  # departments get their routing emails too
     assert mail.subject.startswith(f"[{registration.tracking_code}]")
     assert "http://localhost" + status_link in mail.text
     status = client.get(status_link)
     assert status.status_code == 200
     assert status.headers["Cache-Control"] == "no-store"
-    assert "Đã tiếp nhận" in status.get_data(as_text=True)
+    # received, or already with a department when the routing receiver assigned it
+    assert re.search(r"Đã tiếp nhận|Đã chuyển đơn vị chuyên môn xử lý", status.get_data(as_text=True))
     assert client.get(status_link[:-3] + "xyz").status_code == 404
     assert client.get(f"/theo-doi/{registration.tracking_code}").status_code == 404
 
@@ -207,11 +217,12 @@ def test_double_submit_creates_one_record(client, app_ctx, rules, calendar):
 def test_second_submission_with_same_tax_code_waits_for_email_confirmation(
     client, app, app_ctx, rules, calendar, mailbox
 ):
-    conference = open_conference(rules, calendar)
+    conference = SimpleNamespace(slug=open_conference(rules, calendar).slug)  # no lazy loads later
     tax_code = valid_tax_code(4242)
     post_form(client, conference, registration_payload(tax_code=tax_code, recommendations=1))
-    run_jobs(app)
+    drain(app)
     owner = db.session.scalar(select(Registration.contact_email))
+    db.session.rollback()
     mailbox.clear()
     other = app.test_client()
     with app.app_context():  # its own `g`, so Flask-WTF does not reuse the first client's CSRF token
@@ -224,9 +235,8 @@ def test_second_submission_with_same_tax_code_waits_for_email_confirmation(
     assert db.session.scalar(select(Registration.tracking_code)) not in page  # a stranger learns nothing
     assert count(Registration) == 1
     assert count(Recommendation) == 1
-    db.session.rollback()
-    run_jobs(app)
-    [mail] = mailbox.messages
+    drain(app)
+    [mail] = mailbox.to(owner)
     assert mail.rcpt_tos == [owner]
     link = re.search(r"http://localhost(/hoi-nghi/xac-nhan/\S+)", mail.text).group(1)
     confirm_page = client.get(link).get_data(as_text=True)
@@ -285,10 +295,11 @@ def test_hostile_text_is_refused_or_shown_literally(
     assert "<script>alert" not in page
     assert "<img src=x" not in page
     assert "&lt;script&gt;" in page or "&lt;img" in page or "Bcc: victim@example.com" in page
-    run_jobs(app)
-    [mail] = mailbox.messages
+    email = db.session.scalar(select(Registration.contact_email))
+    drain(app)
+    [mail] = mailbox.to(email)
     assert mail.message["Bcc"] is None
-    assert mail.rcpt_tos == [db.session.scalar(select(Registration.contact_email))]
+    assert mail.rcpt_tos == [email]
 
 
 def test_too_large_request_gets_a_friendly_413(settings):

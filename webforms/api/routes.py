@@ -178,3 +178,6 @@ def registration_detail(tracking_code: str):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+from webforms.api import public_routes  # noqa: E402,F401 - GET /conferences and /conferences/<slug>/answers

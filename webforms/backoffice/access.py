@@ -25,6 +25,7 @@ def permission_required(action: str):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.required_permission = action  # read by the role tests: every staff route declares one
         return wrapped
 
     return decorator

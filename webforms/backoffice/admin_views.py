@@ -1,0 +1,172 @@
+"""Documents, the outbox, the audit log and staff accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.security import safe_join
+
+from webforms.backoffice.access import permission_required
+from webforms.backoffice.forms import ROLE_LABELS, ActionForm, PasswordResetForm, UserCreateForm
+from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
+from webforms.backoffice.routes import bp
+from webforms.domain import accounts, admin_queries
+from webforms.domain.outbox import retry_failed
+from webforms.extensions import db
+from webforms.models import Conference, Document, User
+from webforms.services import services
+from webforms.timeutil import utcnow
+
+# -- documents ------------------------------------------------------------------------------------
+
+@bp.get("/van-ban")
+@permission_required("view_dashboard")
+def documents():
+    slug = request.args.get("conference", "")
+    page = admin_queries.list_documents(slug or None, page=page_number(), per_page=policy().page_size)
+    return render_template("backoffice/documents.html", page=page, slug=slug, action_form=ActionForm(),
+                           conferences=db.session.execute(select(Conference.slug, Conference.title)
+                                                          .order_by(Conference.starts_at.desc())).all())
+
+
+def document_file(document: Document):
+    """The stored file of a rendered document, or 404 (never a path outside DOCUMENTS_DIR)."""
+    if document.status != "done" or not document.path:
+        abort(404)
+    path = safe_join(str(services().settings.resolved_documents_dir), document.path)
+    if path is None:
+        abort(404)
+    try:
+        return send_file(path, as_attachment=True, download_name=admin_queries.download_name(document))
+    except FileNotFoundError:
+        abort(404)
+
+
+@bp.get("/van-ban/<int:document_id>/tai-ve")
+@permission_required("view_dashboard")
+def document_download(document_id: int):
+    return document_file(get_or_404(Document, document_id))
+
+
+@bp.post("/van-ban/<int:document_id>/cong-khai")
+@permission_required("manage_documents")
+def document_publish(document_id: int):
+    document = get_or_404(Document, document_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    publish = request.form.get("publish") == "1"
+    try:
+        admin_queries.set_document_published(document, publish, now=utcnow(), actor=current_actor())
+    except ValueError:
+        db.session.rollback()
+        flash(_("Chỉ công khai được văn bản đã tạo xong."), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã công khai văn bản.") if publish else _("Đã thôi công khai văn bản."), "info")
+    return redirect(url_for("backoffice.documents", conference=request.args.get("conference", "")))
+
+
+# -- outbox ---------------------------------------------------------------------------------------
+
+@bp.get("/hop-thu-di")
+@permission_required("retry_outbox")
+def outbox():
+    status = request.args.get("status", "")
+    page = admin_queries.list_outbox(status, page=page_number(), per_page=policy().page_size)
+    return render_template("backoffice/outbox.html", page=page, status=status, action_form=ActionForm(),
+                           counts=admin_queries.outbox_counts())
+
+
+@bp.post("/hop-thu-di/<int:row_id>/gui-lai")
+@permission_required("retry_outbox")
+def outbox_retry(row_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    row = retry_failed(row_id)
+    if row is None:
+        flash(_("Chỉ gửi lại được thư đã lỗi."), "error")
+    else:
+        from webforms.domain.audit import record
+
+        record(current_actor(), "outbox.retry", "outbox", row_id, now=utcnow())
+        db.session.commit()
+        flash(_("Đã đưa thư vào hàng đợi gửi lại."), "info")
+    return redirect(url_for("backoffice.outbox", status=request.args.get("status", "")))
+
+
+# -- audit log ------------------------------------------------------------------------------------
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/nhat-ky")
+@permission_required("view_audit")
+def audit_log():
+    flt = admin_queries.AuditFilter(actor=request.args.get("actor", "")[:200],
+                                    action=request.args.get("action", "")[:80],
+                                    target=request.args.get("target", "")[:80],
+                                    since=_date_arg("since"), until=_date_arg("until"))
+    page = admin_queries.list_audit(flt, page=page_number(), per_page=policy().page_size,
+                                    tz=services().rules.plan.timezone)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("backoffice/audit.html", page=page, flt=flt, args=args)
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+@bp.route("/tai-khoan", methods=["GET", "POST"])
+@permission_required("manage_users")
+def users():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(email=form.email.data, role=form.role.data, password=form.password.data,
+                                 name=form.name.data or "", policy=policy(), now=utcnow(), actor=current_actor())
+        except accounts.AccountError:
+            db.session.rollback()
+            form.password.errors.append(_("Email đã có hoặc mật khẩu ngắn hơn %(n)d ký tự.",
+                                          n=policy().min_password_length))
+        else:
+            db.session.commit()
+            flash(_("Đã tạo tài khoản."), "info")
+            return redirect(url_for("backoffice.users"))
+    return render_template("backoffice/users.html", users=accounts.list_users(), form=form,
+                           reset_form=PasswordResetForm(), action_form=ActionForm(), roles=ROLE_LABELS,
+                           now=utcnow())
+
+
+@bp.post("/tai-khoan/<int:user_id>/dat-lai-mat-khau")
+@permission_required("manage_users")
+def user_reset_password(user_id: int):
+    user = get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.password.data, policy=policy(), now=utcnow(), actor=current_actor())
+        except accounts.AccountError:
+            db.session.rollback()
+            flash(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=policy().min_password_length), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã đặt lại mật khẩu và mở khóa tài khoản %(email)s.", email=user.email), "info")
+    else:
+        flash(_("Vui lòng nhập mật khẩu."), "error")
+    return redirect(url_for("backoffice.users"))
+
+
+@bp.post("/tai-khoan/<int:user_id>/kich-hoat")
+@permission_required("manage_users")
+def user_set_active(user_id: int):
+    user = get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    accounts.set_active(user, request.form.get("active") == "1", now=utcnow(), actor=current_actor())
+    db.session.commit()
+    return redirect(url_for("backoffice.users"))

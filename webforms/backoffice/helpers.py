@@ -1,0 +1,35 @@
+"""Small things every back-office view uses: who is acting, the policy, page numbers."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from flask_login import current_user
+
+from webforms.domain.accounts import SecurityPolicy, security_policy
+from webforms.domain.audit import Actor
+from webforms.services import services
+
+
+def current_actor() -> Actor:
+    name = current_user.email if current_user.is_authenticated else ""
+    return Actor(kind="user", name=name, ip=request.remote_addr or "",
+                 user_agent=(request.user_agent.string or "")[:300])
+
+
+def policy() -> SecurityPolicy:
+    return security_policy(services().settings.rules_dir)
+
+
+def page_number() -> int:
+    """?page=N, 1-based; nonsense gives page 1 rather than an error."""
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+
+
+def get_or_404(model, ident):
+    from webforms.extensions import db
+
+    row = db.session.get(model, ident)
+    if row is None:
+        abort(404)
+    return row

@@ -1,0 +1,148 @@
+"""Staff accounts: creation, passwords (werkzeug's scrypt), login with lockout, admin resets.
+
+The numbers (failures before lockout, its length, the shortest password) live in
+config/security.yaml; nothing here hard-codes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webforms.domain.audit import Actor, record
+from webforms.domain.text import clean_text
+from webforms.extensions import db
+from webforms.models import Role, User
+
+# A real scrypt hash to compare against when the email is unknown, so both paths cost the same.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SecurityPolicy:
+    max_failures: int
+    lockout: dt.timedelta
+    min_password_length: int
+    page_size: int
+
+
+@cache
+def _load_policy(path: str) -> SecurityPolicy:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    login = data.get("login") or {}
+    password = data.get("password") or {}
+    return SecurityPolicy(
+        max_failures=int(login.get("max_failures", 5)),
+        lockout=dt.timedelta(minutes=int(login.get("lockout_minutes", 15))),
+        min_password_length=int(password.get("min_length", 10)),
+        page_size=int(data.get("page_size", 50)),
+    )
+
+
+def security_policy(rules_dir: Path | str) -> SecurityPolicy:
+    return _load_policy(str(Path(rules_dir) / "security.yaml"))
+
+
+def normalise_email(email: str) -> str:
+    return clean_text(email).lower()
+
+
+def check_password_strength(password: str, policy: SecurityPolicy) -> None:
+    if len(password) < policy.min_password_length:
+        raise AccountError(f"password shorter than {policy.min_password_length} characters")
+
+
+def create_user(*, email: str, role: str, password: str, policy: SecurityPolicy, now: dt.datetime,
+                name: str = "", actor: Actor | None = None) -> User:
+    email = normalise_email(email)
+    if "@" not in email:
+        raise AccountError("email is not valid")
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"unknown role '{role}' (one of: {', '.join(r.value for r in Role)})")
+    check_password_strength(password, policy)
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise AccountError(f"a user with email {email} already exists")
+    user = User(email=email, role=role, name=clean_text(name), password_hash=generate_password_hash(password),
+                created_at=now)
+    db.session.add(user)
+    db.session.flush()
+    if actor is not None:
+        record(actor, "user.create", "user", user.email, now=now, role=role)
+    return user
+
+
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"  # unknown email, wrong password or inactive account: the same words to the user
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: LoginOutcome
+    user: User | None = None
+    locked_until: dt.datetime | None = None
+
+
+def authenticate(email: str, password: str, *, now: dt.datetime, policy: SecurityPolicy,
+                 actor: Actor) -> LoginResult:
+    """Check a password; count failures and lock the account after `policy.max_failures` in a row.
+
+    While locked, even the right password is refused (and not checked), so guessing gains nothing.
+    """
+    email = normalise_email(email)
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        record(actor, "login.failed", "user", email[:80], now=now, reason="unknown")
+        return LoginResult(LoginOutcome.INVALID)
+    if user.locked_until is not None and user.locked_until > now:
+        record(actor, "login.refused_locked", "user", user.email, now=now)
+        return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
+    if not user.active or not check_password_hash(user.password_hash, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= policy.max_failures:
+            user.locked_until = now + policy.lockout
+            user.failed_logins = 0
+            record(actor, "login.locked", "user", user.email, now=now, until=user.locked_until.isoformat())
+            return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
+        record(actor, "login.failed", "user", user.email, now=now, reason="password")
+        return LoginResult(LoginOutcome.INVALID)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(actor, "login.ok", "user", user.email, now=now)
+    return LoginResult(LoginOutcome.OK, user=user)
+
+
+def reset_password(user: User, password: str, *, policy: SecurityPolicy, now: dt.datetime, actor: Actor) -> None:
+    """An admin sets a new password; the lock and the failure count go with the old one."""
+    check_password_strength(password, policy)
+    user.password_hash = generate_password_hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(actor, "user.reset_password", "user", user.email, now=now)
+
+
+def set_active(user: User, active: bool, *, now: dt.datetime, actor: Actor) -> None:
+    user.active = active
+    record(actor, "user.activate" if active else "user.deactivate", "user", user.email, now=now)
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)

@@ -1,0 +1,141 @@
+"""What the back office's conference dashboard reads: the milestone timeline, the quorum, counts
+and the overdue list. Pure queries; each function takes `now` where time matters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from config.rules import Rules
+from webforms.domain.plan import MilestoneDue, milestone_due, milestones_for
+from webforms.domain.workdays import WorkingCalendar
+from webforms.extensions import db
+from webforms.models import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Conference,
+    Department,
+    MilestoneRun,
+    Recommendation,
+    Registration,
+    Scope,
+)
+
+# Assignments that no longer say who owns a recommendation.
+CLOSED_WITHOUT_OWNER = (AssignmentState.RETURNED, AssignmentState.REVOKED)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    milestone: MilestoneDue
+    state: str  # done | due | overdue
+
+
+def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules,
+                       calendar: WorkingCalendar) -> list[TimelineEntry]:
+    """Each milestone with its due date (and the computation behind it) and where it stands.
+
+    Done means the deadline engine recorded a MilestoneRun for it, or the conference's own state
+    shows it (announced, held).
+    """
+    done = set(db.session.scalars(select(MilestoneRun.milestone).where(MilestoneRun.conference_id == conference.id)))
+    if conference.announced_at is not None:
+        done.add("announce_by")
+    if conference.held_at is not None:
+        done.add("conference")
+    entries = []
+    for m in milestones_for(conference.starts_at, rules.plan, calendar):
+        state = "done" if m.name in done else ("overdue" if m.due < now else "due")
+        entries.append(TimelineEntry(m, state))
+    return entries
+
+
+@dataclass(frozen=True)
+class Quorum:
+    cutoff: dt.datetime
+    enterprises: int
+    recommendations: int
+    min_enterprises: int
+    min_recommendations: int
+
+    @property
+    def met(self) -> bool:
+        return self.enterprises >= self.min_enterprises and self.recommendations >= self.min_recommendations
+
+
+def quorum(conference: Conference, *, rules: Rules, calendar: WorkingCalendar) -> Quorum:
+    """Enterprises registered before the intake closed, and their recommendations received by then
+    that were not screened out (plan I.2)."""
+    cutoff = milestone_due(conference.starts_at, "intake_closes", rules.plan, calendar).due
+    on_time = (Registration.conference_id == conference.id, Registration.registered_at <= cutoff,
+               Registration.late.is_(False))
+    enterprises = db.session.scalar(select(func.count(func.distinct(Registration.enterprise_id))).where(*on_time))
+    recommendations = db.session.scalar(
+        select(func.count(Recommendation.id)).join(Registration, Recommendation.registration_id == Registration.id)
+        .where(*on_time, Recommendation.received_at <= cutoff, Recommendation.late.is_(False),
+               Recommendation.scope != Scope.OUT_OF_SCOPE))
+    return Quorum(cutoff, enterprises or 0, recommendations or 0, rules.plan.min_enterprises,
+                  rules.plan.min_recommendations)
+
+
+def counts_by_field(conference: Conference, rules: Rules) -> list[tuple[str, int]]:
+    rows = db.session.execute(
+        select(Recommendation.field_code, func.count()).where(Recommendation.conference_id == conference.id)
+        .group_by(Recommendation.field_code).order_by(func.count().desc())).all()
+    names = {f.code: f.name for f in rules.fields}
+    return [(names.get(code, code), n) for code, n in rows]
+
+
+def counts_by_status(conference: Conference) -> list[tuple[str, int]]:
+    return [tuple(r) for r in db.session.execute(
+        select(Recommendation.status, func.count()).where(Recommendation.conference_id == conference.id)
+        .group_by(Recommendation.status).order_by(func.count().desc())).all()]
+
+
+def counts_by_department(conference: Conference) -> list[tuple[str, int]]:
+    return [tuple(r) for r in db.session.execute(
+        select(Department.name, func.count(func.distinct(Assignment.recommendation_id)))
+        .join(Assignment, Assignment.department_id == Department.id)
+        .join(Recommendation, Assignment.recommendation_id == Recommendation.id)
+        .where(Recommendation.conference_id == conference.id, Assignment.role == AssignmentRole.OWNER,
+               Assignment.state.not_in(CLOSED_WITHOUT_OWNER))
+        .group_by(Department.name).order_by(func.count(func.distinct(Assignment.recommendation_id)).desc())).all()]
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    code: str
+    recommendation_id: int
+    title: str
+    department: str
+    state: str
+    due_at: dt.datetime
+
+
+def overdue_assignments(conference: Conference, *, now: dt.datetime, limit: int = 200) -> list[OverdueItem]:
+    rows = db.session.execute(
+        select(Recommendation.code, Recommendation.id, Recommendation.title, Department.name, Assignment.state,
+               Assignment.due_at)
+        .join(Recommendation, Assignment.recommendation_id == Recommendation.id)
+        .join(Department, Assignment.department_id == Department.id)
+        .where(Recommendation.conference_id == conference.id, Assignment.state.in_(OPEN_STATES),
+               Assignment.due_at < now)
+        .order_by(Assignment.due_at).limit(limit)).all()
+    return [OverdueItem(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    width: float  # 0..100, share of the largest value
+
+
+def bars(counts: list[tuple[str, int]]) -> list[Bar]:
+    """Data for a horizontal bar chart, drawn as SVG by the template."""
+    top = max((n for _, n in counts), default=0) or 1
+    return [Bar(str(label), n, round(100 * n / top, 1)) for label, n in counts]

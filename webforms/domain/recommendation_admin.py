@@ -1,0 +1,314 @@
+"""The back office's recommendation list (filter, sort, search, pages, export) and the staff
+operations on one recommendation: conference mode, near-duplicates, private flag.
+
+The list is built from one SELECT with joins for the page plus one for the owners of the rows on
+it, whatever the page size: no query per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from webforms.domain.audit import Actor, record
+from webforms.domain.dashboard import CLOSED_WITHOUT_OWNER
+from webforms.domain.text import clean_text
+from webforms.extensions import db
+from webforms.models import (
+    OPEN_STATES,
+    AnswerMode,
+    Assignment,
+    AssignmentRole,
+    AuditEvent,
+    Conference,
+    Department,
+    Enterprise,
+    Recommendation,
+    RecommendationStatus,
+    Registration,
+    Scope,
+)
+
+
+class RecommendationError(ValueError):
+    pass
+
+
+SORTS = {
+    "received": Recommendation.received_at,
+    "code": Recommendation.code,
+    "field": Recommendation.field_code,
+    "status": Recommendation.status,
+    "title": Recommendation.title,
+}
+
+
+@dataclass(frozen=True)
+class RecommendationFilter:
+    conference_id: int | None = None
+    field: str = ""
+    department: str = ""  # department code
+    zone: str = ""
+    status: str = ""
+    overdue: bool = False
+    text: str = ""
+    sort: str = "received"
+    descending: bool = True
+
+    @classmethod
+    def from_args(cls, args, conference_id: int | None = None) -> RecommendationFilter:
+        """From request arguments; anything unknown is ignored rather than an error."""
+        sort = args.get("sort", "received")
+        return cls(
+            conference_id=conference_id,
+            field=clean_text(args.get("field", ""))[:40],
+            department=clean_text(args.get("department", ""))[:40],
+            zone=clean_text(args.get("zone", ""))[:40],
+            status=clean_text(args.get("status", ""))[:40],
+            overdue=args.get("overdue") in ("1", "on", "true"),
+            text=clean_text(args.get("q", ""))[:200],
+            sort=sort if sort in SORTS else "received",
+            descending=args.get("order", "desc") != "asc",
+        )
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: int
+    code: str
+    title: str
+    field_code: str
+    status: str
+    scope: str
+    received_at: dt.datetime
+    late: bool
+    enterprise: str
+    zone: str
+    conference_slug: str
+    duplicate_of_id: int | None
+    answer_mode: str
+    departments: tuple[str, ...] = ()
+    overdue: bool = False
+
+
+@dataclass
+class Page:
+    rows: list[ListRow]
+    total: int
+    page: int
+    per_page: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _conditions(flt: RecommendationFilter, now: dt.datetime) -> list:
+    conditions = []
+    if flt.conference_id is not None:
+        conditions.append(Recommendation.conference_id == flt.conference_id)
+    if flt.field:
+        conditions.append(Recommendation.field_code == flt.field)
+    if flt.status:
+        conditions.append(Recommendation.status == flt.status)
+    if flt.zone:
+        conditions.append(Enterprise.zone_code == flt.zone)
+    if flt.department:
+        conditions.append(exists().where(
+            Assignment.recommendation_id == Recommendation.id, Assignment.department_id == Department.id,
+            Department.code == flt.department, Assignment.state.not_in(CLOSED_WITHOUT_OWNER)))
+    if flt.overdue:
+        conditions.append(exists().where(
+            Assignment.recommendation_id == Recommendation.id, Assignment.state.in_(OPEN_STATES),
+            Assignment.due_at < now))
+    if flt.text:
+        like = "%" + flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(Recommendation.title.ilike(like, escape="\\"),
+                              Recommendation.content.ilike(like, escape="\\"),
+                              Recommendation.code.ilike(like, escape="\\"),
+                              Enterprise.name.ilike(like, escape="\\"),
+                              Enterprise.tax_code.ilike(like, escape="\\")))
+    return conditions
+
+
+def _base(columns, flt: RecommendationFilter, now: dt.datetime):
+    return (select(*columns)
+            .join(Registration, Recommendation.registration_id == Registration.id)
+            .join(Enterprise, Registration.enterprise_id == Enterprise.id)
+            .join(Conference, Recommendation.conference_id == Conference.id)
+            .where(*_conditions(flt, now)))
+
+
+_COLUMNS = (Recommendation.id, Recommendation.code, Recommendation.title, Recommendation.field_code,
+            Recommendation.status, Recommendation.scope, Recommendation.received_at, Recommendation.late,
+            Enterprise.name, Enterprise.zone_code, Conference.slug, Recommendation.duplicate_of_id,
+            Recommendation.answer_mode)
+
+
+def _ordered(query, flt: RecommendationFilter):
+    column = SORTS[flt.sort]
+    return query.order_by(column.desc() if flt.descending else column.asc(),
+                          Recommendation.id.desc() if flt.descending else Recommendation.id.asc())
+
+
+def _owners_and_overdue(ids: list[int], now: dt.datetime) -> tuple[dict[int, list[str]], set[int]]:
+    owners: dict[int, list[str]] = {}
+    overdue: set[int] = set()
+    if not ids:
+        return owners, overdue
+    for rec_id, name, state, due_at, role in db.session.execute(
+            select(Assignment.recommendation_id, Department.name, Assignment.state, Assignment.due_at,
+                   Assignment.role)
+            .join(Department, Assignment.department_id == Department.id)
+            .where(Assignment.recommendation_id.in_(ids), Assignment.state.not_in(CLOSED_WITHOUT_OWNER))
+            .order_by(Assignment.id)):
+        if role == AssignmentRole.OWNER:
+            owners.setdefault(rec_id, []).append(name)
+        if state in OPEN_STATES and due_at < now:
+            overdue.add(rec_id)
+    return owners, overdue
+
+
+def list_recommendations(flt: RecommendationFilter, *, now: dt.datetime, page: int = 1,
+                         per_page: int = 50) -> Page:
+    total = db.session.scalar(_base((func.count(Recommendation.id),), flt, now))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    result = db.session.execute(_ordered(_base(_COLUMNS, flt, now), flt)
+                                .limit(per_page).offset((page - 1) * per_page)).all()
+    owners, overdue = _owners_and_overdue([r[0] for r in result], now)
+    rows = [ListRow(*r, departments=tuple(owners.get(r[0], ())), overdue=r[0] in overdue) for r in result]
+    return Page(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def export_rows(flt: RecommendationFilter, *, now: dt.datetime, rules, limit: int = 50_000
+                ) -> tuple[list[str], list[list]]:
+    """Every matching row for the spreadsheet; owners fetched in chunks, not per row."""
+    from webforms.formatting import local_datetime
+
+    columns = _COLUMNS + (Recommendation.content, Recommendation.agency_concerned, Enterprise.tax_code,
+                          Recommendation.answer)
+    result = db.session.execute(_ordered(_base(columns, flt, now), flt).limit(limit)).all()
+    fields = {f.code: f.name for f in rules.fields}
+    header = ["Mã kiến nghị", "Hội nghị", "Doanh nghiệp", "Mã số thuế", "Khu", "Lĩnh vực", "Tiêu đề", "Nội dung",
+              "Cơ quan liên quan", "Phòng chủ trì", "Trạng thái", "Phạm vi", "Ngày nhận", "Nộp muộn", "Quá hạn",
+              "Trùng với", "Trả lời"]
+    rows = []
+    codes = {}
+    for start in range(0, len(result), 900):
+        chunk = result[start:start + 900]
+        owners, overdue = _owners_and_overdue([r.id for r in chunk], now)
+        dup_ids = [r.duplicate_of_id for r in chunk if r.duplicate_of_id and r.duplicate_of_id not in codes]
+        if dup_ids:
+            codes.update(db.session.execute(select(Recommendation.id, Recommendation.code)
+                                            .where(Recommendation.id.in_(dup_ids))).all())
+        for r in chunk:
+            rows.append([r.code, r.slug, r.name, r.tax_code, r.zone_code, fields.get(r.field_code, r.field_code),
+                         r.title, r.content, r.agency_concerned, "; ".join(owners.get(r.id, ())), r.status, r.scope,
+                         local_datetime(r.received_at, "%d/%m/%Y %H:%M"), "có" if r.late else "",
+                         "có" if r.id in overdue else "", codes.get(r.duplicate_of_id, ""), r.answer])
+    return header, rows
+
+
+# -- one recommendation ---------------------------------------------------------------------------
+
+def recommendation_timeline(recommendation: Recommendation) -> list[AuditEvent]:
+    """Audit events about this recommendation (targeted by id or by code) and about its assignments."""
+    assignment_ids = [str(a.id) for a in recommendation.assignments]
+    return list(db.session.scalars(
+        select(AuditEvent).where(or_(
+            and_(AuditEvent.target_kind == "recommendation",
+                 AuditEvent.target_id.in_([str(recommendation.id), recommendation.code])),
+            and_(AuditEvent.target_kind == "assignment", AuditEvent.target_id.in_(assignment_ids or ["-"])),
+        )).order_by(AuditEvent.at, AuditEvent.id)))
+
+
+def find_by_code(code: str) -> Recommendation | None:
+    return db.session.scalar(select(Recommendation).where(Recommendation.code == clean_text(code)))
+
+
+def duplicates_of(recommendation: Recommendation) -> list[Recommendation]:
+    return list(db.session.scalars(select(Recommendation).where(Recommendation.duplicate_of_id == recommendation.id)
+                                   .order_by(Recommendation.id)))
+
+
+def mark_duplicate(recommendation: Recommendation, original: Recommendation, *, now: dt.datetime,
+                   actor: Actor) -> Recommendation:
+    """Mark a near-duplicate so one answer serves both. Chains collapse to their root, and items
+    already pointing at this one follow it to the root."""
+    root = original
+    while root.duplicate_of_id is not None:
+        root = db.session.get(Recommendation, root.duplicate_of_id)
+    if root.id == recommendation.id:
+        raise RecommendationError("a recommendation cannot duplicate itself")
+    if root.conference_id != recommendation.conference_id:
+        raise RecommendationError("duplicates must belong to the same conference")
+    for follower in duplicates_of(recommendation):
+        follower.duplicate_of_id = root.id
+    recommendation.duplicate_of_id = root.id
+    record(actor, "recommendation.mark_duplicate", "recommendation", recommendation.code, now=now,
+           duplicate_of=root.code)
+    return root
+
+
+def clear_duplicate(recommendation: Recommendation, *, now: dt.datetime, actor: Actor) -> None:
+    if recommendation.duplicate_of_id is None:
+        return
+    recommendation.duplicate_of_id = None
+    record(actor, "recommendation.clear_duplicate", "recommendation", recommendation.code, now=now)
+
+
+def mark_answered_at_conference(recommendation: Recommendation, *, now: dt.datetime, actor: Actor) -> bool:
+    """Conference mode: the item was answered on the spot. False when already recorded.
+
+    Its duplicates are answered by the same words, so they follow.
+    """
+    if recommendation.scope == Scope.OUT_OF_SCOPE or recommendation.status == RecommendationStatus.SCREENED_OUT:
+        raise RecommendationError("a screened-out recommendation is not answered at the conference")
+    if recommendation.status == RecommendationStatus.ANSWERED_AT_CONFERENCE:
+        return False
+    for item in [recommendation, *duplicates_of(recommendation)]:
+        item.status = RecommendationStatus.ANSWERED_AT_CONFERENCE
+        item.answer_mode = AnswerMode.AT_CONFERENCE
+        item.answered_at = item.answered_at or now
+        record(actor, "recommendation.answered_at_conference", "recommendation", item.code, now=now)
+    return True
+
+
+def undo_answered_at_conference(recommendation: Recommendation, *, now: dt.datetime, actor: Actor) -> bool:
+    if recommendation.status != RecommendationStatus.ANSWERED_AT_CONFERENCE:
+        return False
+    for item in [recommendation, *duplicates_of(recommendation)]:
+        if item.status != RecommendationStatus.ANSWERED_AT_CONFERENCE:
+            continue
+        has_owner = db.session.scalar(select(func.count(Assignment.id)).where(
+            Assignment.recommendation_id == item.id, Assignment.state.not_in(CLOSED_WITHOUT_OWNER)))
+        item.status = RecommendationStatus.ASSIGNED if has_owner else RecommendationStatus.RECEIVED
+        item.answer_mode = ""
+        item.answered_at = None
+        record(actor, "recommendation.answered_at_conference_undone", "recommendation", item.code, now=now)
+    return True
+
+
+def set_private(recommendation: Recommendation, private: bool, *, now: dt.datetime, actor: Actor) -> None:
+    """Private keeps an answer out of the public folder, the feed and the API, even once published."""
+    if recommendation.private == private:
+        return
+    recommendation.private = private
+    record(actor, "recommendation.private" if private else "recommendation.public", "recommendation",
+           recommendation.code, now=now)
+
+
+def conference_mode_items(conference: Conference) -> list:
+    """Everything the conference may answer on the day, by field then code, in one query."""
+    return db.session.execute(
+        select(Recommendation.id, Recommendation.code, Recommendation.title, Recommendation.field_code,
+               Recommendation.status, Enterprise.name.label("enterprise"), Recommendation.duplicate_of_id)
+        .join(Registration, Recommendation.registration_id == Registration.id)
+        .join(Enterprise, Registration.enterprise_id == Enterprise.id)
+        .where(Recommendation.conference_id == conference.id, Recommendation.scope != Scope.OUT_OF_SCOPE,
+               Recommendation.status != RecommendationStatus.SCREENED_OUT)
+        .order_by(Recommendation.field_code, Recommendation.code)).all()
