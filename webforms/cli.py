@@ -154,7 +154,9 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 
 
 def register(app: Flask) -> None:
-    for command in (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd):
+    from webforms.documents_cli import COMMANDS as document_commands
+
+    for command in (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, *document_commands):
         app.cli.add_command(command)
 
 

@@ -36,3 +36,28 @@ def vn_number(value: int | float) -> str:
 
 def vn_money(value: int | float) -> str:
     return f"{vn_number(value)} đồng"
+
+
+# Monday is 0, as in datetime.weekday().
+_VN_WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+
+
+def vn_weekday(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        value = to_local(value).date()
+    return _VN_WEEKDAYS[value.weekday()]
+
+
+def vn_time_and_day(value: dt.datetime) -> str:
+    """"08 giờ 30, thứ Năm, ngày 04 tháng 9 năm 2025" (an invitation's "Thời gian:" line)."""
+    local = to_local(value)
+    return f"{local.hour:02d} giờ {local.minute:02d}, {vn_weekday(local)}, {vn_date_long(local)}"
+
+
+def vn_date_short(value: dt.date | dt.datetime | None) -> str:
+    """"04/09/2025": the short date used in tables."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_local(value).date()
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"

@@ -1,0 +1,532 @@
+"""Build the Word templates in doc_templates/ (Decree 30/2020/NĐ-CP form) with python-docx.
+
+    .venv/bin/python doc_templates/build_templates.py
+
+The generated .docx files are committed; the Office edits them in Word afterwards, so run this only
+to start over from the reference layout. Every docxtpl tag is written into a run of its own so Word
+keeps it whole. Names of agencies and signers are never written here: they are template variables
+filled from config/plan.yaml and config/documents.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+HERE = Path(__file__).resolve().parent
+FONT = "Times New Roman"
+BODY_PT = 14
+
+CENTER = WD_ALIGN_PARAGRAPH.CENTER
+JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
+LEFT = WD_ALIGN_PARAGRAPH.LEFT
+
+
+# -- page and styles -----------------------------------------------------------------------------
+
+def _set_fonts(rpr_owner) -> None:
+    rpr = rpr_owner.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+
+
+def _page(section, landscape: bool) -> None:
+    width, height = Mm(210), Mm(297)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (height, width) if landscape else (width, height)
+    # Decree 30/2020, Appendix I: top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm.
+    section.top_margin = Mm(20)
+    section.bottom_margin = Mm(20)
+    section.left_margin = Mm(30)
+    section.right_margin = Mm(15)
+    section.header_distance = Mm(10)
+    section.footer_distance = Mm(10)
+
+
+def _page_number(section) -> None:
+    """Page numbers centred in the top margin; the first page shows none (Decree 30/2020)."""
+    section.different_first_page_header_footer = True
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = CENTER
+    run = paragraph.add_run()
+    _font(run, BODY_PT)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), kind)
+            run._r.append(field)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+
+
+def new_document(landscape: bool = False) -> Document:
+    doc = Document()
+    _page(doc.sections[0], landscape)
+    _page_number(doc.sections[0])
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
+    _set_fonts(normal.element)
+    fmt = normal.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.line_spacing = 1.0
+    for name in ("Table Grid",):
+        _set_fonts(doc.styles[name].element)
+    # python-docx's default template starts with one empty paragraph: drop it.
+    body = doc.element.body
+    for p in list(body.iterchildren(qn("w:p"))):
+        body.remove(p)
+    return doc
+
+
+def text_width(doc) -> int:
+    section = doc.sections[-1]
+    return section.page_width - section.left_margin - section.right_margin
+
+
+# -- paragraphs ----------------------------------------------------------------------------------
+
+def _font(run, size: float, bold: bool = False, italic: bool = False) -> None:
+    run.font.name = FONT
+    run.font.size = Pt(size)
+    run.bold = bold
+    run.italic = italic
+    _set_fonts(run._r)
+
+
+def para(container, parts, *, align=JUSTIFY, size: float = BODY_PT, bold=False, italic=False, indent=True,
+         before: float = 0, after: float = 6, line: float = 1.15):
+    """A paragraph from text parts; a part is a string or (text, {"bold":…, "italic":…})."""
+    paragraph = container.add_paragraph()
+    paragraph.alignment = align
+    fmt = paragraph.paragraph_format
+    fmt.space_before = Pt(before)
+    fmt.space_after = Pt(after)
+    fmt.line_spacing = line
+    if indent and align == JUSTIFY:
+        fmt.first_line_indent = Cm(1.27)
+    if isinstance(parts, str):
+        parts = [parts]
+    for part in parts:
+        text, style = (part, {}) if isinstance(part, str) else part
+        run = paragraph.add_run(text)
+        _font(run, style.get("size", size), style.get("bold", bold), style.get("italic", italic))
+    return paragraph
+
+
+def tag(container, text: str):
+    """A paragraph holding only a docxtpl block tag ({%p … %}); docxtpl removes the paragraph."""
+    return para(container, text, align=LEFT, indent=False, after=0)
+
+
+def rule(container, width_cm: float, cell_width_cm: float):
+    """A short solid line, centred: the bottom border of an almost empty paragraph with indents."""
+    paragraph = container.add_paragraph()
+    fmt = paragraph.paragraph_format
+    side = max((cell_width_cm - width_cm) / 2, 0)
+    fmt.left_indent = Cm(side)
+    fmt.right_indent = Cm(side)
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(4)
+    fmt.line_spacing = Pt(2)
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    ppr.insert_element_before(borders, "w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc")
+    run = paragraph.add_run("")
+    _font(run, 2)
+    return paragraph
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+def _no_borders(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    tbl_pr.append(borders)
+
+
+def _grid(table, widths_cm: list[float]) -> None:
+    """Column widths in the table grid too: LibreOffice lays out by the grid, Word by the cells."""
+    for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths_cm, strict=True):
+        column.w = Cm(width)
+
+
+def _no_cell_margins(table) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:w"), "0")
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    table._tbl.tblPr.append(margins)
+
+
+def layout_table(doc, widths_cm: list[float], rows: int = 1):
+    table = doc.add_table(rows=rows, cols=len(widths_cm))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _no_borders(table)
+    _no_cell_margins(table)
+    _grid(table, widths_cm)
+    for row in table.rows:
+        # Keep a block (header, signature) on one page.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm, strict=True):
+            cell.width = Cm(width)
+    for cell in table.rows[0].cells:
+        cell._tc.remove(cell.paragraphs[0]._p)
+    return table
+
+
+def grid_table(doc, headings: list[str], widths_cm: list[float], loop: str, cells: list[str],
+               footer: list[str] | None = None, size: float = 12):
+    """A bordered table: headings, then one row repeated by `{%tr for … %}`, then an optional footer row."""
+    table = doc.add_table(rows=0, cols=len(widths_cm))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _grid(table, widths_cm)
+
+    def add_row(texts, bold=False, align=CENTER):
+        row = table.add_row()
+        for cell, width, text in zip(row.cells, widths_cm, texts, strict=True):
+            cell.width = Cm(width)
+            paragraph = cell.paragraphs[0]
+            paragraph.alignment = align if not isinstance(text, tuple) else text[1]
+            run = paragraph.add_run(text if isinstance(text, str) else text[0])
+            _font(run, size, bold=bold)
+        return row
+
+    header = add_row(headings, bold=True)
+    # Repeat the heading row on every page of a long table.
+    trpr = header._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    trpr.append(repeat)
+    blank = [""] * (len(widths_cm) - 1)
+    add_row([loop, *blank], align=LEFT)
+    add_row(cells, align=LEFT)
+    add_row(["{%tr endfor %}", *blank], align=LEFT)
+    if footer:
+        add_row(footer, bold=True)
+    return table
+
+
+# -- the parts every document shares ------------------------------------------------------------
+
+def header_block(doc, *, subject_line: str | None = None) -> None:
+    """Agency (left) and national title (right), number under the agency, place and date under the motto."""
+    total = text_width(doc) / 360000  # EMU per cm
+    landscape = total > 20
+    left_w = 9.0 if landscape else 7.0
+    right_w = 12.0 if landscape else total - left_w
+    table = layout_table(doc, [left_w, right_w])
+    left, right = table.rows[0].cells
+    para(left, "{{ agency.superior }}", align=CENTER, size=12, after=0)
+    para(left, "{{ agency.name }}", align=CENTER, size=13, bold=True, after=0)
+    rule(left, 2.4, left_w)
+    para(left, [("Số: ", {}), ("{{ doc_number }}", {})], align=CENTER, size=13, after=0, before=2)
+    if subject_line:
+        para(left, subject_line, align=CENTER, size=12, after=6, before=6)
+    para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align=CENTER, size=12, bold=True, after=0)
+    para(right, "Độc lập - Tự do - Hạnh phúc", align=CENTER, size=13, bold=True, after=0)
+    rule(right, 5.6, right_w)
+    para(right, "{{ date_line }}", align=CENTER, size=14, italic=True, after=0, before=2)
+
+
+def title_block(doc, kind_label: str, summary: str | None) -> None:
+    para(doc, kind_label, align=CENTER, size=14, bold=True, before=18, after=0)
+    if summary:
+        para(doc, summary, align=CENTER, size=14, bold=True, after=0)
+        rule(doc, 4.0, text_width(doc) / 360000)
+    para(doc, "", align=CENTER, after=6)
+
+
+def addressees_block(doc) -> None:
+    """"Kính gửi:" for a report addressed upwards, one "- …" line per addressee."""
+    para(doc, "Kính gửi:", align=CENTER, size=14, after=0)
+    tag(doc, "{%p for a in addressees %}")
+    para(doc, "- {{ a }}", align=LEFT, size=14, after=0, indent=False).paragraph_format.left_indent = Cm(5.5)
+    tag(doc, "{%p endfor %}")
+    para(doc, "", after=6)
+
+
+def closing_block(doc) -> None:
+    """"Nơi nhận:" bottom left, the signature block bottom right."""
+    para(doc, "", after=0)
+    total = text_width(doc) / 360000
+    table = layout_table(doc, [total * 0.5, total * 0.5])
+    left, right = table.rows[0].cells
+    para(left, "Nơi nhận:", align=LEFT, size=12, bold=True, italic=True, after=0, indent=False)
+    tag(left, "{%p for r in recipients %}")
+    para(left, "- {{ r }}", align=LEFT, size=11, after=0, indent=False)
+    tag(left, "{%p endfor %}")
+    para(right, "{{ signer.authority }}", align=CENTER, size=14, bold=True, after=0)
+    para(right, "{{ signer.title }}", align=CENTER, size=14, bold=True, after=0)
+    for _ in range(4):
+        para(right, "", align=CENTER, after=0)
+    para(right, "{{ signer.name }}", align=CENTER, size=14, bold=True, after=0)
+
+
+def body(doc, text, **kwargs):
+    return para(doc, text, **kwargs)
+
+
+# -- the templates ------------------------------------------------------------------------------
+
+def announcement():
+    doc = new_document()
+    header_block(doc)
+    title_block(doc, "THÔNG BÁO",
+                "Về việc tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    body(doc, "{{ announcement_text|paragraphs }}")
+    body(doc, [("{{ agency.short_name }}", {}), (" thông báo tổ chức ", {}), ("{{ conference.title }}", {}),
+               (" như sau:", {})])
+    body(doc, [("1. Thời gian: ", {"bold": True}), ("{{ conference.time_and_day }}", {}), (".", {})])
+    body(doc, [("2. Địa điểm: ", {"bold": True}), ("{{ conference.venue }}", {}), (".", {})])
+    body(doc, [("3. Đối tượng tham dự: ", {"bold": True}), ("{{ scope.applies_to }}", {})])
+    body(doc, [("4. Nội dung kiến nghị: ", {"bold": True}), ("{{ scope.covers }}", {}),
+               (" Hội nghị không giải quyết: ", {}), ("{{ scope.excludes }}", {})])
+    body(doc, [("5. Đăng ký tham dự và gửi kiến nghị: ", {"bold": True}),
+               ("doanh nghiệp đăng ký và gửi kiến nghị trước ", {}), ("{{ conference.intake_deadline }}", {}),
+               (" tại địa chỉ ", {}), ("{{ link }}", {"italic": True}),
+               (" (hoặc quét mã QR dưới đây), hoặc nộp trực tiếp tại Bộ phận một cửa của ", {}),
+               ("{{ agency.short_name }}", {}), (".", {})])
+    para(doc, "{{ qr_code }}", align=CENTER, after=6)
+    body(doc, [("Hội nghị được tổ chức khi có tối thiểu ", {}), ("{{ quorum.enterprises }}", {}),
+               (" doanh nghiệp đăng ký tham dự và ", {}), ("{{ quorum.recommendations }}", {}),
+               (" kiến nghị của các doanh nghiệp này được tiếp nhận trong thời hạn nêu trên.", {})])
+    body(doc, [("{{ agency.short_name }}", {}), (" trân trọng thông báo./.", {})])
+    closing_block(doc)
+    return doc
+
+
+def invitation():
+    doc = new_document()
+    header_block(doc)
+    title_block(doc, "GIẤY MỜI", "Tham dự Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    body(doc, [("{{ agency.short_name }}", {}), (" trân trọng kính mời: ", {}),
+               ("{{ invitee.line }}", {"bold": True})])
+    body(doc, [("Tới dự ", {}), ("{{ conference.title }}", {}), (".", {})])
+    body(doc, [("Chủ trì: ", {}), ("{{ chair }}", {}), (".", {})])
+    body(doc, [("Thời gian: ", {}), ("{{ conference.time_and_day }}", {}), (".", {})])
+    body(doc, [("Địa điểm: ", {}), ("{{ conference.venue }}", {}), (".", {})])
+    body(doc, "Đề nghị Quý đại biểu bố trí thời gian tham dự Hội nghị đúng thành phần, thời gian nêu trên./.")
+    closing_block(doc)
+    return doc
+
+
+def consolidated_table():
+    doc = new_document(landscape=True)
+    header_block(doc, subject_line="V/v tổng hợp kiến nghị của doanh nghiệp")
+    title_block(doc, "BẢNG TỔNG HỢP KIẾN NGHỊ CỦA DOANH NGHIỆP",
+                "Gửi {{ conference.title }}")
+    body(doc, [("Tổng số kiến nghị tiếp nhận: ", {}), ("{{ total }}", {"bold": True}),
+               (" kiến nghị, theo lĩnh vực và đơn vị trả lời; kèm dự thảo trả lời của các đơn vị.", {})])
+    grid_table(
+        doc,
+        ["STT", "Mã số", "Doanh nghiệp", "Nội dung kiến nghị", "Lĩnh vực", "Đơn vị trả lời", "Tình trạng",
+         "Dự thảo trả lời"],
+        [1.3, 2.6, 3.0, 6.0, 2.6, 2.8, 2.2, 5.7],
+        "{%tr for row in rows %}",
+        ["{{ row.no }}", "{{ row.code }}", "{{ row.enterprise }}",
+         "{{ row.title }}: {{ row.content|paragraphs }}", "{{ row.field }}", "{{ row.department }}",
+         "{{ row.status }}", "{{ row.draft_answer|paragraphs }}"],
+        size=11,
+    )
+    closing_block(doc)
+    return doc
+
+
+def conclusion_notice():
+    doc = new_document()
+    header_block(doc)
+    title_block(doc, "THÔNG BÁO",
+                "Kết luận tại Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    body(doc, [("Ngày ", {}), ("{{ conference.date_short }}", {}), (", tại ", {}), ("{{ conference.venue }}", {}),
+               (", ", {}), ("{{ agency.short_name }}", {}), (" tổ chức ", {}), ("{{ conference.title }}", {}),
+               (". Hội nghị đã xem xét ", {}), ("{{ counts.total }}", {}),
+               (" kiến nghị thuộc phạm vi Hội nghị; trong đó ", {}), ("{{ counts.at_conference }}", {}),
+               (" kiến nghị đã được trả lời trực tiếp tại Hội nghị, ", {}), ("{{ counts.in_writing }}", {}),
+               (" kiến nghị được trả lời bằng văn bản.", {})])
+    body(doc, "Kết luận đối với từng kiến nghị như sau:")
+    grid_table(
+        doc,
+        ["STT", "Doanh nghiệp, kiến nghị", "Hình thức, nội dung trả lời", "Đơn vị chủ trì", "Thời hạn"],
+        [1.3, 5.3, 5.5, 2.6, 2.0],
+        "{%tr for item in items %}",
+        ["{{ item.no }}", "{{ item.enterprise }}: {{ item.title }}", "{{ item.mode }}. {{ item.answer|paragraphs }}",
+         "{{ item.department }}", "{{ item.due }}"],
+        size=12,
+    )
+    para(doc, "", after=6)
+    body(doc, [("Các kiến nghị chưa trả lời tại Hội nghị được trả lời bằng văn bản chậm nhất ", {}),
+               ("{{ conference.written_deadline }}", {}),
+               ("; kiến nghị cần phối hợp của các đơn vị liên quan được trả lời chậm nhất ", {}),
+               ("{{ conference.coordinated_deadline }}", {}), (".", {})])
+    body(doc, [("{{ agency.short_name }}", {}), (" thông báo để các đơn vị, doanh nghiệp biết, thực hiện./.", {})])
+    closing_block(doc)
+    return doc
+
+
+def results_report():
+    doc = new_document()
+    header_block(doc)
+    title_block(doc, "BÁO CÁO", "Kết quả tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    addressees_block(doc)
+    body(doc, [("Thực hiện Kế hoạch số 121/KH-UBND ngày 19/5/2025 của Ủy ban nhân dân thành phố về việc tổ chức "
+                "Hội nghị đối thoại doanh nghiệp thành phố hàng năm tại các Sở, ban, ngành, ", {}),
+               ("{{ agency.short_name }}", {}), (" báo cáo kết quả tổ chức Hội nghị như sau:", {})])
+    body(doc, "I. KẾT QUẢ TỔ CHỨC HỘI NGHỊ", bold=True, indent=True)
+    body(doc, [("Ngày ", {}), ("{{ conference.date_short }}", {}), (", tại ", {}), ("{{ conference.venue }}", {}),
+               (", ", {}), ("{{ agency.short_name }}", {}), (" đã tổ chức ", {}), ("{{ conference.title }}", {}),
+               (". Có ", {}), ("{{ metrics.enterprises_registered }}", {}), (" doanh nghiệp đăng ký và ", {}),
+               ("{{ metrics.enterprises_attending }}", {}), (" doanh nghiệp tham dự Hội nghị.", {})])
+    body(doc, [("Hội nghị đã tiếp nhận ", {}), ("{{ metrics.recommendations_received }}", {}),
+               (" kiến nghị, trong đó ", {}), ("{{ metrics.in_scope }}", {}),
+               (" kiến nghị thuộc phạm vi Hội nghị. Kết quả trả lời: ", {}),
+               ("{{ metrics.answered_at_conference }}", {}), (" kiến nghị trả lời trực tiếp tại Hội nghị; ", {}),
+               ("{{ metrics.answered_in_writing_on_time }}", {}), (" kiến nghị trả lời bằng văn bản đúng hạn; ", {}),
+               ("{{ metrics.overdue }}", {}), (" kiến nghị quá hạn; ", {}), ("{{ metrics.pending }}", {}),
+               (" kiến nghị đang xử lý (chi tiết tại Phụ lục I kèm theo).", {})])
+    body(doc, "II. ĐÁNH GIÁ, ĐỀ XUẤT", bold=True)
+    body(doc, "Hội nghị được tổ chức đúng kế hoạch, công khai, minh bạch; các kiến nghị của doanh nghiệp được "
+              "tiếp nhận, phân công trả lời và theo dõi đến khi hoàn thành.")
+    body(doc, [("{{ agency.short_name }}", {}),
+               (" kính báo cáo Ủy ban nhân dân thành phố, Sở Tài chính theo dõi, chỉ đạo./.", {})])
+    closing_block(doc)
+    # The appendix, landscape, on its own page.
+    section = doc.add_section()
+    _page(section, landscape=True)
+    para(doc, "Phụ lục I", align=CENTER, size=14, bold=True, after=0)
+    para(doc, "{{ appendix.title }}", align=CENTER, size=14, bold=True, after=0)
+    para(doc, [("(Kèm theo Báo cáo số ", {}), ("{{ doc_number }}", {}), (" của ", {}),
+               ("{{ agency.short_name }}", {}), (")", {})], align=CENTER, italic=True, after=12)
+    grid_table(
+        doc,
+        ["{{ appendix.headings[0] }}", "{{ appendix.headings[1] }}", "{{ appendix.headings[2] }}",
+         "{{ appendix.headings[3] }}"],
+        [1.5, 14.0, 4.0, 4.0],
+        "{%tr for row in appendix.rows %}",
+        ["{{ row.cells[0] }}", "{{ row.cells[1] }}", "{{ row.cells[2] }}", "{{ row.cells[3] }}"],
+        size=13,
+    )
+    return doc
+
+
+def postponement_report():
+    doc = new_document()
+    header_block(doc)
+    title_block(doc, "BÁO CÁO",
+                "Đề xuất dừng, hoãn tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    addressees_block(doc)
+    body(doc, [("Thực hiện Kế hoạch tổ chức Hội nghị đối thoại doanh nghiệp năm ", {}),
+               ("{{ conference.year }}", {}), (", ", {}), ("{{ agency.short_name }}", {}),
+               (" đã đăng thông báo tổ chức ", {}), ("{{ conference.title }}", {}), (" dự kiến vào ", {}),
+               ("{{ conference.time_and_day }}", {}), (" tại ", {}), ("{{ conference.venue }}", {}), (".", {})])
+    body(doc, [("Đến hết thời hạn tiếp nhận (", {}), ("{{ conference.intake_deadline }}", {}), ("), ", {}),
+               ("{{ agency.short_name }}", {}), (" nhận được ", {}), ("{{ counts.enterprises }}", {}),
+               (" đăng ký tham dự của doanh nghiệp và ", {}), ("{{ counts.recommendations }}", {}),
+               (" kiến nghị, chưa đủ điều kiện tổ chức Hội nghị theo Kế hoạch (tối thiểu ", {}),
+               ("{{ quorum.enterprises }}", {}), (" doanh nghiệp đăng ký tham dự và ", {}),
+               ("{{ quorum.recommendations }}", {}), (" kiến nghị).", {})])
+    tag(doc, "{%p if reason %}")
+    body(doc, "{{ reason|paragraphs }}")
+    tag(doc, "{%p endif %}")
+    body(doc, [("{{ agency.short_name }}", {}),
+               (" kính báo cáo và đề xuất Ủy ban nhân dân thành phố cho phép dừng (hoặc hoãn) việc tổ chức ", {}),
+               ("{{ conference.title }}", {}),
+               ("; các kiến nghị đã tiếp nhận tiếp tục được trả lời bằng văn bản theo quy định./.", {})])
+    closing_block(doc)
+    return doc
+
+
+def reply_letter():
+    doc = new_document()
+    header_block(doc, subject_line="V/v trả lời kiến nghị của doanh nghiệp")
+    para(doc, "", after=6)
+    para(doc, [("Kính gửi: ", {}), ("{{ enterprise.name }}", {})], align=CENTER, size=14, after=12, before=6)
+    body(doc, [("Ngày ", {}), ("{{ recommendation.received }}", {}), (", ", {}), ("{{ agency.short_name }}", {}),
+               (" nhận được kiến nghị của ", {}), ("{{ enterprise.name }}", {}), (" (mã số ", {}),
+               ("{{ recommendation.code }}", {}), (") gửi ", {}), ("{{ conference.title }}", {}),
+               (" với nội dung:", {})])
+    body(doc, "{{ recommendation.title }}", italic=True, bold=True)
+    body(doc, "{{ recommendation.content|paragraphs }}", italic=True)
+    body(doc, [("Về nội dung kiến nghị, ", {}), ("{{ agency.short_name }}", {}), (" có ý kiến như sau:", {})])
+    body(doc, "{{ recommendation.answer|paragraphs }}")
+    body(doc, [("{{ agency.short_name }}", {}), (" trả lời để ", {}), ("{{ enterprise.name }}", {}),
+               (" được biết./.", {})])
+    closing_block(doc)
+    return doc
+
+
+def budget_estimate():
+    doc = new_document()
+    header_block(doc, subject_line="V/v dự toán kinh phí tổ chức Hội nghị")
+    title_block(doc, "DỰ TOÁN", "Kinh phí tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    body(doc, [("Căn cứ Kế hoạch tổ chức ", {}), ("{{ conference.title }}", {}), (", ", {}),
+               ("{{ agency.short_name }}", {}), (" lập dự toán kinh phí tổ chức Hội nghị như sau:", {})])
+    grid_table(
+        doc,
+        ["STT", "Nội dung", "Đơn vị tính", "Số lượng", "Đơn giá (đồng)", "Thành tiền (đồng)"],
+        [1.3, 5.6, 2.0, 2.0, 2.7, 2.9],
+        "{%tr for item in budget.lines %}",
+        ["{{ item.no }}", "{{ item.name }}", "{{ item.unit }}", ("{{ item.quantity }}", WD_ALIGN_PARAGRAPH.RIGHT),
+         ("{{ item.unit_price }}", WD_ALIGN_PARAGRAPH.RIGHT), ("{{ item.amount }}", WD_ALIGN_PARAGRAPH.RIGHT)],
+        footer=["", "Tổng cộng", "", "", "", ("{{ budget.total }}", WD_ALIGN_PARAGRAPH.RIGHT)],
+        size=12,
+    )
+    para(doc, "", after=6)
+    body(doc, [("Tổng dự toán: ", {}), ("{{ budget.total_text }}", {"bold": True}), (".", {})])
+    body(doc, [("Nguồn kinh phí: ", {}), ("{{ budget.source }}", {}), ("./.", {})])
+    closing_block(doc)
+    return doc
+
+
+TEMPLATES = {
+    "announcement": announcement,
+    "invitation": invitation,
+    "consolidated_table": consolidated_table,
+    "conclusion_notice": conclusion_notice,
+    "results_report": results_report,
+    "postponement_report": postponement_report,
+    "reply_letter": reply_letter,
+    "budget_estimate": budget_estimate,
+}
+
+
+def build(folder: Path = HERE) -> list[Path]:
+    written = []
+    for kind, make in TEMPLATES.items():
+        path = folder / f"{kind}.docx"
+        make().save(path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for path in build():
+        print(path)

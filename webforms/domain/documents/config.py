@@ -1,0 +1,53 @@
+"""config/documents.yaml, read once per rules folder."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from config.rules import Rules, RulesError
+from config.settings import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "doc_templates"
+
+# The document kinds; each has doc_templates/<kind>.docx and a context builder.
+KINDS = (
+    "announcement",
+    "invitation",
+    "consolidated_table",
+    "conclusion_notice",
+    "results_report",
+    "postponement_report",
+    "reply_letter",
+    "budget_estimate",
+)
+
+
+def template_path(kind: str) -> Path:
+    if kind not in KINDS:
+        raise KeyError(kind)
+    return TEMPLATES_DIR / f"{kind}.docx"
+
+
+@cache
+def _load(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RulesError(f"{path} is missing") from exc
+    if not isinstance(data, dict):
+        raise RulesError(f"{path} must hold a mapping")
+    symbols = data.get("numbering", {}).get("symbols", {})
+    recipients = data.get("recipients", {})
+    for kind in KINDS:
+        if kind not in symbols:
+            raise RulesError(f"{path}: numbering.symbols.{kind} is required")
+        if kind not in recipients:
+            raise RulesError(f"{path}: recipients.{kind} is required")
+    return data
+
+
+def documents_config(rules: Rules) -> dict:
+    return _load(Path(rules.source_dir) / "documents.yaml")

@@ -1,0 +1,360 @@
+"""One context builder per document kind: the only place document data is read from the database.
+
+Every builder returns plain, JSON-safe data (strings, numbers, lists, dicts; a QR code is a `QRCode`
+string) so the same dict is both what the template receives and the snapshot stored with the
+Document row. The keys each builder returns are exactly the variables its template reads
+(checked by tests/documents/test_templates.py against doc_templates/README.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import select
+
+from config.rules import Rules
+from webforms.domain.documents.config import documents_config
+from webforms.domain.documents.render import QRCode
+from webforms.domain.plan import due_after_conference, milestone_due
+from webforms.domain.workdays import calendar_for
+from webforms.extensions import db
+from webforms.formatting import vn_date_long, vn_date_short, vn_money, vn_number, vn_time_and_day
+from webforms.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Conference,
+    Invitee,
+    Recommendation,
+    RecommendationStatus,
+    Registration,
+    Scope,
+)
+
+
+class DocumentSubjectError(ValueError):
+    """The subject a document is about (invitee, recommendation) is missing or unknown."""
+
+
+# -- shared parts --------------------------------------------------------------------------------
+
+def _common(kind: str, conference: Conference, rules: Rules, now: dt.datetime, number: str | int | None) -> dict:
+    cfg = documents_config(rules)
+    agency = rules.plan.agency
+    numbering = cfg["numbering"]
+    if numbering.get("blank_number", True) or number in (None, ""):
+        shown = numbering.get("blank", "      ")
+    else:
+        # Numbers below 10 take a leading 0 (Decree 30/2020, Appendix I).
+        shown = f"{int(number):02d}" if str(number).isdigit() else str(number)
+    calendar = calendar_for(rules.holidays)
+    return {
+        "agency": {"superior": agency.superior, "name": agency.name, "short_name": agency.short_name},
+        "doc_number": f"{shown}/{numbering['symbols'][kind]}",
+        "date_line": vn_date_long(now, place=agency.place),
+        "signer": {
+            "authority": conference.signer_authority or agency.signer.authority,
+            "title": conference.signer_title or agency.signer.title,
+            "name": conference.signer_name or agency.signer.name,
+        },
+        "recipients": list(cfg["recipients"][kind]),
+        "conference": {
+            "title": conference.title,
+            "host": conference.host_agency,
+            "venue": conference.venue,
+            "time_and_day": vn_time_and_day(conference.starts_at),
+            "date_long": vn_date_long(conference.starts_at),
+            "date_short": vn_date_short(conference.starts_at),
+            "year": str(conference.starts_at.astimezone(rules.plan.timezone).year),
+            "intake_deadline": _milestone_text(conference, "intake_closes", rules, calendar),
+            "written_deadline": _milestone_text(conference, "written_reply", rules, calendar),
+            "coordinated_deadline": _milestone_text(conference, "coordinated_reply", rules, calendar),
+        },
+    }
+
+
+def _milestone_text(conference: Conference, name: str, rules: Rules, calendar) -> str:
+    due = milestone_due(conference.starts_at, name, rules.plan, calendar).due
+    return f"{due:%H} giờ {due:%M}, {vn_date_long(due)}"
+
+
+def _recommendations(conference: Conference) -> list[Recommendation]:
+    query = (
+        select(Recommendation)
+        .join(Registration, Recommendation.registration_id == Registration.id)
+        .where(Recommendation.conference_id == conference.id)
+        .order_by(Recommendation.field_code, Recommendation.received_at, Recommendation.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _owner(recommendation: Recommendation) -> Assignment | None:
+    """The assignment that owns the answer now: the latest owner not returned or revoked."""
+    live = [
+        a for a in recommendation.assignments
+        if a.role == AssignmentRole.OWNER and a.state not in (AssignmentState.RETURNED, AssignmentState.REVOKED)
+    ]
+    return live[-1] if live else None
+
+
+def _deadline(recommendation: Recommendation, conference: Conference, rules: Rules) -> dt.datetime:
+    owner = _owner(recommendation)
+    if owner is not None:
+        return owner.due_at
+    name = "coordinated_reply" if recommendation.needs_coordination else "written_reply"
+    return due_after_conference(conference.starts_at, rules.plan.offset(name), rules.plan,
+                                calendar_for(rules.holidays))
+
+
+def _department_name(recommendation: Recommendation) -> str:
+    owner = _owner(recommendation)
+    return owner.department.name if owner is not None else ""
+
+
+def _field_name(rules: Rules, code: str) -> str:
+    field = rules.field(code)
+    return field.name if field is not None else code
+
+
+def _is_answered(recommendation: Recommendation) -> bool:
+    return recommendation.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE,
+                                     RecommendationStatus.ANSWERED_IN_WRITING)
+
+
+# -- one builder per kind ------------------------------------------------------------------------
+
+def announcement_context(conference: Conference, rules: Rules, now: dt.datetime, *, base_url: str = "",
+                         number=None, **_ignored) -> dict:
+    cfg = documents_config(rules)
+    link = base_url.rstrip("/") + cfg["links"]["conference_page"].format(slug=conference.slug)
+    scope = rules.plan.scope
+    return {
+        **_common("announcement", conference, rules, now, number),
+        "announcement_text": conference.announcement_text,
+        "scope": {"applies_to": scope.applies_to, "covers": scope.covers, "excludes": scope.excludes},
+        "quorum": {"enterprises": vn_number(rules.plan.min_enterprises),
+                   "recommendations": vn_number(rules.plan.min_recommendations)},
+        "link": link,
+        "qr_code": QRCode(link),
+    }
+
+
+def invitation_context(conference: Conference, rules: Rules, now: dt.datetime, *, invitee: int | None = None,
+                       registration: int | None = None, number=None, **_ignored) -> dict:
+    if invitee is not None:
+        row = db.session.get(Invitee, int(invitee))
+        if row is None or row.conference_id != conference.id:
+            raise DocumentSubjectError(f"no invitee {invitee} for conference {conference.slug}")
+        name, position, organisation = row.name, row.position, row.organisation
+    elif registration is not None:
+        reg = db.session.get(Registration, int(registration))
+        if reg is None or reg.conference_id != conference.id:
+            raise DocumentSubjectError(f"no registration {registration} for conference {conference.slug}")
+        name, position, organisation = reg.contact_name, reg.contact_position, reg.enterprise.name
+    else:
+        raise DocumentSubjectError("an invitation needs an invitee or a registration")
+    line = ", ".join(part for part in (name, position, organisation) if part)
+    return {
+        **_common("invitation", conference, rules, now, number),
+        "invitee": {"name": name, "position": position, "organisation": organisation, "line": line},
+        "chair": documents_config(rules)["chair"],
+    }
+
+
+def consolidated_table_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
+                               **_ignored) -> dict:
+    labels = documents_config(rules)["status_labels"]
+    rows = []
+    for no, rec in enumerate(_recommendations(conference), start=1):
+        owner = _owner(rec)
+        rows.append({
+            "no": str(no),
+            "code": rec.code,
+            "enterprise": rec.registration.enterprise.name,
+            "title": rec.title,
+            "content": rec.content,
+            "field": _field_name(rules, rec.field_code),
+            "department": _department_name(rec),
+            "status": labels.get(rec.status, rec.status),
+            "draft_answer": rec.answer or (owner.draft_answer if owner is not None else ""),
+        })
+    return {
+        **_common("consolidated_table", conference, rules, now, number),
+        "rows": rows,
+        "total": vn_number(len(rows)),
+    }
+
+
+def conclusion_notice_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
+                              **_ignored) -> dict:
+    modes = documents_config(rules)["answer_mode_labels"]
+    items = []
+    at_conference = 0
+    for rec in _recommendations(conference):
+        if rec.scope == Scope.OUT_OF_SCOPE:
+            continue
+        answered_here = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
+        at_conference += answered_here
+        mode = "at_conference" if answered_here else (rec.answer_mode or "in_writing")
+        items.append({
+            "no": str(len(items) + 1),
+            "enterprise": rec.registration.enterprise.name,
+            "title": rec.title,
+            "mode": modes.get(mode, mode),
+            "answer": rec.answer,
+            "department": _department_name(rec),
+            "due": "" if answered_here else vn_date_short(_deadline(rec, conference, rules)),
+        })
+    return {
+        **_common("conclusion_notice", conference, rules, now, number),
+        "items": items,
+        "counts": {"total": vn_number(len(items)), "at_conference": vn_number(at_conference),
+                   "in_writing": vn_number(len(items) - at_conference)},
+    }
+
+
+def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list]:
+    registrations = list(db.session.scalars(select(Registration).where(Registration.conference_id == conference.id)))
+    recs = _recommendations(conference)
+    counted = [r for r in recs if r.scope != Scope.OUT_OF_SCOPE]
+    on_time = overdue = pending = 0
+    for rec in counted:
+        if rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE:
+            continue
+        deadline = _deadline(rec, conference, rules)
+        if rec.status == RecommendationStatus.ANSWERED_IN_WRITING:
+            late = rec.answered_at is not None and rec.answered_at > deadline
+            overdue += late
+            on_time += not late
+        elif now > deadline:
+            overdue += 1
+        else:
+            pending += 1
+    metrics = {
+        "enterprises_registered": len(registrations),
+        "enterprises_attending": sum(1 for r in registrations if r.attended),
+        "recommendations_received": len(recs),
+        "in_scope": sum(1 for r in recs if r.scope == Scope.IN_SCOPE),
+        "out_of_scope": len(recs) - len(counted),
+        "answered_at_conference": sum(1 for r in recs if r.status == RecommendationStatus.ANSWERED_AT_CONFERENCE),
+        "answered_in_writing_on_time": on_time,
+        "overdue": overdue,
+        "pending": pending,
+    }
+    by_field = Counter(_field_name(rules, r.field_code) for r in counted)
+    by_department = Counter(_department_name(r) or "Chưa phân công" for r in counted)
+    return metrics, sorted(by_field.items()), sorted(by_department.items())
+
+
+def _appendix(cfg: dict, metrics: dict, by_field: list, by_department: list) -> dict:
+    spec = cfg["appendix_i"]
+    columns = spec["columns"]
+    groups = {"by_field": by_field, "by_department": by_department}
+    rows = []
+
+    def row(no: str, label: str, value: str, unit: str) -> dict:
+        values = {"index": no, "label": label, "value": value, "unit": unit}
+        return {"cells": [values.get(column["cell"], "") for column in columns]}
+
+    for no, item in enumerate(spec["rows"], start=1):
+        if "group" in item:
+            entries = groups[item["group"]]
+            rows.append(row(str(no), item["label"], vn_number(sum(n for _, n in entries)), "kiến nghị"))
+            rows.extend(row("", f"- {name}", vn_number(n), "kiến nghị") for name, n in entries)
+        else:
+            rows.append(row(str(no), item["label"], vn_number(metrics[item["metric"]]), item.get("unit", "")))
+    return {"title": spec["title"], "headings": [column["title"] for column in columns], "rows": rows}
+
+
+def results_report_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
+                           **_ignored) -> dict:
+    cfg = documents_config(rules)
+    metrics, by_field, by_department = _metrics(conference, rules, now)
+    return {
+        **_common("results_report", conference, rules, now, number),
+        "addressees": list(cfg["addressees"]["results_report"]),
+        "metrics": {key: vn_number(value) for key, value in metrics.items()},
+        "appendix": _appendix(cfg, metrics, by_field, by_department),
+    }
+
+
+def postponement_report_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
+                                **_ignored) -> dict:
+    cfg = documents_config(rules)
+    # The quorum counts what arrived before the intake closed (plan I.2).
+    registrations = list(db.session.scalars(
+        select(Registration).where(Registration.conference_id == conference.id, Registration.late.is_(False))))
+    recommendations = [r for r in _recommendations(conference) if not r.late and not r.registration.late]
+    return {
+        **_common("postponement_report", conference, rules, now, number),
+        "addressees": list(cfg["addressees"]["postponement_report"]),
+        "counts": {"enterprises": vn_number(len(registrations)), "recommendations": vn_number(len(recommendations))},
+        "quorum": {"enterprises": vn_number(rules.plan.min_enterprises),
+                   "recommendations": vn_number(rules.plan.min_recommendations)},
+        "reason": conference.status_reason,
+    }
+
+
+def reply_letter_context(conference: Conference, rules: Rules, now: dt.datetime, *, recommendation: str | None = None,
+                         number=None, **_ignored) -> dict:
+    if not recommendation:
+        raise DocumentSubjectError("a reply letter needs a recommendation code")
+    rec = db.session.scalar(select(Recommendation).where(Recommendation.code == recommendation))
+    if rec is None or rec.conference_id != conference.id:
+        raise DocumentSubjectError(f"no recommendation {recommendation} for conference {conference.slug}")
+    enterprise = rec.registration.enterprise
+    owner = _owner(rec)
+    return {
+        **_common("reply_letter", conference, rules, now, number),
+        "enterprise": {"name": enterprise.name, "address": enterprise.address, "tax_code": enterprise.tax_code},
+        "recommendation": {
+            "code": rec.code,
+            "title": rec.title,
+            "content": rec.content,
+            "received": vn_date_short(rec.received_at),
+            "answer": rec.answer or (owner.draft_answer if owner is not None else ""),
+            "department": _department_name(rec),
+        },
+    }
+
+
+def budget_estimate_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
+                            **_ignored) -> dict:
+    spec = documents_config(rules)["budget"]
+    items, total = [], 0
+    for no, item in enumerate(spec["items"], start=1):
+        amount = int(item["quantity"]) * int(item["unit_price"])
+        total += amount
+        items.append({"no": str(no), "name": item["name"], "unit": item["unit"],
+                      "quantity": vn_number(item["quantity"]), "unit_price": vn_number(item["unit_price"]),
+                      "amount": vn_number(amount)})
+    return {
+        **_common("budget_estimate", conference, rules, now, number),
+        "budget": {"lines": items, "total": vn_number(total), "total_text": vn_money(total),
+                   "source": spec["source"]},
+    }
+
+
+BUILDERS = {
+    "announcement": announcement_context,
+    "invitation": invitation_context,
+    "consolidated_table": consolidated_table_context,
+    "conclusion_notice": conclusion_notice_context,
+    "results_report": results_report_context,
+    "postponement_report": postponement_report_context,
+    "reply_letter": reply_letter_context,
+    "budget_estimate": budget_estimate_context,
+}
+
+
+def build_context(kind: str, conference: Conference, rules: Rules, now: dt.datetime, **subject) -> dict:
+    """The data for one document of `kind`. `subject` names what it is about (invitee=…,
+    registration=…, recommendation=CODE), plus base_url for links and number for the register."""
+    try:
+        builder = BUILDERS[kind]
+    except KeyError:
+        raise KeyError(f"unknown document kind '{kind}'") from None
+    if kind != "announcement":
+        subject.pop("base_url", None)
+    return builder(conference, rules, now, **subject)
