@@ -137,7 +137,7 @@ def tick_cmd(now_: str | None) -> None:
         now = parse_instant(now_, svc.rules.plan.timezone) if now_ else utcnow()
     except ValueError:
         _fail(f"'{now_}' is not an ISO 8601 date-time")
-    for action in tick(now, svc.rules, svc.calendar):
+    for action in tick(now, svc.rules, svc.calendar, svc.settings, svc.redis):
         click.echo(json.dumps(action, ensure_ascii=False, default=str))
 
 
