@@ -104,6 +104,7 @@ class Context:
     conference: Conference
     milestone: MilestoneDue
     stage: str
+    key: str  # the stage's MilestoneRun key, also what makes its emails unique
 
     @property
     def message_domain(self) -> str:
@@ -209,12 +210,8 @@ def _mail_context(ctx: Context, **extra) -> dict:
 def _queue_mail(ctx: Context, template: str, to, *, cc=(), **extra):
     composed = compose(template, _mail_context(ctx, **extra))
     return outbox.queue_mail(to=list(to), cc=list(cc), subject=composed.subject, text=composed.text,
-                             html=composed.html, dedupe_key=f"tick:{ctx.conference.id}:{_key(ctx)}",
+                             html=composed.html, dedupe_key=f"tick:{ctx.conference.id}:{ctx.key}",
                              message_domain=ctx.message_domain)
-
-
-def _key(ctx: Context) -> str:
-    return f"{ctx.milestone.name}:{ctx.stage}" if ctx.stage else ctx.milestone.name
 
 
 def _alert_announce(ctx: Context) -> dict:
@@ -232,7 +229,7 @@ def _remind_conclusion(ctx: Context) -> dict:
 def render_task(ctx: Context, kind: str, *, template: str, to, cc=(), extra: dict | None = None,
                 subject: dict | None = None):
     """An outbox task: render `kind` as of this tick, then email it (see workers/document_jobs.py)."""
-    key = f"{ctx.conference.id}:{_key(ctx)}:{kind}"
+    key = f"{ctx.conference.id}:{ctx.key}:{kind}"
     return outbox.queue_task(
         "render_document",
         {
@@ -317,7 +314,7 @@ def _run_stage(conference_id: int, stage: Stage, now: dt.datetime, rules: Rules,
     if conference is None or not stage.needed(conference):
         db.session.rollback()  # nothing to do after all: keep no proof, a later tick looks again
         return None
-    ctx = Context(now, rules, calendar, settings, conference, stage.milestone, stage.stage)
+    ctx = Context(now, rules, calendar, settings, conference, stage.milestone, stage.stage, stage.key)
     try:
         action = stage.act(ctx)
         run = db.session.scalar(select(MilestoneRun).where(MilestoneRun.conference_id == conference_id,
