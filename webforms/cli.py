@@ -155,8 +155,10 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 
 def register(app: Flask) -> None:
     from webforms.documents_cli import COMMANDS as document_commands
+    from webforms.ops_cli import COMMANDS as ops_commands
 
-    for command in (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, *document_commands):
+    for command in (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, *document_commands,
+                    *ops_commands):
         app.cli.add_command(command)
 
 

@@ -27,7 +27,8 @@ def job_progress(job_id: str, redis: Redis) -> dict | None:
         return None
     progress = dict(job.get_meta(refresh=True).get("progress") or {})
     done, total = progress.get("done", 0), progress.get("total", 0)
-    progress.update(status=str(job.get_status(refresh=True)), done=done, total=total,
+    status = job.get_status(refresh=True)
+    progress.update(status=getattr(status, "value", status), done=done, total=total,
                     percent=round(100 * done / total) if total else 0)
     return progress
 
