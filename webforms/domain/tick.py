@@ -146,8 +146,7 @@ def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCal
     day_start = _start_of(due_day, rules)
     stages = [
         Stage(f"{milestone.name}:lead", milestone, "lead", _start_of(lead_day, rules), act, day_start, needed),
-        Stage(f"{milestone.name}:due", milestone, "due", day_start, act,
-              _passed(milestone.due) if overdue_daily else None, needed),
+        Stage(f"{milestone.name}:due", milestone, "due", day_start, act, _passed(milestone.due), needed),
     ]
     if overdue_daily and now > milestone.due:
         today = now.astimezone(rules.plan.timezone).date()
