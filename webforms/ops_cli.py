@@ -84,7 +84,8 @@ def conference_status_cmd(slug: str, as_json: bool) -> None:
         return
     click.echo(f"conference     {data['slug']}")
     click.echo(f"title          {data['title']}")
-    click.echo(f"status         {data['status']}" + (f" ({data['status_reason']})" if data["status_reason"] else ""))
+    reason = f" ({data['status_reason']})" if data["status_reason"] else ""
+    click.echo(f"status         {data['status']}{reason}")
     click.echo(f"starts_at      {data['starts_at']}")
     click.echo(f"registrations  {data['registrations']}  recommendations {data['recommendations']}")
     for m in data["milestones"]:

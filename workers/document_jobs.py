@@ -33,7 +33,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _mail_exists(dedupe_key: str) -> bool:
-    return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+    found = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    return found is not None
 
 
 def _docx_attachment(document: Document) -> dict:
@@ -55,8 +56,9 @@ def render_document(args: dict) -> dict:
     document = generate_document(conference, args["kind"], svc.rules, svc.settings, as_of, pdf=False,
                                  **args.get("subject", {}))
     if mail:
-        composed = compose(mail["template"], {"conference": conference, "document": document, "now": as_of,
-                                              "base_url": svc.settings.public_base_url, **mail.get("context", {})})
+        context = {"conference": conference, "document": document, "now": as_of,
+                   "base_url": svc.settings.public_base_url, **mail.get("context", {})}
+        composed = compose(mail["template"], context)
         outbox.queue_mail(to=mail["to"], cc=mail.get("cc", ()), subject=composed.subject, text=composed.text,
                           html=composed.html, dedupe_key=mail["dedupe_key"],
                           attachments=[_docx_attachment(document)],

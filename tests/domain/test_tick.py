@@ -34,7 +34,8 @@ def test_nothing_due_before_the_reminder_lead(run):
     create_conference(status=ConferenceStatus.DRAFT, slug="hn")
     db.session.commit()
     assert run(moments.local(2025, 8, 19, 23, 59, 59)) == []
-    assert runs() == [] and outbox_count() == 0
+    assert runs() == []
+    assert outbox_count() == 0
 
 
 def test_announce_reminders_lead_then_day_each_once(run, rules):
@@ -109,7 +110,8 @@ def test_intake_closes_after_its_last_second(run):
     assert sorted(t.payload["task"] for t in tasks) == ["render_document", "send_invitations"]
     assert run(moments.INTAKE_CLOSED) == []
     run_row = db.session.scalar(select(MilestoneRun).where(MilestoneRun.milestone == "intake_closes"))
-    assert run_row.action == "confirmed" and run_row.details["quorum"]["enterprises"] == 15
+    assert run_row.action == "confirmed"
+    assert run_row.details["quorum"]["enterprises"] == 15
 
 
 def test_intake_without_quorum_proposes_postponement(run):

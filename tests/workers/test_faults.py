@@ -220,7 +220,8 @@ def test_worker_killed_mid_job_delivers_once_after_restart(app, settings):
             assert tick(soon, svc.rules, svc.calendar, svc.settings, svc.redis) == []  # claim not stale yet
             later = utcnow() + outbox.STALE_CLAIM + dt.timedelta(minutes=1)
             actions = tick(later, svc.rules, svc.calendar, svc.settings, svc.redis)
-            assert actions == [{"conference": None, "milestone": None, "action": "outbox_sweep", "requeued": 1,
+            assert actions == [{"conference": None, "milestone": None, "action": "outbox_sweep",
+                                "requeued": 1,
                                 "stale_claims_freed": 1}]
         restarted = subprocess.run([DOITHOAI, "worker", "--burst"], env=env, capture_output=True,  # noqa: S603
                                    text=True, timeout=60, check=False)
@@ -229,7 +230,8 @@ def test_worker_killed_mid_job_delivers_once_after_restart(app, settings):
         assert len(server.messages) == 1
         with app.app_context():
             row = db.session.get(OutboxMessage, row_id)
-            assert row.status == OutboxStatus.SENT and row.attempts == 2
+            assert row.status == OutboxStatus.SENT
+            assert row.attempts == 2
             assert server.messages[0].message["Message-ID"] == row.message_id
     finally:
         server.stop()
@@ -270,7 +272,8 @@ def test_smtp_down_for_a_while_then_delivered_when_it_returns(app, settings):
 def test_two_tick_processes_at_once_act_once(app, settings, mailbox):
     with app.app_context():
         conference = create_conference(slug="dtdn-2025", status=ConferenceStatus.ANNOUNCED)
-        db.session.add(Invitee(conference_id=conference.id, category=InviteeCategory.PRESS, name="Báo Hải Phòng",
+        db.session.add(Invitee(conference_id=conference.id, category=InviteeCategory.PRESS,
+                               name="Báo Hải Phòng",
                                email="baohp@press.example.vn"))
         for i in range(15):
             registration = create_registration(conference)
@@ -287,7 +290,8 @@ def test_two_tick_processes_at_once_act_once(app, settings, mailbox):
             out, err = process.communicate(timeout=60)
             assert process.returncode == 0, err[-2000:]
             seen += [json.loads(line) for line in out.splitlines()]
-    assert [(a["milestone"], a["action"]) for a in seen if a["conference"]] == [("intake_closes", "confirmed")]
+    acted = [(a["milestone"], a["action"]) for a in seen if a["conference"]]
+    assert acted == [("intake_closes", "confirmed")]
     with app.app_context():
         assert list(db.session.scalars(select(MilestoneRun.milestone))) == ["intake_closes"]
         contacts = set(db.session.scalars(select(Registration.contact_email))) | {"baohp@press.example.vn"}
@@ -302,8 +306,10 @@ def test_two_tick_processes_at_once_act_once(app, settings, mailbox):
 def test_procfile_worker_pool_line_runs_on_rq_3(app, settings, mailbox):
     """The Procfile's `rq worker-pool … --worker-class rq.worker.SimpleWorker` line, in burst mode."""
     procfile = dict(line.split(": ", 1) for line in Path("Procfile").read_text().splitlines() if line)
-    command = procfile["worker"].replace("${WORKERS:-2}", "2").replace("$REDIS_URL", settings.redis_url).split()
-    assert command[:2] == ["rq", "worker-pool"] and "rq.worker.SimpleWorker" in command
+    line = procfile["worker"].replace("${WORKERS:-2}", "2").replace("$REDIS_URL", settings.redis_url)
+    command = line.split()
+    assert command[:2] == ["rq", "worker-pool"]
+    assert "rq.worker.SimpleWorker" in command
     with app.app_context():
         conference = quiet_conference()
         submit(30, conference)

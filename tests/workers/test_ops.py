@@ -29,7 +29,8 @@ def test_health_reports_every_part_and_passes(app, mailbox):
         assert expected in lines
     assert lines[-1] == "healthy"
     data = json.loads(invoke(app, "health", "--json").output)
-    assert data["healthy"] is True and data["queues"] == {"mail": 0, "docs": 0, "default": 0}
+    assert data["healthy"] is True
+    assert data["queues"] == {"mail": 0, "docs": 0, "default": 0}
 
 
 def test_health_fails_when_smtp_is_down(settings):
@@ -75,12 +76,14 @@ def test_tick_cli_prints_one_json_line_per_action_then_nothing(app, mailbox, cap
         ("dtdn-2025", "intake_closes", "confirmed")]
     assert "tick conference=dtdn-2025 milestone=intake_closes action=confirmed" in caplog.text
     again = invoke(app, "tick", "--now", "2025-08-27T00:00:00+07:00")
-    assert again.exit_code == 0 and again.output == ""
+    assert again.exit_code == 0
+    assert again.output == ""
     status = invoke(app, "conference", "status", "dtdn-2025")
     assert "status         confirmed" in status.output
     assert "intake_closes=confirmed" in status.output
     data = json.loads(invoke(app, "conference", "status", "dtdn-2025", "--json").output)
-    assert data["status"] == "confirmed" and data["registrations"] == 15
+    assert data["status"] == "confirmed"
+    assert data["registrations"] == 15
     runs = {m["name"]: m["runs"] for m in data["milestones"]}
     assert runs["intake_closes"][0]["as_of"] == "2025-08-27T00:00:00+07:00"
     assert invoke(app, "conference", "status", "nope").exit_code == 1

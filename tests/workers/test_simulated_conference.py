@@ -5,7 +5,6 @@ import io
 from collections import Counter
 
 import docx
-import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -92,7 +91,8 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
         "conclusion_notice:overdue:2025-09-24", "conclusion_notice:overdue:2025-09-25",
     ])
     assert [a["action"] for a in seen[moments.INTAKE_CLOSED]] == ["confirmed"]
-    assert seen[moments.INTAKE_LAST_SECOND] == [] and seen[moments.D_MINUS_1] == []
+    assert seen[moments.INTAKE_LAST_SECOND] == []
+    assert seen[moments.D_MINUS_1] == []
     with app.app_context():
         assert db.session.scalar(select(Conference.status)) == ConferenceStatus.CONFIRMED
         statuses = Counter(db.session.scalars(select(OutboxMessage.status)))
@@ -111,7 +111,8 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
     uids = set()
     for message in invitations:
         files = dict(message.attachments())
-        assert len(files) == 2 and "hoi-nghi.ics" in files, sorted(files)
+        assert len(files) == 2, sorted(files)
+        assert "hoi-nghi.ics" in files
         (docx_name,) = [n for n in files if n.endswith(".docx")]
         document = docx.Document(io.BytesIO(files[docx_name]))
         assert "GIẤY MỜI" in "\n".join(p.text for p in document.paragraphs).upper()
@@ -147,7 +148,8 @@ def test_quorum_missed_by_one_enterprise_proposes_postponement(app, settings, ma
     expected = set(rules.department("VP").emails) | set(rules.consolidating_department.emails)
     assert set(proposals[0].rcpt_tos) == expected
     (name, data), = proposals[0].attachments()
-    assert name.startswith("postponement_report") and name.endswith(".docx")
+    assert name.startswith("postponement_report")
+    assert name.endswith(".docx")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "Sở Tài chính" in text
     with app.app_context():

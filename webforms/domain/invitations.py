@@ -25,7 +25,8 @@ def invitation_addressees(conference: Conference) -> list[Addressee]:
                                       .order_by(Invitee.id)):
         result.append(Addressee({"invitee": invitee.id}, f"invitee:{invitee.id}", invitee.email.strip(),
                                 invitee.name, invitee.organisation))
-    for registration in db.session.scalars(select(Registration).where(Registration.conference_id == conference.id)
+    for registration in db.session.scalars(select(Registration)
+                                           .where(Registration.conference_id == conference.id)
                                            .order_by(Registration.id)):
         result.append(Addressee({"registration": registration.id}, f"registration:{registration.id}",
                                 registration.contact_email.strip(), registration.contact_name,

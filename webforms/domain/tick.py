@@ -90,7 +90,8 @@ def quorum_at(conference_id: int, cutoff: dt.datetime, rules: Rules) -> Quorum:
             Recommendation.received_at <= cutoff,
         )
     )
-    return Quorum(enterprises or 0, recommendations or 0, rules.plan.min_enterprises, rules.plan.min_recommendations)
+    plan = rules.plan
+    return Quorum(enterprises or 0, recommendations or 0, plan.min_enterprises, plan.min_recommendations)
 
 
 # -- stages -------------------------------------------------------------------------------------
@@ -145,7 +146,8 @@ def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCal
     lead_day = calendar.add_working_days(due_day, -rules.plan.reminder_lead)
     day_start = _start_of(due_day, rules)
     stages = [
-        Stage(f"{milestone.name}:lead", milestone, "lead", _start_of(lead_day, rules), act, day_start, needed),
+        Stage(f"{milestone.name}:lead", milestone, "lead", _start_of(lead_day, rules), act, day_start,
+              needed),
         Stage(f"{milestone.name}:due", milestone, "due", day_start, act, _passed(milestone.due), needed),
     ]
     if overdue_daily and now > milestone.due:
@@ -157,7 +159,8 @@ def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCal
     return stages
 
 
-def stages_for(conference: Conference, rules: Rules, calendar: WorkingCalendar, now: dt.datetime) -> list[Stage]:
+def stages_for(conference: Conference, rules: Rules, calendar: WorkingCalendar,
+               now: dt.datetime) -> list[Stage]:
     stages: list[Stage] = []
     for milestone in milestones_for(conference.starts_at, rules.plan, calendar):
         if milestone.name == "announce_by":
@@ -195,7 +198,8 @@ def _conclusion_unpublished(conference: Conference) -> bool:
     if conference.status not in GOING_AHEAD or conference.status == ConferenceStatus.CONCLUDED:
         return False
     published = db.session.scalar(
-        select(Document.id).where(Document.conference_id == conference.id, Document.kind == "conclusion_notice",
+        select(Document.id).where(Document.conference_id == conference.id,
+                                  Document.kind == "conclusion_notice",
                                   Document.published.is_(True)).limit(1)
     )
     return published is None
@@ -257,7 +261,8 @@ def _close_intake(ctx: Context) -> dict:
                           queue="docs", dedupe_key=f"invitations:{conference.id}")
         render_task(ctx, "consolidated_table", template="consolidated_table_to_leaders",
                     to=recipients.leaders, cc=recipients.office, extra={"quorum": quorum.as_dict()})
-        return ctx.action("confirmed", quorum=quorum.as_dict(), queued=["send_invitations", "consolidated_table"])
+        return ctx.action("confirmed", quorum=quorum.as_dict(),
+                          queued=["send_invitations", "consolidated_table"])
     conference.status = ConferenceStatus.POSTPONEMENT_PROPOSED
     conference.status_reason = (
         f"Chưa đủ điều kiện tổ chức: {quorum.enterprises}/{quorum.min_enterprises} doanh nghiệp đăng ký, "
@@ -279,7 +284,8 @@ def _answers_table(ctx: Context) -> dict:
 
 def _results_report(ctx: Context) -> dict:
     recipients = recipients_for(ctx.rules)
-    render_task(ctx, "results_report", template="results_report_to_consolidation", to=recipients.consolidation,
+    render_task(ctx, "results_report", template="results_report_to_consolidation",
+                to=recipients.consolidation,
                 cc=recipients.office)
     return ctx.action("results_report_requested", to=list(recipients.consolidation))
 
@@ -300,7 +306,8 @@ def _insert_run(conference_id: int, key: str, now: dt.datetime) -> bool:
 
 
 def _done_keys(conference_id: int) -> set[str]:
-    return set(db.session.scalars(select(MilestoneRun.milestone).where(MilestoneRun.conference_id == conference_id)))
+    return set(db.session.scalars(select(MilestoneRun.milestone)
+                                  .where(MilestoneRun.conference_id == conference_id)))
 
 
 def _run_stage(conference_id: int, stage: Stage, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
@@ -341,7 +348,9 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings=Non
         settings = services().settings
     actions: list[dict] = []
     conferences = db.session.execute(
-        select(Conference.id, Conference.slug).where(Conference.status.in_(ACTIVE_STATUSES)).order_by(Conference.id)
+        select(Conference.id, Conference.slug)
+        .where(Conference.status.in_(ACTIVE_STATUSES))
+        .order_by(Conference.id)
     ).all()
     for conference_id, _slug in conferences:
         conference = db.session.get(Conference, conference_id, populate_existing=True)
@@ -370,5 +379,6 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings=Non
 def log_line(action: dict) -> str:
     """The greppable line worker and cron logs carry for each action."""
     extra = " ".join(f"{k}={v}" for k, v in action.items() if k not in ("conference", "milestone", "action"))
-    line = f"tick conference={action.get('conference')} milestone={action.get('milestone')} action={action['action']}"
+    line = (f"tick conference={action.get('conference')} milestone={action.get('milestone')} "
+            f"action={action['action']}")
     return f"{line} {extra}" if extra else line
