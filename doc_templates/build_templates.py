@@ -31,6 +31,7 @@ LEFT = WD_ALIGN_PARAGRAPH.LEFT
 
 # -- page and styles -----------------------------------------------------------------------------
 
+
 def _set_fonts(rpr_owner) -> None:
     rpr = rpr_owner.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
@@ -101,6 +102,7 @@ def text_width(doc) -> int:
 
 # -- paragraphs ----------------------------------------------------------------------------------
 
+
 def _font(run, size: float, bold: bool = False, italic: bool = False) -> None:
     run.font.name = FONT
     run.font.size = Pt(size)
@@ -109,8 +111,19 @@ def _font(run, size: float, bold: bool = False, italic: bool = False) -> None:
     _set_fonts(run._r)
 
 
-def para(container, parts, *, align=JUSTIFY, size: float = BODY_PT, bold=False, italic=False, indent=True,
-         before: float = 0, after: float = 6, line: float = 1.15):
+def para(
+    container,
+    parts,
+    *,
+    align=JUSTIFY,
+    size: float = BODY_PT,
+    bold=False,
+    italic=False,
+    indent=True,
+    before: float = 0,
+    after: float = 6,
+    line: float = 1.15,
+):
     """A paragraph from text parts; a part is a string or (text, {"bold":…, "italic":…})."""
     paragraph = container.add_paragraph()
     paragraph.alignment = align
@@ -158,6 +171,7 @@ def rule(container, width_cm: float, cell_width_cm: float):
 
 # -- tables --------------------------------------------------------------------------------------
 
+
 def _no_borders(table) -> None:
     tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
@@ -202,8 +216,15 @@ def layout_table(doc, widths_cm: list[float], rows: int = 1):
     return table
 
 
-def grid_table(doc, headings: list[str], widths_cm: list[float], loop: str, cells: list[str],
-               footer: list[str] | None = None, size: float = 12):
+def grid_table(
+    doc,
+    headings: list[str],
+    widths_cm: list[float],
+    loop: str,
+    cells: list[str],
+    footer: list[str] | None = None,
+    size: float = 12,
+):
     """A bordered table: headings, then one row repeated by `{%tr for … %}`, then an optional footer row."""
     table = doc.add_table(rows=0, cols=len(widths_cm))
     table.style = doc.styles["Table Grid"]
@@ -237,6 +258,7 @@ def grid_table(doc, headings: list[str], widths_cm: list[float], loop: str, cell
 
 # -- the parts every document shares ------------------------------------------------------------
 
+
 def header_block(doc, *, subject_line: str | None = None) -> None:
     """Agency (left) and national title (right), number under the agency, place and date under the motto."""
     total = text_width(doc) / 360000  # EMU per cm
@@ -266,7 +288,7 @@ def title_block(doc, kind_label: str, summary: str | None) -> None:
 
 
 def addressees_block(doc) -> None:
-    """"Kính gửi:" for a report addressed upwards, one "- …" line per addressee."""
+    """ "Kính gửi:" for a report addressed upwards, one "- …" line per addressee."""
     para(doc, "Kính gửi:", align=CENTER, size=14, after=0)
     tag(doc, "{%p for a in addressees %}")
     para(doc, "- {{ a }}", align=LEFT, size=14, after=0, indent=False).paragraph_format.left_indent = Cm(5.5)
@@ -275,7 +297,7 @@ def addressees_block(doc) -> None:
 
 
 def closing_block(doc) -> None:
-    """"Nơi nhận:" bottom left, the signature block bottom right."""
+    """ "Nơi nhận:" bottom left, the signature block bottom right."""
     para(doc, "", after=0)
     total = text_width(doc) / 360000
     table = layout_table(doc, [total * 0.5, total * 0.5])
@@ -297,28 +319,57 @@ def body(doc, text, **kwargs):
 
 # -- the templates ------------------------------------------------------------------------------
 
+
 def announcement():
     doc = new_document()
     header_block(doc)
-    title_block(doc, "THÔNG BÁO",
-                "Về việc tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    title_block(doc, "THÔNG BÁO", "Về việc tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
     body(doc, "{{ announcement_text|paragraphs }}")
-    body(doc, [("{{ agency.short_name }}", {}), (" thông báo tổ chức ", {}), ("{{ conference.title }}", {}),
-               (" như sau:", {})])
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            (" thông báo tổ chức ", {}),
+            ("{{ conference.title }}", {}),
+            (" như sau:", {}),
+        ],
+    )
     body(doc, [("1. Thời gian: ", {"bold": True}), ("{{ conference.time_and_day }}", {}), (".", {})])
     body(doc, [("2. Địa điểm: ", {"bold": True}), ("{{ conference.venue }}", {}), (".", {})])
     body(doc, [("3. Đối tượng tham dự: ", {"bold": True}), ("{{ scope.applies_to }}", {})])
-    body(doc, [("4. Nội dung kiến nghị: ", {"bold": True}), ("{{ scope.covers }}", {}),
-               (" Hội nghị không giải quyết: ", {}), ("{{ scope.excludes }}", {})])
-    body(doc, [("5. Đăng ký tham dự và gửi kiến nghị: ", {"bold": True}),
-               ("doanh nghiệp đăng ký và gửi kiến nghị trước ", {}), ("{{ conference.intake_deadline }}", {}),
-               (" tại địa chỉ ", {}), ("{{ link }}", {"italic": True}),
-               (" (hoặc quét mã QR dưới đây), hoặc nộp trực tiếp tại Bộ phận một cửa của ", {}),
-               ("{{ agency.short_name }}", {}), (".", {})])
+    body(
+        doc,
+        [
+            ("4. Nội dung kiến nghị: ", {"bold": True}),
+            ("{{ scope.covers }}", {}),
+            (" Hội nghị không giải quyết: ", {}),
+            ("{{ scope.excludes }}", {}),
+        ],
+    )
+    body(
+        doc,
+        [
+            ("5. Đăng ký tham dự và gửi kiến nghị: ", {"bold": True}),
+            ("doanh nghiệp đăng ký và gửi kiến nghị trước ", {}),
+            ("{{ conference.intake_deadline }}", {}),
+            (" tại địa chỉ ", {}),
+            ("{{ link }}", {"italic": True}),
+            (" (hoặc quét mã QR dưới đây), hoặc nộp trực tiếp tại Bộ phận một cửa của ", {}),
+            ("{{ agency.short_name }}", {}),
+            (".", {}),
+        ],
+    )
     para(doc, "{{ qr_code }}", align=CENTER, after=6)
-    body(doc, [("Hội nghị được tổ chức khi có tối thiểu ", {}), ("{{ quorum.enterprises }}", {}),
-               (" doanh nghiệp đăng ký tham dự và ", {}), ("{{ quorum.recommendations }}", {}),
-               (" kiến nghị của các doanh nghiệp này được tiếp nhận trong thời hạn nêu trên.", {})])
+    body(
+        doc,
+        [
+            ("Hội nghị được tổ chức khi có tối thiểu ", {}),
+            ("{{ quorum.enterprises }}", {}),
+            (" doanh nghiệp đăng ký tham dự và ", {}),
+            ("{{ quorum.recommendations }}", {}),
+            (" kiến nghị của các doanh nghiệp này được tiếp nhận trong thời hạn nêu trên.", {}),
+        ],
+    )
     body(doc, [("{{ agency.short_name }}", {}), (" trân trọng thông báo./.", {})])
     closing_block(doc)
     return doc
@@ -328,8 +379,14 @@ def invitation():
     doc = new_document()
     header_block(doc)
     title_block(doc, "GIẤY MỜI", "Tham dự Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
-    body(doc, [("{{ agency.short_name }}", {}), (" trân trọng kính mời: ", {}),
-               ("{{ invitee.line }}", {"bold": True})])
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            (" trân trọng kính mời: ", {}),
+            ("{{ invitee.line }}", {"bold": True}),
+        ],
+    )
     body(doc, [("Tới dự ", {}), ("{{ conference.title }}", {}), (".", {})])
     body(doc, [("Chủ trì: ", {}), ("{{ chair }}", {}), (".", {})])
     body(doc, [("Thời gian: ", {}), ("{{ conference.time_and_day }}", {}), (".", {})])
@@ -342,19 +399,39 @@ def invitation():
 def consolidated_table():
     doc = new_document(landscape=True)
     header_block(doc, subject_line="V/v tổng hợp kiến nghị của doanh nghiệp")
-    title_block(doc, "BẢNG TỔNG HỢP KIẾN NGHỊ CỦA DOANH NGHIỆP",
-                "Gửi {{ conference.title }}")
-    body(doc, [("Tổng số kiến nghị tiếp nhận: ", {}), ("{{ total }}", {"bold": True}),
-               (" kiến nghị, theo lĩnh vực và đơn vị trả lời; kèm dự thảo trả lời của các đơn vị.", {})])
+    title_block(doc, "BẢNG TỔNG HỢP KIẾN NGHỊ CỦA DOANH NGHIỆP", "Gửi {{ conference.title }}")
+    body(
+        doc,
+        [
+            ("Tổng số kiến nghị tiếp nhận: ", {}),
+            ("{{ total }}", {"bold": True}),
+            (" kiến nghị, theo lĩnh vực và đơn vị trả lời; kèm dự thảo trả lời của các đơn vị.", {}),
+        ],
+    )
     grid_table(
         doc,
-        ["STT", "Mã số", "Doanh nghiệp", "Nội dung kiến nghị", "Lĩnh vực", "Đơn vị trả lời", "Tình trạng",
-         "Dự thảo trả lời"],
+        [
+            "STT",
+            "Mã số",
+            "Doanh nghiệp",
+            "Nội dung kiến nghị",
+            "Lĩnh vực",
+            "Đơn vị trả lời",
+            "Tình trạng",
+            "Dự thảo trả lời",
+        ],
         [1.3, 2.6, 3.0, 6.0, 2.6, 2.8, 2.2, 5.7],
         "{%tr for row in rows %}",
-        ["{{ row.no }}", "{{ row.code }}", "{{ row.enterprise }}",
-         "{{ row.title }}: {{ row.content|paragraphs }}", "{{ row.field }}", "{{ row.department }}",
-         "{{ row.status }}", "{{ row.draft_answer|paragraphs }}"],
+        [
+            "{{ row.no }}",
+            "{{ row.code }}",
+            "{{ row.enterprise }}",
+            "{{ row.title }}: {{ row.content|paragraphs }}",
+            "{{ row.field }}",
+            "{{ row.department }}",
+            "{{ row.status }}",
+            "{{ row.draft_answer|paragraphs }}",
+        ],
         size=11,
     )
     closing_block(doc)
@@ -364,30 +441,57 @@ def consolidated_table():
 def conclusion_notice():
     doc = new_document()
     header_block(doc)
-    title_block(doc, "THÔNG BÁO",
-                "Kết luận tại Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
-    body(doc, [("Ngày ", {}), ("{{ conference.date_short }}", {}), (", tại ", {}), ("{{ conference.venue }}", {}),
-               (", ", {}), ("{{ agency.short_name }}", {}), (" tổ chức ", {}), ("{{ conference.title }}", {}),
-               (". Hội nghị đã xem xét ", {}), ("{{ counts.total }}", {}),
-               (" kiến nghị thuộc phạm vi Hội nghị; trong đó ", {}), ("{{ counts.at_conference }}", {}),
-               (" kiến nghị đã được trả lời trực tiếp tại Hội nghị, ", {}), ("{{ counts.in_writing }}", {}),
-               (" kiến nghị được trả lời bằng văn bản.", {})])
+    title_block(doc, "THÔNG BÁO", "Kết luận tại Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    body(
+        doc,
+        [
+            ("Ngày ", {}),
+            ("{{ conference.date_short }}", {}),
+            (", tại ", {}),
+            ("{{ conference.venue }}", {}),
+            (", ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" tổ chức ", {}),
+            ("{{ conference.title }}", {}),
+            (". Hội nghị đã xem xét ", {}),
+            ("{{ counts.total }}", {}),
+            (" kiến nghị thuộc phạm vi Hội nghị; trong đó ", {}),
+            ("{{ counts.at_conference }}", {}),
+            (" kiến nghị đã được trả lời trực tiếp tại Hội nghị, ", {}),
+            ("{{ counts.in_writing }}", {}),
+            (" kiến nghị được trả lời bằng văn bản.", {}),
+        ],
+    )
     body(doc, "Kết luận đối với từng kiến nghị như sau:")
     grid_table(
         doc,
         ["STT", "Doanh nghiệp, kiến nghị", "Hình thức, nội dung trả lời", "Đơn vị chủ trì", "Thời hạn"],
         [1.3, 5.3, 5.5, 2.6, 2.0],
         "{%tr for item in items %}",
-        ["{{ item.no }}", "{{ item.enterprise }}: {{ item.title }}", "{{ item.mode }}. {{ item.answer|paragraphs }}",
-         "{{ item.department }}", "{{ item.due }}"],
+        [
+            "{{ item.no }}",
+            "{{ item.enterprise }}: {{ item.title }}",
+            "{{ item.mode }}. {{ item.answer|paragraphs }}",
+            "{{ item.department }}",
+            "{{ item.due }}",
+        ],
         size=12,
     )
     para(doc, "", after=6)
-    body(doc, [("Các kiến nghị chưa trả lời tại Hội nghị được trả lời bằng văn bản chậm nhất ", {}),
-               ("{{ conference.written_deadline }}", {}),
-               ("; kiến nghị cần phối hợp của các đơn vị liên quan được trả lời chậm nhất ", {}),
-               ("{{ conference.coordinated_deadline }}", {}), (".", {})])
-    body(doc, [("{{ agency.short_name }}", {}), (" thông báo để các đơn vị, doanh nghiệp biết, thực hiện./.", {})])
+    body(
+        doc,
+        [
+            ("Các kiến nghị chưa trả lời tại Hội nghị được trả lời bằng văn bản chậm nhất ", {}),
+            ("{{ conference.written_deadline }}", {}),
+            ("; kiến nghị cần phối hợp của các đơn vị liên quan được trả lời chậm nhất ", {}),
+            ("{{ conference.coordinated_deadline }}", {}),
+            (".", {}),
+        ],
+    )
+    body(
+        doc,
+        [("{{ agency.short_name }}", {}), (" thông báo để các đơn vị, doanh nghiệp biết, thực hiện./.", {})],
+    )
     closing_block(doc)
     return doc
 
@@ -397,38 +501,95 @@ def results_report():
     header_block(doc)
     title_block(doc, "BÁO CÁO", "Kết quả tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
     addressees_block(doc)
-    body(doc, [("Thực hiện Kế hoạch số 121/KH-UBND ngày 19/5/2025 của Ủy ban nhân dân thành phố về việc tổ chức "
-                "Hội nghị đối thoại doanh nghiệp thành phố hàng năm tại các Sở, ban, ngành, ", {}),
-               ("{{ agency.short_name }}", {}), (" báo cáo kết quả tổ chức Hội nghị như sau:", {})])
+    body(
+        doc,
+        [
+            (
+                "Thực hiện Kế hoạch số 121/KH-UBND ngày 19/5/2025 của Ủy ban nhân dân thành phố "
+                "về việc tổ chức Hội nghị đối thoại doanh nghiệp thành phố hàng năm tại các Sở, ban, ngành, ",
+                {},
+            ),
+            ("{{ agency.short_name }}", {}),
+            (" báo cáo kết quả tổ chức Hội nghị như sau:", {}),
+        ],
+    )
     body(doc, "I. KẾT QUẢ TỔ CHỨC HỘI NGHỊ", bold=True, indent=True)
-    body(doc, [("Ngày ", {}), ("{{ conference.date_short }}", {}), (", tại ", {}), ("{{ conference.venue }}", {}),
-               (", ", {}), ("{{ agency.short_name }}", {}), (" đã tổ chức ", {}), ("{{ conference.title }}", {}),
-               (". Có ", {}), ("{{ metrics.enterprises_registered }}", {}), (" doanh nghiệp đăng ký và ", {}),
-               ("{{ metrics.enterprises_attending }}", {}), (" doanh nghiệp tham dự Hội nghị.", {})])
-    body(doc, [("Hội nghị đã tiếp nhận ", {}), ("{{ metrics.recommendations_received }}", {}),
-               (" kiến nghị, trong đó ", {}), ("{{ metrics.in_scope }}", {}),
-               (" kiến nghị thuộc phạm vi Hội nghị. Kết quả trả lời: ", {}),
-               ("{{ metrics.answered_at_conference }}", {}), (" kiến nghị trả lời trực tiếp tại Hội nghị; ", {}),
-               ("{{ metrics.answered_in_writing_on_time }}", {}), (" kiến nghị trả lời bằng văn bản đúng hạn; ", {}),
-               ("{{ metrics.overdue }}", {}), (" kiến nghị quá hạn; ", {}), ("{{ metrics.pending }}", {}),
-               (" kiến nghị đang xử lý (chi tiết tại Phụ lục I kèm theo).", {})])
+    body(
+        doc,
+        [
+            ("Ngày ", {}),
+            ("{{ conference.date_short }}", {}),
+            (", tại ", {}),
+            ("{{ conference.venue }}", {}),
+            (", ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" đã tổ chức ", {}),
+            ("{{ conference.title }}", {}),
+            (". Có ", {}),
+            ("{{ metrics.enterprises_registered }}", {}),
+            (" doanh nghiệp đăng ký và ", {}),
+            ("{{ metrics.enterprises_attending }}", {}),
+            (" doanh nghiệp tham dự Hội nghị.", {}),
+        ],
+    )
+    body(
+        doc,
+        [
+            ("Hội nghị đã tiếp nhận ", {}),
+            ("{{ metrics.recommendations_received }}", {}),
+            (" kiến nghị, trong đó ", {}),
+            ("{{ metrics.in_scope }}", {}),
+            (" kiến nghị thuộc phạm vi Hội nghị. Kết quả trả lời: ", {}),
+            ("{{ metrics.answered_at_conference }}", {}),
+            (" kiến nghị trả lời trực tiếp tại Hội nghị; ", {}),
+            ("{{ metrics.answered_in_writing_on_time }}", {}),
+            (" kiến nghị trả lời bằng văn bản đúng hạn; ", {}),
+            ("{{ metrics.overdue }}", {}),
+            (" kiến nghị quá hạn; ", {}),
+            ("{{ metrics.pending }}", {}),
+            (" kiến nghị đang xử lý (chi tiết tại Phụ lục I kèm theo).", {}),
+        ],
+    )
     body(doc, "II. ĐÁNH GIÁ, ĐỀ XUẤT", bold=True)
-    body(doc, "Hội nghị được tổ chức đúng kế hoạch, công khai, minh bạch; các kiến nghị của doanh nghiệp được "
-              "tiếp nhận, phân công trả lời và theo dõi đến khi hoàn thành.")
-    body(doc, [("{{ agency.short_name }}", {}),
-               (" kính báo cáo Ủy ban nhân dân thành phố, Sở Tài chính theo dõi, chỉ đạo./.", {})])
+    body(
+        doc,
+        "Hội nghị được tổ chức đúng kế hoạch, công khai, minh bạch; các kiến nghị của doanh nghiệp được "
+        "tiếp nhận, phân công trả lời và theo dõi đến khi hoàn thành.",
+    )
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            (" kính báo cáo Ủy ban nhân dân thành phố, Sở Tài chính theo dõi, chỉ đạo./.", {}),
+        ],
+    )
     closing_block(doc)
     # The appendix, landscape, on its own page.
     section = doc.add_section()
     _page(section, landscape=True)
     para(doc, "Phụ lục I", align=CENTER, size=14, bold=True, after=0)
     para(doc, "{{ appendix.title }}", align=CENTER, size=14, bold=True, after=0)
-    para(doc, [("(Kèm theo Báo cáo số ", {}), ("{{ doc_number }}", {}), (" của ", {}),
-               ("{{ agency.short_name }}", {}), (")", {})], align=CENTER, italic=True, after=12)
+    para(
+        doc,
+        [
+            ("(Kèm theo Báo cáo số ", {}),
+            ("{{ doc_number }}", {}),
+            (" của ", {}),
+            ("{{ agency.short_name }}", {}),
+            (")", {}),
+        ],
+        align=CENTER,
+        italic=True,
+        after=12,
+    )
     grid_table(
         doc,
-        ["{{ appendix.headings[0] }}", "{{ appendix.headings[1] }}", "{{ appendix.headings[2] }}",
-         "{{ appendix.headings[3] }}"],
+        [
+            "{{ appendix.headings[0] }}",
+            "{{ appendix.headings[1] }}",
+            "{{ appendix.headings[2] }}",
+            "{{ appendix.headings[3] }}",
+        ],
         [1.5, 14.0, 4.0, 4.0],
         "{%tr for row in appendix.rows %}",
         ["{{ row.cells[0] }}", "{{ row.cells[1] }}", "{{ row.cells[2] }}", "{{ row.cells[3] }}"],
@@ -440,26 +601,59 @@ def results_report():
 def postponement_report():
     doc = new_document()
     header_block(doc)
-    title_block(doc, "BÁO CÁO",
-                "Đề xuất dừng, hoãn tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    title_block(
+        doc, "BÁO CÁO", "Đề xuất dừng, hoãn tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}"
+    )
     addressees_block(doc)
-    body(doc, [("Thực hiện Kế hoạch tổ chức Hội nghị đối thoại doanh nghiệp năm ", {}),
-               ("{{ conference.year }}", {}), (", ", {}), ("{{ agency.short_name }}", {}),
-               (" đã đăng thông báo tổ chức ", {}), ("{{ conference.title }}", {}), (" dự kiến vào ", {}),
-               ("{{ conference.time_and_day }}", {}), (" tại ", {}), ("{{ conference.venue }}", {}), (".", {})])
-    body(doc, [("Đến hết thời hạn tiếp nhận (", {}), ("{{ conference.intake_deadline }}", {}), ("), ", {}),
-               ("{{ agency.short_name }}", {}), (" nhận được ", {}), ("{{ counts.enterprises }}", {}),
-               (" đăng ký tham dự của doanh nghiệp và ", {}), ("{{ counts.recommendations }}", {}),
-               (" kiến nghị, chưa đủ điều kiện tổ chức Hội nghị theo Kế hoạch (tối thiểu ", {}),
-               ("{{ quorum.enterprises }}", {}), (" doanh nghiệp đăng ký tham dự và ", {}),
-               ("{{ quorum.recommendations }}", {}), (" kiến nghị).", {})])
+    body(
+        doc,
+        [
+            ("Thực hiện Kế hoạch tổ chức Hội nghị đối thoại doanh nghiệp năm ", {}),
+            ("{{ conference.year }}", {}),
+            (", ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" đã đăng thông báo tổ chức ", {}),
+            ("{{ conference.title }}", {}),
+            (" dự kiến vào ", {}),
+            ("{{ conference.time_and_day }}", {}),
+            (" tại ", {}),
+            ("{{ conference.venue }}", {}),
+            (".", {}),
+        ],
+    )
+    body(
+        doc,
+        [
+            ("Đến hết thời hạn tiếp nhận (", {}),
+            ("{{ conference.intake_deadline }}", {}),
+            ("), ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" nhận được ", {}),
+            ("{{ counts.enterprises }}", {}),
+            (" đăng ký tham dự của doanh nghiệp và ", {}),
+            ("{{ counts.recommendations }}", {}),
+            (" kiến nghị, chưa đủ điều kiện tổ chức Hội nghị theo Kế hoạch (tối thiểu ", {}),
+            ("{{ quorum.enterprises }}", {}),
+            (" doanh nghiệp đăng ký tham dự và ", {}),
+            ("{{ quorum.recommendations }}", {}),
+            (" kiến nghị).", {}),
+        ],
+    )
     tag(doc, "{%p if reason %}")
     body(doc, "{{ reason|paragraphs }}")
     tag(doc, "{%p endif %}")
-    body(doc, [("{{ agency.short_name }}", {}),
-               (" kính báo cáo và đề xuất Ủy ban nhân dân thành phố cho phép dừng (hoặc hoãn) việc tổ chức ", {}),
-               ("{{ conference.title }}", {}),
-               ("; các kiến nghị đã tiếp nhận tiếp tục được trả lời bằng văn bản theo quy định./.", {})])
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            (
+                " kính báo cáo và đề xuất Ủy ban nhân dân thành phố cho phép dừng (hoặc hoãn) việc tổ chức ",
+                {},
+            ),
+            ("{{ conference.title }}", {}),
+            ("; các kiến nghị đã tiếp nhận tiếp tục được trả lời bằng văn bản theo quy định./.", {}),
+        ],
+    )
     closing_block(doc)
     return doc
 
@@ -469,16 +663,35 @@ def reply_letter():
     header_block(doc, subject_line="V/v trả lời kiến nghị của doanh nghiệp")
     para(doc, "", after=6)
     para(doc, [("Kính gửi: ", {}), ("{{ enterprise.name }}", {})], align=CENTER, size=14, after=12, before=6)
-    body(doc, [("Ngày ", {}), ("{{ recommendation.received }}", {}), (", ", {}), ("{{ agency.short_name }}", {}),
-               (" nhận được kiến nghị của ", {}), ("{{ enterprise.name }}", {}), (" (mã số ", {}),
-               ("{{ recommendation.code }}", {}), (") gửi ", {}), ("{{ conference.title }}", {}),
-               (" với nội dung:", {})])
+    body(
+        doc,
+        [
+            ("Ngày ", {}),
+            ("{{ recommendation.received }}", {}),
+            (", ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" nhận được kiến nghị của ", {}),
+            ("{{ enterprise.name }}", {}),
+            (" (mã số ", {}),
+            ("{{ recommendation.code }}", {}),
+            (") gửi ", {}),
+            ("{{ conference.title }}", {}),
+            (" với nội dung:", {}),
+        ],
+    )
     body(doc, "{{ recommendation.title }}", italic=True, bold=True)
     body(doc, "{{ recommendation.content|paragraphs }}", italic=True)
     body(doc, [("Về nội dung kiến nghị, ", {}), ("{{ agency.short_name }}", {}), (" có ý kiến như sau:", {})])
     body(doc, "{{ recommendation.answer|paragraphs }}")
-    body(doc, [("{{ agency.short_name }}", {}), (" trả lời để ", {}), ("{{ enterprise.name }}", {}),
-               (" được biết./.", {})])
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            (" trả lời để ", {}),
+            ("{{ enterprise.name }}", {}),
+            (" được biết./.", {}),
+        ],
+    )
     closing_block(doc)
     return doc
 
@@ -487,15 +700,29 @@ def budget_estimate():
     doc = new_document()
     header_block(doc, subject_line="V/v dự toán kinh phí tổ chức Hội nghị")
     title_block(doc, "DỰ TOÁN", "Kinh phí tổ chức Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
-    body(doc, [("Căn cứ Kế hoạch tổ chức ", {}), ("{{ conference.title }}", {}), (", ", {}),
-               ("{{ agency.short_name }}", {}), (" lập dự toán kinh phí tổ chức Hội nghị như sau:", {})])
+    body(
+        doc,
+        [
+            ("Căn cứ Kế hoạch tổ chức ", {}),
+            ("{{ conference.title }}", {}),
+            (", ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" lập dự toán kinh phí tổ chức Hội nghị như sau:", {}),
+        ],
+    )
     grid_table(
         doc,
         ["STT", "Nội dung", "Đơn vị tính", "Số lượng", "Đơn giá (đồng)", "Thành tiền (đồng)"],
         [1.3, 5.6, 2.0, 2.0, 2.7, 2.9],
         "{%tr for item in budget.lines %}",
-        ["{{ item.no }}", "{{ item.name }}", "{{ item.unit }}", ("{{ item.quantity }}", WD_ALIGN_PARAGRAPH.RIGHT),
-         ("{{ item.unit_price }}", WD_ALIGN_PARAGRAPH.RIGHT), ("{{ item.amount }}", WD_ALIGN_PARAGRAPH.RIGHT)],
+        [
+            "{{ item.no }}",
+            "{{ item.name }}",
+            "{{ item.unit }}",
+            ("{{ item.quantity }}", WD_ALIGN_PARAGRAPH.RIGHT),
+            ("{{ item.unit_price }}", WD_ALIGN_PARAGRAPH.RIGHT),
+            ("{{ item.amount }}", WD_ALIGN_PARAGRAPH.RIGHT),
+        ],
         footer=["", "Tổng cộng", "", "", "", ("{{ budget.total }}", WD_ALIGN_PARAGRAPH.RIGHT)],
         size=12,
     )

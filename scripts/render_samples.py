@@ -28,25 +28,49 @@ def main() -> None:
     out = ROOT / "docs" / "samples"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(env="testing", instance_dir=Path(tmp), redis_url="redis://unused",
-                            public_base_url="https://doithoai.heza.gov.vn")
+        settings = Settings(
+            env="testing",
+            instance_dir=Path(tmp),
+            redis_url="redis://unused",
+            public_base_url="https://doithoai.heza.gov.vn",
+        )
         app = create_app(settings)
         with app.app_context():
             upgrade()
             rules = app.extensions["doithoai"].rules
             full = build_full_conference(rules)
-            subjects = {"invitation": {"invitee": full.invitees[0].id},
-                        "reply_letter": {"recommendation": full.recommendations[1].code}}
-            documents = [generate_document(full.conference, kind, rules, settings, NOW, pdf=False,
-                                           **subjects.get(kind, {})) for kind in KINDS]
+            subjects = {
+                "invitation": {"invitee": full.invitees[0].id},
+                "reply_letter": {"recommendation": full.recommendations[1].code},
+            }
+            documents = [
+                generate_document(
+                    full.conference, kind, rules, settings, NOW, pdf=False, **subjects.get(kind, {})
+                )
+                for kind in KINDS
+            ]
             paths = [settings.resolved_documents_dir / d.path for d in documents]
             pdfs = convert_to_pdf(paths, timeout=settings.soffice_timeout)
             for kind, pdf in zip(KINDS, pdfs, strict=True):
                 if pdf is None:
                     raise SystemExit(f"{kind}: no PDF (is LibreOffice installed?)")
                 prefix = Path(tmp) / kind
-                subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile",  # noqa: S607
-                                str(pdf), str(prefix)], check=True)
+                subprocess.run(  # noqa: S603 - fixed argument list, no shell
+                    [  # noqa: S607 - poppler's pdftoppm from PATH
+                        "pdftoppm",
+                        "-png",
+                        "-r",
+                        "70",
+                        "-f",
+                        "1",
+                        "-l",
+                        "1",
+                        "-singlefile",  # noqa: S603,S607 - fixed tool
+                        str(pdf),
+                        str(prefix),
+                    ],
+                    check=True,
+                )
                 shutil.copy(prefix.with_suffix(".png"), out / f"{kind}.png")
                 print(out / f"{kind}.png")
 

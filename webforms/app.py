@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_outbox_dispatch()
+    register_domain_receivers()
     return app
 
 
@@ -105,7 +106,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
 def configure_sqlite(engine) -> None:
     """WAL so readers and one writer overlap; foreign keys on; and SQLAlchemy's recipe for pysqlite,
-    whose own transaction handling breaks SAVEPOINT (used for insert-or-get on unique keys)."""
+    whose own transaction handling breaks SAVEPOINT (used for insert-or-get on unique keys).
+    SQLite is the development default; production runs on PostgreSQL."""
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
@@ -113,13 +115,18 @@ def configure_sqlite(engine) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL survives any process crash; only a power cut can lose the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
+        # failing at once when a read transaction tries to become a write one (SQLITE_BUSY).
+        # WAL readers are never blocked by it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
@@ -189,6 +196,11 @@ def register_commands(app: Flask) -> None:
     from webforms.cli import register
 
     register(app)
+
+
+def register_domain_receivers() -> None:
+    """Import the modules whose signal receivers connect at import time."""
+    import webforms.domain.routing  # noqa: F401
 
 
 def register_outbox_dispatch() -> None:

@@ -157,8 +157,9 @@ def register(app: Flask) -> None:
     from webforms.documents_cli import COMMANDS as document_commands
     from webforms.ops_cli import COMMANDS as ops_commands
 
-    for command in (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, *document_commands,
-                    *ops_commands):
+    commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, *document_commands,
+                *ops_commands)
+    for command in commands:
         app.cli.add_command(command)
 
 
@@ -172,3 +173,7 @@ def _create_app_for_cli():
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """doithoai: the business dialogue conference, from announcement to final report."""
+
+
+if __name__ == "__main__":
+    main()

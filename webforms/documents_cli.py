@@ -37,14 +37,28 @@ def _conference(slug: str):
 @with_appcontext
 @click.argument("kind")
 @click.option("--conference", "slug", required=True, help="The conference's slug.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also copy the .docx here.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also copy the .docx here.",
+)
 @click.option("--recommendation", default=None, help="Recommendation code (reply_letter).")
 @click.option("--invitee", type=int, default=None, help="Invitee id (invitation).")
 @click.option("--registration", type=int, default=None, help="Registration id (invitation to an enterprise).")
-@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Convert to PDF when LibreOffice is installed.")
-def render_cmd(kind: str, slug: str, out: Path | None, recommendation: str | None, invitee: int | None,
-               registration: int | None, pdf: bool) -> None:
+@click.option(
+    "--pdf/--no-pdf", default=True, show_default=True, help="Convert to PDF when LibreOffice is installed."
+)
+def render_cmd(
+    kind: str,
+    slug: str,
+    out: Path | None,
+    recommendation: str | None,
+    invitee: int | None,
+    registration: int | None,
+    pdf: bool,
+) -> None:
     """Render one document of KIND now, record it as a new version, print its path."""
     from webforms.domain.documents import KINDS, DocumentSubjectError, generate_document
 
@@ -52,9 +66,15 @@ def render_cmd(kind: str, slug: str, out: Path | None, recommendation: str | Non
         _fail(f"unknown kind '{kind}'; one of: {', '.join(KINDS)}")
     svc = services()
     conference = _conference(slug)
-    subject = {key: value for key, value in
-               (("recommendation", recommendation), ("invitee", invitee), ("registration", registration))
-               if value is not None}
+    subject = {
+        key: value
+        for key, value in (
+            ("recommendation", recommendation),
+            ("invitee", invitee),
+            ("registration", registration),
+        )
+        if value is not None
+    }
     try:
         document = generate_document(conference, kind, svc.rules, svc.settings, utcnow(), pdf=pdf, **subject)
     except DocumentSubjectError as exc:
@@ -81,8 +101,13 @@ def documents_cmd(slug: str, as_json: bool) -> None:
 
     svc = services()
     rows = [
-        {"kind": d.kind, "version": d.version, "path": str(svc.settings.resolved_documents_dir / d.path),
-         "sha256": d.sha256, "generated_at": d.generated_at.isoformat() if d.generated_at else None}
+        {
+            "kind": d.kind,
+            "version": d.version,
+            "path": str(svc.settings.resolved_documents_dir / d.path),
+            "sha256": d.sha256,
+            "generated_at": d.generated_at.isoformat() if d.generated_at else None,
+        }
         for d in list_documents(_conference(slug))
     ]
     if as_json:

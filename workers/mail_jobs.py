@@ -83,11 +83,10 @@ def send_outbox_messages(row_ids: Sequence[int]) -> dict:
     sent, skipped, failed, retry, gave_up = [], [], [], [], []
     smtp: smtplib.SMTP | None = None
     try:
-        for row_id in row_ids:
-            row = outbox.claim(row_id, utcnow())
-            if row is None:
-                skipped.append(row_id)
-                continue
+        rows = outbox.claim_many(row_ids, utcnow())
+        skipped = sorted(set(row_ids) - {r.id for r in rows})
+        for row in rows:
+            row_id = row.id
             try:
                 message = build_message(row, settings.mail_default_sender, settings.resolved_documents_dir)
             except (OSError, ValueError, KeyError) as exc:

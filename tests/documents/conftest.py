@@ -45,41 +45,75 @@ class FullConference:
 
 
 def create_enterprise(tax_code: str, name: str, zone: str = "DINH_VU") -> Enterprise:
-    enterprise = Enterprise(tax_code=tax_code, name=name, zone_code=zone, address="Khu công nghiệp Đình Vũ, Hải Phòng")
+    enterprise = Enterprise(
+        tax_code=tax_code, name=name, zone_code=zone, address="Khu công nghiệp Đình Vũ, Hải Phòng"
+    )
     db.session.add(enterprise)
     return enterprise
 
 
 def create_registration(conference, enterprise, seq: int, *, attended=True, late=False) -> Registration:
     registration = Registration(
-        conference_id=conference.id, enterprise=enterprise, tracking_code=f"KN.20250825.{seq:04d}",
-        token_hash=hashlib.sha256(str(seq).encode()).hexdigest(), contact_name=f"Nguyễn Văn {chr(64 + seq)}",
-        contact_position="Giám đốc", contact_email=f"dn{seq}@example.vn", contact_phone="+84912345678",
-        registered_at=INTAKE_OPEN, attended=attended, late=late,
+        conference_id=conference.id,
+        enterprise=enterprise,
+        tracking_code=f"KN.20250825.{seq:04d}",
+        token_hash=hashlib.sha256(str(seq).encode()).hexdigest(),
+        contact_name=f"Nguyễn Văn {chr(64 + seq)}",
+        contact_position="Giám đốc",
+        contact_email=f"dn{seq}@example.vn",
+        contact_phone="+84912345678",
+        registered_at=INTAKE_OPEN,
+        attended=attended,
+        late=late,
     )
     db.session.add(registration)
     db.session.flush()
     return registration
 
 
-def create_recommendation(registration, seq: int, *, title: str, content: str, field_code: str,
-                          department: Department | None, status=RecommendationStatus.ASSIGNED,
-                          scope=Scope.IN_SCOPE, answer="", answered_at=None, due_at=None,
-                          mode=AnswerMode.IN_WRITING) -> Recommendation:
+def create_recommendation(
+    registration,
+    seq: int,
+    *,
+    title: str,
+    content: str,
+    field_code: str,
+    department: Department | None,
+    status=RecommendationStatus.ASSIGNED,
+    scope=Scope.IN_SCOPE,
+    answer="",
+    answered_at=None,
+    due_at=None,
+    mode=AnswerMode.IN_WRITING,
+) -> Recommendation:
     rec = Recommendation(
-        registration=registration, conference_id=registration.conference_id, seq=seq,
-        code=f"{registration.tracking_code}-{seq}", title=title, content=content, field_code=field_code,
-        received_at=INTAKE_OPEN, scope=scope, status=status, answer=answer, answered_at=answered_at,
+        registration=registration,
+        conference_id=registration.conference_id,
+        seq=seq,
+        code=f"{registration.tracking_code}-{seq}",
+        title=title,
+        content=content,
+        field_code=field_code,
+        received_at=INTAKE_OPEN,
+        scope=scope,
+        status=status,
+        answer=answer,
+        answered_at=answered_at,
         answer_mode=mode,
     )
     db.session.add(rec)
     db.session.flush()
     if department is not None:
-        db.session.add(Assignment(
-            recommendation_id=rec.id, department_id=department.id, role=AssignmentRole.OWNER,
-            state=AssignmentState.APPROVED if answer else AssignmentState.OPEN,
-            draft_answer=answer or "Dự thảo: đang rà soát hồ sơ.", due_at=due_at or local(2025, 9, 15, 23, 59, 59),
-        ))
+        db.session.add(
+            Assignment(
+                recommendation_id=rec.id,
+                department_id=department.id,
+                role=AssignmentRole.OWNER,
+                state=AssignmentState.APPROVED if answer else AssignmentState.OPEN,
+                draft_answer=answer or "Dự thảo: đang rà soát hồ sơ.",
+                due_at=due_at or local(2025, 9, 15, 23, 59, 59),
+            )
+        )
     return rec
 
 
@@ -87,20 +121,28 @@ def build_full_conference(rules, *, hostile: str = "") -> FullConference:
     sync_departments(rules)
     departments = {d.code: d for d in db.session.scalars(select(Department))}
     conference = create_conference(
-        title="Hội nghị đối thoại doanh nghiệp năm 2025", starts_at=CONFERENCE_START,
-        venue="Hội trường tầng 3, trụ sở Ban Quản lý Khu kinh tế Hải Phòng" + hostile, rules=rules,
+        title="Hội nghị đối thoại doanh nghiệp năm 2025",
+        starts_at=CONFERENCE_START,
+        venue="Hội trường tầng 3, trụ sở Ban Quản lý Khu kinh tế Hải Phòng" + hostile,
+        rules=rules,
         slug="hoi-nghi-2025",
         announcement_text="Ban Quản lý tổ chức Hội nghị nhằm tháo gỡ khó khăn cho doanh nghiệp.\n"
-                          "Kính mời các doanh nghiệp đăng ký tham dự." + hostile,
+        "Kính mời các doanh nghiệp đăng ký tham dự." + hostile,
     )
     full = FullConference(conference=conference)
     for category, name, position, organisation in (
-        (InviteeCategory.CITY_LEADER, "Đại diện lãnh đạo UBND thành phố", "Phó Chủ tịch", "UBND thành phố Hải Phòng"),
+        (
+            InviteeCategory.CITY_LEADER,
+            "Đại diện lãnh đạo UBND thành phố",
+            "Phó Chủ tịch",
+            "UBND thành phố Hải Phòng",
+        ),
         (InviteeCategory.AGENCY, "Lãnh đạo Sở Tài chính" + hostile, "Giám đốc", "Sở Tài chính"),
         (InviteeCategory.PRESS, "Phóng viên", "", "Trung tâm Báo chí và Truyền thông thành phố Hải Phòng"),
     ):
-        invitee = Invitee(conference=conference, category=category, name=name, position=position,
-                          organisation=organisation)
+        invitee = Invitee(
+            conference=conference, category=category, name=name, position=position, organisation=organisation
+        )
         db.session.add(invitee)
         full.invitees.append(invitee)
     names = ["Công ty Cổ phần Cảng Đình Vũ" + hostile, "Công ty TNHH LG Display Việt Nam Hải Phòng", NFD_NAME]
@@ -110,22 +152,56 @@ def build_full_conference(rules, *, hostile: str = "") -> FullConference:
     r1, r2, r3 = full.registrations
     at_conf = dt.datetime(2025, 9, 4, 10, tzinfo=dt.UTC)
     full.recommendations = [
-        create_recommendation(r1, 1, title="Gia hạn giấy phép xây dựng" + hostile,
-                              content="Đề nghị gia hạn giấy phép.\nHồ sơ đã nộp từ tháng 6." + hostile,
-                              field_code="XAY_DUNG", department=departments["QHXD"],
-                              status=RecommendationStatus.ANSWERED_AT_CONFERENCE, mode=AnswerMode.AT_CONFERENCE,
-                              answer="Đã giải đáp tại Hội nghị: hồ sơ đủ điều kiện." + hostile, answered_at=at_conf),
-        create_recommendation(r1, 2, title="Cấp giấy phép lao động", content="Thời gian xử lý kéo dài.",
-                              field_code="LAO_DONG", department=departments["QLLD"],
-                              status=RecommendationStatus.ANSWERED_IN_WRITING,
-                              answer="Ban Quản lý đã cấp giấy phép ngày 10/9/2025.",
-                              answered_at=local(2025, 9, 10, 15)),
-        create_recommendation(r2, 1, title="Điều chỉnh dự án đầu tư", content="Đề nghị hướng dẫn thủ tục.",
-                              field_code="DAU_TU", department=departments["QLDT"]),
-        create_recommendation(r2, 2, title="Đất đai", content="Chậm giao đất.", field_code="DAT_DAI",
-                              department=departments["TNMT"], due_at=local(2025, 9, 3, 23, 59, 59)),
-        create_recommendation(r3, 1, title="Khiếu nại cá nhân", content="Ngoài phạm vi.", field_code="KHAC",
-                              department=None, status=RecommendationStatus.SCREENED_OUT, scope=Scope.OUT_OF_SCOPE),
+        create_recommendation(
+            r1,
+            1,
+            title="Gia hạn giấy phép xây dựng" + hostile,
+            content="Đề nghị gia hạn giấy phép.\nHồ sơ đã nộp từ tháng 6." + hostile,
+            field_code="XAY_DUNG",
+            department=departments["QHXD"],
+            status=RecommendationStatus.ANSWERED_AT_CONFERENCE,
+            mode=AnswerMode.AT_CONFERENCE,
+            answer="Đã giải đáp tại Hội nghị: hồ sơ đủ điều kiện." + hostile,
+            answered_at=at_conf,
+        ),
+        create_recommendation(
+            r1,
+            2,
+            title="Cấp giấy phép lao động",
+            content="Thời gian xử lý kéo dài.",
+            field_code="LAO_DONG",
+            department=departments["QLLD"],
+            status=RecommendationStatus.ANSWERED_IN_WRITING,
+            answer="Ban Quản lý đã cấp giấy phép ngày 10/9/2025.",
+            answered_at=local(2025, 9, 10, 15),
+        ),
+        create_recommendation(
+            r2,
+            1,
+            title="Điều chỉnh dự án đầu tư",
+            content="Đề nghị hướng dẫn thủ tục.",
+            field_code="DAU_TU",
+            department=departments["QLDT"],
+        ),
+        create_recommendation(
+            r2,
+            2,
+            title="Đất đai",
+            content="Chậm giao đất.",
+            field_code="DAT_DAI",
+            department=departments["TNMT"],
+            due_at=local(2025, 9, 3, 23, 59, 59),
+        ),
+        create_recommendation(
+            r3,
+            1,
+            title="Khiếu nại cá nhân",
+            content="Ngoài phạm vi.",
+            field_code="KHAC",
+            department=None,
+            status=RecommendationStatus.SCREENED_OUT,
+            scope=Scope.OUT_OF_SCOPE,
+        ),
     ]
     db.session.flush()
     return full

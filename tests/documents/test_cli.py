@@ -14,11 +14,15 @@ def _invoke(app, *args):
     return app.test_cli_runner().invoke(args=list(args), catch_exceptions=False)
 
 
-def test_render_prints_the_path_last_and_documents_lists_every_version(app, full_conference, settings, tmp_path):
+def test_render_prints_the_path_last_and_documents_lists_every_version(
+    app, full_conference, settings, tmp_path
+):
     db.session.commit()  # the CLI runs in its own app context and session
     out = tmp_path / "thong-bao.docx"
     first = _invoke(app, "render", "announcement", "--conference", "hoi-nghi-2025", "--no-pdf")
-    second = _invoke(app, "render", "announcement", "--conference", "hoi-nghi-2025", "--no-pdf", "--out", str(out))
+    second = _invoke(
+        app, "render", "announcement", "--conference", "hoi-nghi-2025", "--no-pdf", "--out", str(out)
+    )
     assert first.exit_code == 0, first.output
     assert second.output.strip().splitlines()[-1] == str(out)
     assert "THÔNG BÁO" in [p.text for p in docx.Document(out).paragraphs]
@@ -33,11 +37,14 @@ def test_render_a_reply_letter_and_an_invitation_by_subject(app, full_conference
     code = full_conference.recommendations[0].code
     invitee = full_conference.invitees[0].id
     db.session.commit()
-    reply = _invoke(app, "render", "reply_letter", "--conference", "hoi-nghi-2025", "--recommendation", code,
-                    "--no-pdf")
-    invitation = _invoke(app, "render", "invitation", "--conference", "hoi-nghi-2025", "--invitee", str(invitee),
-                         "--no-pdf")
-    assert reply.exit_code == 0 and invitation.exit_code == 0
+    reply = _invoke(
+        app, "render", "reply_letter", "--conference", "hoi-nghi-2025", "--recommendation", code, "--no-pdf"
+    )
+    invitation = _invoke(
+        app, "render", "invitation", "--conference", "hoi-nghi-2025", "--invitee", str(invitee), "--no-pdf"
+    )
+    assert reply.exit_code == 0
+    assert invitation.exit_code == 0
     assert f"rec-{code}-v1.docx" in reply.output
     assert f"invitee-{invitee}-v1.docx" in invitation.output
 
@@ -47,4 +54,5 @@ def test_render_refuses_unknown_kinds_conferences_and_subjects(app, full_confere
     assert "unknown kind" in _invoke(app, "render", "memo", "--conference", "hoi-nghi-2025").output
     assert "no conference" in _invoke(app, "render", "announcement", "--conference", "nope").output
     missing = _invoke(app, "render", "reply_letter", "--conference", "hoi-nghi-2025", "--no-pdf")
-    assert missing.exit_code == 1 and "recommendation code" in missing.output
+    assert missing.exit_code == 1
+    assert "recommendation code" in missing.output

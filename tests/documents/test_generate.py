@@ -10,7 +10,13 @@ import pytest
 
 from tests.documents.conftest import NOW
 from tests.moments import D_PLUS_7
-from webforms.domain.documents import KINDS, DocumentSubjectError, convert_to_pdf, generate_document, list_documents
+from webforms.domain.documents import (
+    KINDS,
+    DocumentSubjectError,
+    convert_to_pdf,
+    generate_document,
+    list_documents,
+)
 
 
 def test_a_rerender_adds_a_version_and_keeps_the_first_file(full_conference, rules, settings):
@@ -22,7 +28,8 @@ def test_a_rerender_adds_a_version_and_keeps_the_first_file(full_conference, rul
     assert first.path != second.path
     assert (settings.resolved_documents_dir / first.path).read_bytes() == first_bytes
     assert first.sha256 == hashlib.sha256(first_bytes).hexdigest()
-    assert second.generated_at == D_PLUS_7 and second.status == "done"
+    assert second.generated_at == D_PLUS_7
+    assert second.status == "done"
     # The snapshot is the context as JSON-safe data: it survives a JSON round trip unchanged.
     assert json.loads(json.dumps(second.snapshot)) == second.snapshot
     assert second.snapshot["date_line"] == "Hải Phòng, ngày 15 tháng 9 năm 2025"
@@ -45,8 +52,12 @@ def test_a_missing_subject_is_refused_before_anything_is_written(full_conference
     with pytest.raises(DocumentSubjectError):
         generate_document(full_conference.conference, "reply_letter", rules, settings, NOW, pdf=False)
     with pytest.raises(DocumentSubjectError):
-        generate_document(full_conference.conference, "invitation", rules, settings, NOW, pdf=False, invitee=999)
-    assert not settings.resolved_documents_dir.exists() or not any(settings.resolved_documents_dir.rglob("*.docx"))
+        generate_document(
+            full_conference.conference, "invitation", rules, settings, NOW, pdf=False, invitee=999
+        )
+    assert not settings.resolved_documents_dir.exists() or not any(
+        settings.resolved_documents_dir.rglob("*.docx")
+    )
 
 
 def test_without_libreoffice_there_is_no_pdf_and_no_error(full_conference, rules, settings, tmp_path):
@@ -59,8 +70,10 @@ def test_without_libreoffice_there_is_no_pdf_and_no_error(full_conference, rules
 @pytest.mark.slow
 def test_every_kind_converts_to_pdf_in_one_batch(full_conference, rules, settings, subjects):
     conference = full_conference.conference
-    documents = [generate_document(conference, kind, rules, settings, NOW, pdf=False, **subjects.get(kind, {}))
-                 for kind in KINDS]
+    documents = [
+        generate_document(conference, kind, rules, settings, NOW, pdf=False, **subjects.get(kind, {}))
+        for kind in KINDS
+    ]
     paths = [settings.resolved_documents_dir / d.path for d in documents]
     pdfs = convert_to_pdf(paths, timeout=settings.soffice_timeout)
     for pdf in pdfs:

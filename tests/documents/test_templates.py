@@ -22,8 +22,9 @@ def readme_variables() -> dict[str, set[str]]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_template_variables_equal_the_builder_keys_and_the_readme(kind, full_conference, rules, subjects):
-    context = build_context(kind, full_conference.conference, rules, NOW, base_url="http://localhost",
-                            **subjects.get(kind, {}))
+    context = build_context(
+        kind, full_conference.conference, rules, NOW, base_url="http://localhost", **subjects.get(kind, {})
+    )
     used = template_variables(template_path(kind))
     assert used == set(context)
     assert readme_variables()[kind] == used

@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -174,7 +175,12 @@ class StallingHandler(CollectingHandler):
 
     stall = True
 
+    def __init__(self):
+        super().__init__()
+        self.reached = threading.Event()
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        self.reached.set()
         while self.stall:
             await asyncio.sleep(0.05)
         return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
@@ -195,7 +201,7 @@ def row_status(app, row_id: int) -> str:
         return db.session.get(OutboxMessage, row_id, populate_existing=True).status
 
 
-def test_worker_killed_mid_job_delivers_once_after_restart(app, settings):
+def test_worker_killed_mid_job_delivers_once_after_restart(app, settings, tmp_path):
     server = SMTPServer()
     server.handler = StallingHandler()
     server.start()
@@ -204,10 +210,16 @@ def test_worker_killed_mid_job_delivers_once_after_restart(app, settings):
         with app.app_context():
             conference = quiet_conference()
             (row_id,) = submit(1, conference)
-        worker = subprocess.Popen([DOITHOAI, "worker", "--burst"], env=env,  # noqa: S603
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: row_status(app, row_id) == OutboxStatus.SENDING, what="the worker to claim the row")
-        time.sleep(0.3)  # inside the SMTP conversation
+        log = tmp_path / "worker.log"
+        with log.open("w") as stderr:
+            worker = subprocess.Popen([DOITHOAI, "worker", "--burst"], env=env,  # noqa: S603
+                                      stdout=subprocess.DEVNULL, stderr=stderr)
+        # Watched from the SMTP side: on SQLite the worker holds the database's write lock while it talks
+        # to the SMTP server (BEGIN IMMEDIATE), so polling the row would wait for it.
+        if not server.handler.reached.wait(timeout=30):
+            worker.kill()
+            worker.wait()
+            raise AssertionError(f"the worker never reached the SMTP server: {log.read_text()[-3000:]}")
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(timeout=10) == -signal.SIGKILL
         server.handler.stall = False

@@ -233,6 +233,24 @@ def claim(row_id: int, now: dt.datetime) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, row_id, populate_existing=True)
 
 
+def claim_many(row_ids: Sequence[int], now: dt.datetime) -> list[OutboxMessage]:
+    """Claim every pending row of a batch in one statement; the rows this worker now holds."""
+    taken = db.session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+    ).all()
+    db.session.commit()
+    if not taken:
+        return []
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(taken)).order_by(OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return list(rows)
+
+
 def mark_done(row: OutboxMessage, now: dt.datetime) -> None:
     row.status = OutboxStatus.SENT
     row.done_at = now

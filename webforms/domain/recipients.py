@@ -1,4 +1,5 @@
-"""Who receives what the deadline engine sends: config/notifications.yaml, read beside the rules."""
+"""Who receives what the deadline engine sends: config/deadline_engine.yaml, read beside the rules,
+and the leaders of departments.yaml's `notifications:` section (shared with the reminders)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 import yaml
 
 from config.rules import Rules, RulesError
+from webforms.domain.notify import notifications
 
-FILE_NAME = "notifications.yaml"
+FILE_NAME = "deadline_engine.yaml"
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,9 @@ def recipients_for(rules: Rules) -> Recipients:
         office = rules.department(office_code)
     except KeyError as exc:
         raise RulesError(f"{path}: office '{office_code}' is not a department in departments.yaml") from exc
-    leaders = tuple(data.get("leaders") or ())
+    leaders = notifications(rules).leaders
     if not leaders:
-        raise RulesError(f"{path}: 'leaders' needs at least one email")
+        raise RulesError("departments.yaml: notifications.leaders needs at least one email")
     return Recipients(
         office=office.emails,
         consolidation=rules.consolidating_department.emails,

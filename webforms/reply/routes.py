@@ -1,5 +1,266 @@
 """Department answer pages behind a signed link (no login: the link is the credential)."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from sqlalchemy import select
+
+from webforms.domain import replies
+from webforms.domain.audit import Actor
+from webforms.domain.links import LinkError, read_link
+from webforms.domain.routing import deadlines_for
+from webforms.extensions import db
+from webforms.models import Assignment, AssignmentRole, Attachment, AuditEvent
+from webforms.reply.forms import (
+    CoordinationForm,
+    DelegateForm,
+    DraftForm,
+    InputForm,
+    ReturnForm,
+    SelectChoice,
+    SubmitForm,
+)
+from webforms.services import services
+from webforms.timeutil import utcnow
 
 bp = Blueprint("reply", __name__, url_prefix="/tra-loi", template_folder="templates")
+
+# Links refused: 404 when the link never existed, 410 when it did and no longer works.
+_LINK_STATUS = {"invalid": 404, "expired": 410, "revoked": 410}
+
+
+@bp.errorhandler(LinkError)
+def link_refused(error: LinkError):
+    rules = services().rules
+    return render_template(
+        "reply/link_error.html",
+        reason=error.reason,
+        assignment=error.assignment,
+        consolidating=rules.consolidating_department,
+    ), _LINK_STATUS[error.reason]
+
+
+@bp.errorhandler(replies.ReplyError)
+def action_refused(error: replies.ReplyError):
+    flash(str(error), "error")
+    return redirect(url_for("reply.page", token=request.view_args["token"]))
+
+
+def _load(token: str) -> Assignment:
+    svc = services()
+    return read_link(
+        token[:1000], secret_key=svc.settings.secret_key, now=utcnow(), rules=svc.rules, calendar=svc.calendar
+    )
+
+
+def _actor(assignment: Assignment) -> Actor:
+    return Actor(
+        kind="department_link",
+        name=assignment.holder_email or assignment.department.code,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
+
+
+def _domain_args() -> dict:
+    svc = services()
+    return {"now": utcnow(), "rules": svc.rules, "calendar": svc.calendar, "settings": svc.settings}
+
+
+def _forms(assignment: Assignment) -> dict:
+    rules = services().rules
+    forms = {
+        "draft": DraftForm(
+            prefix="draft", answer=assignment.draft_answer, answer_mode=assignment.answer_mode or None
+        ),
+        "submit": SubmitForm(prefix="submit"),
+        "coordination": CoordinationForm(prefix="coordination"),
+        "return": ReturnForm(prefix="return"),
+        "delegate": DelegateForm(prefix="delegate"),
+        "input": InputForm(prefix="input", text=assignment.draft_answer),
+    }
+    own = assignment.department.code
+    forms["coordination"].agencies.choices = [
+        SelectChoice(d.code, d.name + ("" if d.is_internal else " (cơ quan ngoài Ban)"))
+        for d in sorted(rules.departments, key=lambda d: (d.is_internal, d.name))
+        if d.code != own
+    ]
+    forms["return"].suggested.choices = [SelectChoice("", "— Không rõ: chuyển Phòng tổng hợp —")] + [
+        SelectChoice(d.code, d.name) for d in rules.departments if d.is_internal and d.code != own
+    ]
+    return forms
+
+
+def _history(assignment: Assignment) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.target_kind == "recommendation",
+                AuditEvent.target_id == assignment.recommendation.code,
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+@bp.get("/<token>")
+def page(token: str):
+    assignment = _load(token)
+    svc = services()
+    recommendation = assignment.recommendation
+    inputs = [
+        a
+        for a in recommendation.assignments
+        if a.role == AssignmentRole.COORDINATING and a.parent_id == assignment.id
+    ]
+    return render_template(
+        "reply/page.html",
+        token=token,
+        assignment=assignment,
+        recommendation=recommendation,
+        enterprise=recommendation.registration.enterprise,
+        inputs=inputs,
+        deadlines=deadlines_for(assignment, svc.rules, svc.calendar),
+        calendar=svc.calendar,
+        history=_history(assignment),
+        forms=_forms(assignment),
+        rules=svc.rules,
+        field=svc.rules.field(recommendation.field_code),
+        zone=svc.rules.zone(recommendation.registration.enterprise.zone_code),
+    )
+
+
+def _invalid(form) -> bool:
+    if form.validate_on_submit():
+        return False
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+    return True
+
+
+def _back(token: str):
+    return redirect(url_for("reply.page", token=token))
+
+
+@bp.post("/<token>/du-thao")
+def save_draft(token: str):
+    assignment = _load(token)
+    form = DraftForm(prefix="draft")
+    if _invalid(form):
+        return _back(token)
+    args = _domain_args()
+    replies.save_draft_answer(
+        assignment,
+        form.answer.data or "",
+        answer_mode=form.answer_mode.data or None,
+        actor=_actor(assignment),
+        now=args["now"],
+    )
+    db.session.commit()
+    flash("Đã lưu dự thảo trả lời.", "success")
+    return _back(token)
+
+
+@bp.post("/<token>/gui-duyet")
+def submit(token: str):
+    assignment = _load(token)
+    if _invalid(SubmitForm(prefix="submit")):
+        return _back(token)
+    replies.submit_for_approval(assignment, actor=_actor(assignment), **_domain_args())
+    db.session.commit()
+    flash("Đã gửi dự thảo trả lời để lãnh đạo duyệt.", "success")
+    return _back(token)
+
+
+@bp.post("/<token>/phoi-hop")
+def coordinate(token: str):
+    assignment = _load(token)
+    form = CoordinationForm(prefix="coordination")
+    form.agencies.choices = [SelectChoice(d.code, d.name) for d in services().rules.departments]
+    if _invalid(form):
+        return _back(token)
+    replies.declare_coordination(
+        assignment, form.agencies.data, note=form.note.data or "", actor=_actor(assignment), **_domain_args()
+    )
+    db.session.commit()
+    flash(
+        "Đã gửi đề nghị phối hợp; thời hạn trả lời chuyển sang hạn dành cho kiến nghị cần phối hợp.",
+        "success",
+    )
+    return _back(token)
+
+
+@bp.post("/<token>/y-kien-phoi-hop")
+def give_input(token: str):
+    assignment = _load(token)
+    form = InputForm(prefix="input")
+    if _invalid(form):
+        return _back(token)
+    replies.give_coordination_input(assignment, form.text.data, actor=_actor(assignment), **_domain_args())
+    db.session.commit()
+    flash("Đã gửi ý kiến phối hợp cho đơn vị chủ trì.", "success")
+    return _back(token)
+
+
+@bp.post("/<token>/tra-lai")
+def return_not_ours(token: str):
+    assignment = _load(token)
+    form = ReturnForm(prefix="return")
+    form.suggested.choices = [SelectChoice("", "")] + [
+        SelectChoice(d.code, d.name) for d in services().rules.departments
+    ]
+    if _invalid(form):
+        return _back(token)
+    suggested = form.suggested.data or form.suggested_other.data or ""
+    new = replies.return_not_ours(
+        assignment, form.reason.data, suggested, actor=_actor(assignment), **_domain_args()
+    )
+    db.session.commit()
+    return redirect(url_for("reply.done", what="tra-lai", to=new.department.name))
+
+
+@bp.post("/<token>/giao-dong-nghiep")
+def delegate(token: str):
+    assignment = _load(token)
+    form = DelegateForm(prefix="delegate")
+    if _invalid(form):
+        return _back(token)
+    changed = replies.delegate(
+        assignment, form.email.data, form.name.data, actor=_actor(assignment), **_domain_args()
+    )
+    db.session.commit()
+    if not changed:
+        flash("Người này đang giữ đường dẫn của kiến nghị.", "info")
+        return _back(token)
+    return redirect(url_for("reply.done", what="giao", to=form.name.data))
+
+
+@bp.get("/da-xu-ly")
+def done():
+    return render_template(
+        "reply/done.html",
+        what=request.args.get("what", ""),
+        to=request.args.get("to", "")[:300],
+        consolidating=services().rules.consolidating_department,
+    )
+
+
+@bp.get("/<token>/tep/<int:attachment_id>")
+def attachment(token: str, attachment_id: int):
+    assignment = _load(token)
+    recommendation = assignment.recommendation
+    item = db.session.get(Attachment, attachment_id)
+    allowed_assignments = {a.id for a in recommendation.assignments}
+    if item is None or not (
+        item.recommendation_id == recommendation.id or item.assignment_id in allowed_assignments
+    ):
+        abort(404)
+    return send_from_directory(
+        services().settings.resolved_uploads_dir,
+        item.stored_name,
+        as_attachment=True,
+        download_name=item.original_name,
+        mimetype=item.content_type,
+    )

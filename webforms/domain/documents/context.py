@@ -39,7 +39,10 @@ class DocumentSubjectError(ValueError):
 
 # -- shared parts --------------------------------------------------------------------------------
 
-def _common(kind: str, conference: Conference, rules: Rules, now: dt.datetime, number: str | int | None) -> dict:
+
+def _common(
+    kind: str, conference: Conference, rules: Rules, now: dt.datetime, number: str | int | None
+) -> dict:
     cfg = documents_config(rules)
     agency = rules.plan.agency
     numbering = cfg["numbering"]
@@ -92,8 +95,10 @@ def _recommendations(conference: Conference) -> list[Recommendation]:
 def _owner(recommendation: Recommendation) -> Assignment | None:
     """The assignment that owns the answer now: the latest owner not returned or revoked."""
     live = [
-        a for a in recommendation.assignments
-        if a.role == AssignmentRole.OWNER and a.state not in (AssignmentState.RETURNED, AssignmentState.REVOKED)
+        a
+        for a in recommendation.assignments
+        if a.role == AssignmentRole.OWNER
+        and a.state not in (AssignmentState.RETURNED, AssignmentState.REVOKED)
     ]
     return live[-1] if live else None
 
@@ -103,8 +108,9 @@ def _deadline(recommendation: Recommendation, conference: Conference, rules: Rul
     if owner is not None:
         return owner.due_at
     name = "coordinated_reply" if recommendation.needs_coordination else "written_reply"
-    return due_after_conference(conference.starts_at, rules.plan.offset(name), rules.plan,
-                                calendar_for(rules.holidays))
+    return due_after_conference(
+        conference.starts_at, rules.plan.offset(name), rules.plan, calendar_for(rules.holidays)
+    )
 
 
 def _department_name(recommendation: Recommendation) -> str:
@@ -118,14 +124,18 @@ def _field_name(rules: Rules, code: str) -> str:
 
 
 def _is_answered(recommendation: Recommendation) -> bool:
-    return recommendation.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE,
-                                     RecommendationStatus.ANSWERED_IN_WRITING)
+    return recommendation.status in (
+        RecommendationStatus.ANSWERED_AT_CONFERENCE,
+        RecommendationStatus.ANSWERED_IN_WRITING,
+    )
 
 
 # -- one builder per kind ------------------------------------------------------------------------
 
-def announcement_context(conference: Conference, rules: Rules, now: dt.datetime, *, base_url: str = "",
-                         number=None, **_ignored) -> dict:
+
+def announcement_context(
+    conference: Conference, rules: Rules, now: dt.datetime, *, base_url: str = "", number=None, **_ignored
+) -> dict:
     cfg = documents_config(rules)
     link = base_url.rstrip("/") + cfg["links"]["conference_page"].format(slug=conference.slug)
     scope = rules.plan.scope
@@ -133,15 +143,25 @@ def announcement_context(conference: Conference, rules: Rules, now: dt.datetime,
         **_common("announcement", conference, rules, now, number),
         "announcement_text": conference.announcement_text,
         "scope": {"applies_to": scope.applies_to, "covers": scope.covers, "excludes": scope.excludes},
-        "quorum": {"enterprises": vn_number(rules.plan.min_enterprises),
-                   "recommendations": vn_number(rules.plan.min_recommendations)},
+        "quorum": {
+            "enterprises": vn_number(rules.plan.min_enterprises),
+            "recommendations": vn_number(rules.plan.min_recommendations),
+        },
         "link": link,
         "qr_code": QRCode(link),
     }
 
 
-def invitation_context(conference: Conference, rules: Rules, now: dt.datetime, *, invitee: int | None = None,
-                       registration: int | None = None, number=None, **_ignored) -> dict:
+def invitation_context(
+    conference: Conference,
+    rules: Rules,
+    now: dt.datetime,
+    *,
+    invitee: int | None = None,
+    registration: int | None = None,
+    number=None,
+    **_ignored,
+) -> dict:
     if invitee is not None:
         row = db.session.get(Invitee, int(invitee))
         if row is None or row.conference_id != conference.id:
@@ -162,23 +182,26 @@ def invitation_context(conference: Conference, rules: Rules, now: dt.datetime, *
     }
 
 
-def consolidated_table_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
-                               **_ignored) -> dict:
+def consolidated_table_context(
+    conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
+) -> dict:
     labels = documents_config(rules)["status_labels"]
     rows = []
     for no, rec in enumerate(_recommendations(conference), start=1):
         owner = _owner(rec)
-        rows.append({
-            "no": str(no),
-            "code": rec.code,
-            "enterprise": rec.registration.enterprise.name,
-            "title": rec.title,
-            "content": rec.content,
-            "field": _field_name(rules, rec.field_code),
-            "department": _department_name(rec),
-            "status": labels.get(rec.status, rec.status),
-            "draft_answer": rec.answer or (owner.draft_answer if owner is not None else ""),
-        })
+        rows.append(
+            {
+                "no": str(no),
+                "code": rec.code,
+                "enterprise": rec.registration.enterprise.name,
+                "title": rec.title,
+                "content": rec.content,
+                "field": _field_name(rules, rec.field_code),
+                "department": _department_name(rec),
+                "status": labels.get(rec.status, rec.status),
+                "draft_answer": rec.answer or (owner.draft_answer if owner is not None else ""),
+            }
+        )
     return {
         **_common("consolidated_table", conference, rules, now, number),
         "rows": rows,
@@ -186,8 +209,9 @@ def consolidated_table_context(conference: Conference, rules: Rules, now: dt.dat
     }
 
 
-def conclusion_notice_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
-                              **_ignored) -> dict:
+def conclusion_notice_context(
+    conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
+) -> dict:
     modes = documents_config(rules)["answer_mode_labels"]
     items = []
     at_conference = 0
@@ -197,25 +221,32 @@ def conclusion_notice_context(conference: Conference, rules: Rules, now: dt.date
         answered_here = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
         at_conference += answered_here
         mode = "at_conference" if answered_here else (rec.answer_mode or "in_writing")
-        items.append({
-            "no": str(len(items) + 1),
-            "enterprise": rec.registration.enterprise.name,
-            "title": rec.title,
-            "mode": modes.get(mode, mode),
-            "answer": rec.answer,
-            "department": _department_name(rec),
-            "due": "" if answered_here else vn_date_short(_deadline(rec, conference, rules)),
-        })
+        items.append(
+            {
+                "no": str(len(items) + 1),
+                "enterprise": rec.registration.enterprise.name,
+                "title": rec.title,
+                "mode": modes.get(mode, mode),
+                "answer": rec.answer,
+                "department": _department_name(rec),
+                "due": "" if answered_here else vn_date_short(_deadline(rec, conference, rules)),
+            }
+        )
     return {
         **_common("conclusion_notice", conference, rules, now, number),
         "items": items,
-        "counts": {"total": vn_number(len(items)), "at_conference": vn_number(at_conference),
-                   "in_writing": vn_number(len(items) - at_conference)},
+        "counts": {
+            "total": vn_number(len(items)),
+            "at_conference": vn_number(at_conference),
+            "in_writing": vn_number(len(items) - at_conference),
+        },
     }
 
 
 def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list]:
-    registrations = list(db.session.scalars(select(Registration).where(Registration.conference_id == conference.id)))
+    registrations = list(
+        db.session.scalars(select(Registration).where(Registration.conference_id == conference.id))
+    )
     recs = _recommendations(conference)
     counted = [r for r in recs if r.scope != Scope.OUT_OF_SCOPE]
     on_time = overdue = pending = 0
@@ -237,7 +268,9 @@ def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[di
         "recommendations_received": len(recs),
         "in_scope": sum(1 for r in recs if r.scope == Scope.IN_SCOPE),
         "out_of_scope": len(recs) - len(counted),
-        "answered_at_conference": sum(1 for r in recs if r.status == RecommendationStatus.ANSWERED_AT_CONFERENCE),
+        "answered_at_conference": sum(
+            1 for r in recs if r.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
+        ),
         "answered_in_writing_on_time": on_time,
         "overdue": overdue,
         "pending": pending,
@@ -267,8 +300,9 @@ def _appendix(cfg: dict, metrics: dict, by_field: list, by_department: list) -> 
     return {"title": spec["title"], "headings": [column["title"] for column in columns], "rows": rows}
 
 
-def results_report_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
-                           **_ignored) -> dict:
+def results_report_context(
+    conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
+) -> dict:
     cfg = documents_config(rules)
     metrics, by_field, by_department = _metrics(conference, rules, now)
     return {
@@ -279,25 +313,43 @@ def results_report_context(conference: Conference, rules: Rules, now: dt.datetim
     }
 
 
-def postponement_report_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
-                                **_ignored) -> dict:
+def postponement_report_context(
+    conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
+) -> dict:
     cfg = documents_config(rules)
     # The quorum counts what arrived before the intake closed (plan I.2).
-    registrations = list(db.session.scalars(
-        select(Registration).where(Registration.conference_id == conference.id, Registration.late.is_(False))))
+    registrations = list(
+        db.session.scalars(
+            select(Registration).where(
+                Registration.conference_id == conference.id, Registration.late.is_(False)
+            )
+        )
+    )
     recommendations = [r for r in _recommendations(conference) if not r.late and not r.registration.late]
     return {
         **_common("postponement_report", conference, rules, now, number),
         "addressees": list(cfg["addressees"]["postponement_report"]),
-        "counts": {"enterprises": vn_number(len(registrations)), "recommendations": vn_number(len(recommendations))},
-        "quorum": {"enterprises": vn_number(rules.plan.min_enterprises),
-                   "recommendations": vn_number(rules.plan.min_recommendations)},
+        "counts": {
+            "enterprises": vn_number(len(registrations)),
+            "recommendations": vn_number(len(recommendations)),
+        },
+        "quorum": {
+            "enterprises": vn_number(rules.plan.min_enterprises),
+            "recommendations": vn_number(rules.plan.min_recommendations),
+        },
         "reason": conference.status_reason,
     }
 
 
-def reply_letter_context(conference: Conference, rules: Rules, now: dt.datetime, *, recommendation: str | None = None,
-                         number=None, **_ignored) -> dict:
+def reply_letter_context(
+    conference: Conference,
+    rules: Rules,
+    now: dt.datetime,
+    *,
+    recommendation: str | None = None,
+    number=None,
+    **_ignored,
+) -> dict:
     if not recommendation:
         raise DocumentSubjectError("a reply letter needs a recommendation code")
     rec = db.session.scalar(select(Recommendation).where(Recommendation.code == recommendation))
@@ -307,7 +359,11 @@ def reply_letter_context(conference: Conference, rules: Rules, now: dt.datetime,
     owner = _owner(rec)
     return {
         **_common("reply_letter", conference, rules, now, number),
-        "enterprise": {"name": enterprise.name, "address": enterprise.address, "tax_code": enterprise.tax_code},
+        "enterprise": {
+            "name": enterprise.name,
+            "address": enterprise.address,
+            "tax_code": enterprise.tax_code,
+        },
         "recommendation": {
             "code": rec.code,
             "title": rec.title,
@@ -319,20 +375,32 @@ def reply_letter_context(conference: Conference, rules: Rules, now: dt.datetime,
     }
 
 
-def budget_estimate_context(conference: Conference, rules: Rules, now: dt.datetime, *, number=None,
-                            **_ignored) -> dict:
+def budget_estimate_context(
+    conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
+) -> dict:
     spec = documents_config(rules)["budget"]
     items, total = [], 0
     for no, item in enumerate(spec["items"], start=1):
         amount = int(item["quantity"]) * int(item["unit_price"])
         total += amount
-        items.append({"no": str(no), "name": item["name"], "unit": item["unit"],
-                      "quantity": vn_number(item["quantity"]), "unit_price": vn_number(item["unit_price"]),
-                      "amount": vn_number(amount)})
+        items.append(
+            {
+                "no": str(no),
+                "name": item["name"],
+                "unit": item["unit"],
+                "quantity": vn_number(item["quantity"]),
+                "unit_price": vn_number(item["unit_price"]),
+                "amount": vn_number(amount),
+            }
+        )
     return {
         **_common("budget_estimate", conference, rules, now, number),
-        "budget": {"lines": items, "total": vn_number(total), "total_text": vn_money(total),
-                   "source": spec["source"]},
+        "budget": {
+            "lines": items,
+            "total": vn_number(total),
+            "total_text": vn_money(total),
+            "source": spec["source"],
+        },
     }
 
 

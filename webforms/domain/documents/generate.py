@@ -76,9 +76,20 @@ def convert_to_pdf(docx_paths: list[Path], *, timeout: int, soffice: str = "soff
             by_folder.setdefault(path.parent, []).append(path)
         for folder, paths in by_folder.items():
             subprocess.run(  # noqa: S603 - fixed argument list, no shell
-                [executable, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                 "--convert-to", "pdf", "--outdir", str(folder), *map(str, paths)],
-                check=False, capture_output=True, timeout=timeout,
+                [
+                    executable,
+                    f"-env:UserInstallation={profile.as_uri()}",
+                    "--headless",
+                    "--norestore",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(folder),
+                    *map(str, paths),
+                ],
+                check=False,
+                capture_output=True,
+                timeout=timeout,
             )
         for path in docx_paths:
             pdf = path.with_suffix(".pdf")
@@ -91,12 +102,25 @@ def convert_to_pdf(docx_paths: list[Path], *, timeout: int, soffice: str = "soff
 def next_version(conference: Conference, kind: str, subject_key: str) -> int:
     current = db.session.scalar(
         select(func.max(Document.version)).where(
-            Document.conference_id == conference.id, Document.kind == kind, Document.subject_key == subject_key))
+            Document.conference_id == conference.id,
+            Document.kind == kind,
+            Document.subject_key == subject_key,
+        )
+    )
     return (current or 0) + 1
 
 
-def generate_document(conference: Conference, kind: str, rules: Rules, settings: Settings, now: dt.datetime,
-                      subject_key: str = "", *, pdf: bool = True, **subject) -> Document:
+def generate_document(
+    conference: Conference,
+    kind: str,
+    rules: Rules,
+    settings: Settings,
+    now: dt.datetime,
+    subject_key: str = "",
+    *,
+    pdf: bool = True,
+    **subject,
+) -> Document:
     """Render one document of `kind` for `conference` now and record it as a new version.
 
     :param subject_key: the Document.subject_key; derived from `subject` when empty.
@@ -136,6 +160,10 @@ def generate_document(conference: Conference, kind: str, rules: Rules, settings:
 
 
 def list_documents(conference: Conference) -> list[Document]:
-    return list(db.session.scalars(
-        select(Document).where(Document.conference_id == conference.id)
-        .order_by(Document.kind, Document.subject_key, Document.version)))
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(Document.conference_id == conference.id)
+            .order_by(Document.kind, Document.subject_key, Document.version)
+        )
+    )

@@ -1,0 +1,123 @@
+"""Intake: a valid registration with one recommendation POSTed through gunicorn (2 sync workers,
+production settings, rate limits off) against a bare Flask endpoint doing one INSERT on the same
+kind of database under the same gunicorn settings. Goal: at least 50 % of that limit."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from stdnum.vn import mst
+
+from bench.common import free_port, print_table, row, wait_port
+from bench.load import run_load
+
+CLIENTS = 16
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+
+
+def tax_code(n: int) -> str:
+    body = f"03{n:07d}"
+    while True:
+        try:
+            return body + mst.calc_check_digit(body)
+        except ValueError:
+            n += 5_000_000
+            body = f"03{n % 10_000_000:07d}"
+
+
+def payload(n: int) -> dict:
+    return {
+        "enterprise": {"tax_code": tax_code(n), "name": f"Công ty TNHH Đo tải {n}", "zone": "KCN-VSIP",
+                       "address": "Lô B2, KCN VSIP Hải Phòng", "sector": "Sản xuất linh kiện điện tử"},
+        "contact": {"name": "Nguyễn Thị Bình", "position": "Giám đốc", "email": f"lienhe{n}@example.vn",
+                    "phone": "0912345678"},
+        "attendees": [{"name": "Nguyễn Thị Bình", "position": "Giám đốc"}],
+        "recommendations": [{"title": "Vướng mắc thủ tục cấp giấy phép lao động",
+                             "content": "Doanh nghiệp đề nghị hướng dẫn hồ sơ gia hạn giấy phép lao động "
+                                        "cho chuyên gia nước ngoài. " * 4,
+                             "field": "LAO_DONG", "agency": "Phòng Quản lý Lao động"}],
+        "declaration": True,
+    }
+
+
+@contextlib.contextmanager
+def gunicorn(app_spec: str, env: dict, port: int):
+    process = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec], env=env)  # noqa: S603
+    try:
+        wait_port(port, timeout=30)
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def worker_rss_kb(master_pid: int) -> int:
+    """Peak RSS (VmHWM) of the largest gunicorn worker under `master_pid`."""
+    import psutil
+
+    peaks = []
+    for child in psutil.Process(master_pid).children():
+        with contextlib.suppress(OSError, psutil.Error):
+            for line in Path(f"/proc/{child.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]))
+    return max(peaks, default=0)
+
+
+def main() -> list[dict]:
+    from webforms.dev.embedded import start_embedded_redis, stop_embedded_redis
+
+    with tempfile.TemporaryDirectory(prefix="doithoai-bench-") as tmp:
+        tmp_path = Path(tmp)
+        redis_server, redis_url = start_embedded_redis(tmp_path / "redis.db")
+        try:
+            env = dict(os.environ, DOITHOAI_INSTANCE_DIR=str(tmp_path), REDIS_URL=redis_url,
+                       RATELIMIT_ENABLED="false", MAIL_SERVER="127.0.0.1", MAIL_PORT=str(free_port()),
+                       SECRET_KEY="bench-" + "k" * 40)
+            env.pop("DATABASE_URL", None)
+            database = tmp_path / "doithoai.sqlite3"
+            subprocess.run([sys.executable, "-m", "webforms.cli", "db", "upgrade"], env=env, check=True,  # noqa: S603
+                           capture_output=True)
+            start = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+            subprocess.run([sys.executable, "-m", "webforms.cli", "conference", "create", "--title",  # noqa: S603
+                            "Hội nghị đo tải", "--date", start, "--venue", "Trụ sở", "--slug", "bench"],
+                           env=env, check=True, capture_output=True)
+            subprocess.run([sys.executable, "-m", "webforms.cli", "conference", "announce", "bench"],  # noqa: S603
+                           env=env, check=True, capture_output=True)
+            port = free_port()
+            with gunicorn("webforms.app:create_app()", env, port) as master:
+                run_load(port, "/api/v1/conferences/bench/registrations", payload, clients=4, seconds=1.5)
+                ours = run_load(port, "/api/v1/conferences/bench/registrations",
+                                lambda n: payload(n + 1_000_000), clients=CLIENTS, seconds=SECONDS)
+                web_rss = worker_rss_kb(master.pid)
+            bare_env = dict(env, BARE_DATABASE_URL=f"sqlite:///{tmp_path / 'bare.sqlite3'}")
+            port = free_port()
+            with gunicorn("bench.bare_app:create_app()", bare_env, port):
+                run_load(port, "/insert", payload, clients=4, seconds=1.5)
+                limit = run_load(port, "/insert", payload, clients=CLIENTS, seconds=SECONDS)
+            assert database.exists()
+        finally:
+            stop_embedded_redis(redis_server)
+    ratio = ours["rps"] / limit["rps"]
+    return [
+        row(f"intake: POST registration + 1 recommendation, gunicorn 2 workers, {CLIENTS} clients (SQLite)",
+            f"{ours['rps']:.0f} req/s, p50 {ours['p50_ms']:.0f} ms, p99 {ours['p99_ms']:.0f} ms, "
+            f"{ours['errors']} errors",
+            f"{limit['rps']:.0f} req/s, p50 {limit['p50_ms']:.0f} ms, p99 {limit['p99_ms']:.0f} ms",
+            ratio, ">= 50%"),
+        {"benchmark": "memory: peak RSS of a gunicorn web worker after the intake run", "doithoai": f"{web_rss / 1024:.0f} MiB",
+         "stack limit": "", "ratio": "", "goal": "", "met": ""},
+    ]
+
+
+if __name__ == "__main__":
+    print_table(main())
+    sys.exit(0)

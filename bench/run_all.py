@@ -1,0 +1,38 @@
+"""`make bench`: every benchmark, one table. Each figure is a ratio against the stack's own limit
+measured in the same run, so it means something on any machine."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+
+from bench.common import machine, print_table
+
+BENCHMARKS = (
+    "bench.intake_bench",
+    "bench.documents_bench",
+    "bench.mail_bench",
+    "bench.sweep_bench",
+    "bench.backoffice_bench",
+    "bench.memory_bench",
+)
+
+
+def main() -> int:
+    rows = []
+    started = time.monotonic()
+    for name in BENCHMARKS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        print(f"running {name} …", file=sys.stderr, flush=True)
+        rows.extend(module.main())
+    print(f"\nMachine: {machine()}; total {time.monotonic() - started:.0f} s\n")
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

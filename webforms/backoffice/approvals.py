@@ -1,0 +1,93 @@
+"""Approving department answers: a list of submitted answers, approve or send back with a comment."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from webforms.backoffice.access import permission_required
+from webforms.backoffice.routes import bp
+from webforms.domain import replies
+from webforms.domain.audit import Actor
+from webforms.extensions import db
+from webforms.models import Assignment
+from webforms.services import services
+from webforms.timeutil import utcnow
+
+
+class ApproveForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+class SendBackForm(FlaskForm):
+    comment = TextAreaField(
+        "Ý kiến chỉnh sửa",
+        validators=[
+            DataRequired(message="Vui lòng ghi ý kiến khi trả lại dự thảo."),
+            Length(max=replies.REASON_MAX),
+        ],
+    )
+
+
+def _actor() -> Actor:
+    return Actor(
+        kind="user",
+        name=current_user.email,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
+
+
+def _domain_args() -> dict:
+    svc = services()
+    return {"now": utcnow(), "rules": svc.rules, "calendar": svc.calendar, "settings": svc.settings}
+
+
+def _assignment(assignment_id: int) -> Assignment:
+    return db.session.get(Assignment, assignment_id) or abort(404)
+
+
+@bp.get("/duyet-tra-loi")
+@permission_required("approve_answer")
+def approvals():
+    return render_template(
+        "backoffice/approvals.html",
+        items=replies.submitted_answers(),
+        approve_form=ApproveForm(),
+        send_back_form=SendBackForm(),
+    )
+
+
+@bp.post("/duyet-tra-loi/<int:assignment_id>/duyet")
+@permission_required("approve_answer")
+def approve(assignment_id: int):
+    assignment = _assignment(assignment_id)
+    if not ApproveForm().validate_on_submit():
+        abort(400)
+    if replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id, **_domain_args()):
+        flash(f"Đã duyệt trả lời kiến nghị {assignment.recommendation.code} và gửi doanh nghiệp.", "success")
+    else:
+        flash(f"Kiến nghị {assignment.recommendation.code} không còn chờ duyệt.", "info")
+    db.session.commit()
+    return redirect(url_for("backoffice.approvals"))
+
+
+@bp.post("/duyet-tra-loi/<int:assignment_id>/tra-lai")
+@permission_required("approve_answer")
+def send_back(assignment_id: int):
+    assignment = _assignment(assignment_id)
+    form = SendBackForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("backoffice.approvals"))
+    if replies.send_back(assignment, form.comment.data, actor=_actor(), **_domain_args()):
+        flash(f"Đã trả lại dự thảo kiến nghị {assignment.recommendation.code} cho đơn vị.", "success")
+    else:
+        flash(f"Kiến nghị {assignment.recommendation.code} không còn chờ duyệt.", "info")
+    db.session.commit()
+    return redirect(url_for("backoffice.approvals"))

@@ -1,0 +1,112 @@
+"""Emails about recommendations and assignments: compose a template pair and write it to the outbox.
+
+Every such email answers to the consolidating department (Reply-To) and its subject carries the
+recommendation's code; `domain.mail.compose` keeps user text out of headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from config.rules import Rules
+from webforms.domain.mail import compose
+from webforms.domain.outbox import queue_mail
+from webforms.extensions import db
+from webforms.models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """The `notifications:` section of departments.yaml."""
+
+    digest: bool = True
+    escalate_overdue: bool = True
+    leaders: tuple[str, ...] = ()
+    weekly_summary_weekday: int = 1  # ISO weekday, 1 = Monday
+
+
+@cache
+def _notifications_from(path: str) -> Notifications:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    section = data.get("notifications") or {}
+    return Notifications(
+        digest=bool(section.get("digest", True)),
+        escalate_overdue=bool(section.get("escalate_overdue", True)),
+        leaders=tuple(section.get("leaders") or ()),
+        weekly_summary_weekday=int(section.get("weekly_summary_weekday", 1)),
+    )
+
+
+def notifications(rules: Rules) -> Notifications:
+    return _notifications_from(str(Path(rules.source_dir) / "departments.yaml"))
+
+
+def reply_to(rules: Rules) -> str:
+    return rules.consolidating_department.emails[0]
+
+
+def department_addresses(code: str, rules: Rules) -> list[str]:
+    """The department's addresses as the YAML has them now (rows may lag behind an edit)."""
+    try:
+        return list(rules.department(code).emails)
+    except KeyError:
+        from webforms.models import Department
+
+        row = db.session.scalar(select(Department).where(Department.code == code))
+        return list(row.emails) if row is not None else []
+
+
+def already_queued(dedupe_key: str) -> bool:
+    return (
+        db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
+    )
+
+
+def send(
+    template: str,
+    *,
+    to: Sequence[str],
+    context: dict,
+    rules: Rules,
+    dedupe_key: str,
+    cc: Sequence[str] = (),
+    attachments: Iterable[dict] = (),
+    settings=None,
+) -> bool:
+    """Queue one email; False (and nothing written) when `dedupe_key` was already used."""
+    if already_queued(dedupe_key):
+        return False
+    recipients = [a for a in dict.fromkeys(to) if a]
+    if not recipients:
+        return False
+    copies = [a for a in dict.fromkeys(cc) if a and a not in recipients]
+    composed = compose(
+        template,
+        {
+            "rules": rules,
+            "agency": rules.plan.agency,
+            "consolidating": rules.consolidating_department,
+            **context,
+        },
+    )
+    domain = "doithoai.local"
+    if settings is not None and "@" in settings.mail_default_sender:
+        domain = settings.mail_default_sender.rsplit("@", 1)[1].strip(" >") or domain
+    queue_mail(
+        to=recipients,
+        cc=copies,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=dedupe_key,
+        reply_to=reply_to(rules),
+        attachments=list(attachments),
+        message_domain=domain,
+    )
+    return True

@@ -1,0 +1,509 @@
+"""What a department does behind its link, and what the Board does with the answer.
+
+Every operation takes the assignment it acts on, the actor (for the audit trail) and `now`; it
+writes in the caller's transaction and returns whether anything changed, so a double submit is a
+no-op rather than a duplicate. Refusals are ReplyError with a Vietnamese message for the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+
+from config.rules import Rules
+from webforms.domain import events
+from webforms.domain.audit import Actor, record
+from webforms.domain.links import revoke_links
+from webforms.domain.mail import AddressError, checked_address
+from webforms.domain.notify import department_addresses, send
+from webforms.domain.routing import (
+    assignment_context,
+    assignment_recipients,
+    create_assignment,
+    notify_assignment,
+    reply_due,
+)
+from webforms.domain.text import clean_text
+from webforms.domain.workdays import WorkingCalendar
+from webforms.models import (
+    AnswerMode,
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    RecommendationStatus,
+)
+
+log = logging.getLogger("doithoai.replies")
+
+ANSWER_MAX = 20_000
+REASON_MAX = 2_000
+# States in which the holder may still work on an assignment.
+WORKABLE = (AssignmentState.OPEN, AssignmentState.SENT_BACK)
+
+
+class ReplyError(ValueError):
+    """An action refused, with the Vietnamese message shown to the person who tried it."""
+
+
+def _audit(actor: Actor, action: str, assignment: Assignment, now: dt.datetime, **details) -> None:
+    record(
+        actor,
+        action,
+        "recommendation",
+        assignment.recommendation.code,
+        now=now,
+        assignment=assignment.id,
+        department=assignment.department.code,
+        **details,
+    )
+
+
+def _require_workable(assignment: Assignment) -> None:
+    if assignment.state == AssignmentState.SUBMITTED:
+        raise ReplyError("Dự thảo đã gửi lãnh đạo duyệt; không thể sửa trong khi chờ duyệt.")
+    if assignment.state not in WORKABLE:
+        raise ReplyError("Kiến nghị này đã được xử lý xong; không thể thay đổi.")
+
+
+def _require_owner(assignment: Assignment) -> None:
+    if assignment.role != AssignmentRole.OWNER:
+        raise ReplyError("Chỉ đơn vị chủ trì mới thực hiện được thao tác này.")
+
+
+def _set_extra(assignment: Assignment, **values) -> None:
+    assignment.extra = {**(assignment.extra or {}), **values}
+
+
+# -- the holder of the link ----------------------------------------------------------------------
+
+
+def save_draft_answer(
+    assignment: Assignment, text: str, *, actor: Actor, now: dt.datetime, answer_mode: str | None = None
+) -> bool:
+    _require_workable(assignment)
+    text = clean_text(text, multiline=True)
+    if len(text) > ANSWER_MAX:
+        raise ReplyError(f"Nội dung trả lời dài quá {ANSWER_MAX} ký tự.")
+    changed = False
+    if text != assignment.draft_answer:
+        assignment.draft_answer = text
+        assignment.updated_at = now
+        _audit(actor, "answer.draft", assignment, now, length=len(text))
+        changed = True
+    if answer_mode:
+        changed = choose_answer_mode(assignment, answer_mode, actor=actor, now=now) or changed
+    return changed
+
+
+def choose_answer_mode(assignment: Assignment, mode: str, *, actor: Actor, now: dt.datetime) -> bool:
+    _require_owner(assignment)
+    _require_workable(assignment)
+    if mode not in (AnswerMode.AT_CONFERENCE, AnswerMode.IN_WRITING):
+        raise ReplyError("Hình thức trả lời không hợp lệ.")
+    if assignment.answer_mode == mode:
+        return False
+    assignment.answer_mode = mode
+    _audit(actor, "answer.mode", assignment, now, mode=mode)
+    return True
+
+
+def declare_coordination(
+    assignment: Assignment,
+    agency_codes: Sequence[str],
+    *,
+    note: str = "",
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> list[Assignment]:
+    """The answer needs other units' input: the deadline becomes the coordinated one and each unit
+    gets its own assignment and link. Units already asked are not asked twice."""
+    _require_owner(assignment)
+    _require_workable(assignment)
+    known = {d.code for d in rules.departments}
+    codes = [c for c in dict.fromkeys(agency_codes) if c]
+    if not codes:
+        raise ReplyError("Vui lòng chọn ít nhất một đơn vị phối hợp.")
+    unknown = [c for c in codes if c not in known or c == assignment.department.code]
+    if unknown:
+        raise ReplyError("Đơn vị phối hợp không hợp lệ.")
+    recommendation = assignment.recommendation
+    asked = {
+        a.department.code
+        for a in recommendation.assignments
+        if a.role == AssignmentRole.COORDINATING and a.state not in (AssignmentState.REVOKED,)
+    }
+    note = clean_text(note, multiline=True)[:REASON_MAX]
+    if note:
+        _set_extra(assignment, coordination_note=note)
+    created = []
+    if not recommendation.needs_coordination:
+        recommendation.needs_coordination = True
+        before = assignment.due_at
+        assignment.due_at = reply_due(recommendation, rules, calendar, coordinated=True)
+        _audit(
+            actor,
+            "coordination.declare",
+            assignment,
+            now,
+            due_before=before.isoformat(),
+            due_after=assignment.due_at.isoformat(),
+        )
+    for code in codes:
+        if code in asked:
+            continue
+        child = create_assignment(
+            recommendation,
+            code,
+            role=AssignmentRole.COORDINATING,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            parent=assignment,
+        )
+        _audit(actor, "coordination.request", assignment, now, agency=code, coordinating_assignment=child.id)
+        notify_assignment(child, now=now, rules=rules, calendar=calendar, settings=settings)
+        created.append(child)
+    return created
+
+
+def give_coordination_input(
+    assignment: Assignment,
+    text: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
+    """A coordinating unit hands in its input; the owner sees it on their page and gets an email."""
+    if assignment.role != AssignmentRole.COORDINATING:
+        raise ReplyError("Thao tác này dành cho đơn vị phối hợp.")
+    _require_workable(assignment)
+    text = clean_text(text, multiline=True)
+    if not text:
+        raise ReplyError("Vui lòng nhập ý kiến phối hợp.")
+    if len(text) > ANSWER_MAX:
+        raise ReplyError(f"Ý kiến dài quá {ANSWER_MAX} ký tự.")
+    assignment.draft_answer = text
+    assignment.state = AssignmentState.SUBMITTED
+    assignment.submitted_at = now
+    assignment.closed_at = now
+    _audit(actor, "coordination.input", assignment, now, length=len(text))
+    owner = assignment.parent
+    if owner is not None and owner.state in WORKABLE + (AssignmentState.SUBMITTED,):
+        context = assignment_context(owner, rules, calendar, settings)
+        context.update(agency=assignment.department, input=assignment)
+        send(
+            "coordination_input_to_department",
+            to=assignment_recipients(owner, rules),
+            context=context,
+            rules=rules,
+            dedupe_key=f"coordination-input:{assignment.id}",
+            settings=settings,
+        )
+    return True
+
+
+def return_not_ours(
+    assignment: Assignment,
+    reason: str,
+    suggested: str = "",
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> Assignment:
+    """ "Not ours": this assignment closes, a new one goes to the suggested unit when it is a known
+    internal one, otherwise to the consolidating department. Returns the new assignment."""
+    _require_owner(assignment)
+    _require_workable(assignment)
+    reason = clean_text(reason, multiline=True)[:REASON_MAX]
+    suggested = clean_text(suggested)[:300]
+    if not reason:
+        raise ReplyError("Vui lòng nêu lý do trả lại.")
+    target = find_internal_department(suggested, rules)
+    if target is None or target == assignment.department.code:
+        target = rules.consolidating_department.code
+    if target == assignment.department.code:
+        raise ReplyError("Đơn vị tổng hợp chỉ trả lại khi chỉ rõ đơn vị phụ trách (chọn trong danh sách).")
+    assignment.state = AssignmentState.RETURNED
+    assignment.return_reason = reason
+    assignment.suggested_department = suggested
+    assignment.closed_at = now
+    revoke_links(assignment)
+    new = create_assignment(
+        assignment.recommendation, target, role=AssignmentRole.OWNER, now=now, rules=rules, calendar=calendar
+    )
+    new.answer_mode = assignment.answer_mode
+    new.draft_answer = assignment.draft_answer
+    for child in assignment.recommendation.assignments:
+        if child.parent_id == assignment.id:
+            child.parent = new
+    _audit(
+        actor,
+        "assignment.return",
+        assignment,
+        now,
+        reason=reason,
+        suggested=suggested,
+        to=target,
+        new_assignment=new.id,
+    )
+    notify_assignment(
+        new,
+        now=now,
+        rules=rules,
+        calendar=calendar,
+        settings=settings,
+        reason="returned",
+        previous=assignment,
+    )
+    return new
+
+
+def find_internal_department(text: str, rules: Rules) -> str | None:
+    """A department code from what someone typed or chose: its code, name or short name."""
+    wanted = _norm(text)
+    if not wanted:
+        return None
+    for department in rules.departments:
+        if department.is_internal and wanted in (
+            _norm(department.code),
+            _norm(department.name),
+            _norm(department.short),
+        ):
+            return department.code
+    return None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", (text or "").strip().casefold())
+
+
+def delegate(
+    assignment: Assignment,
+    email: str,
+    name: str = "",
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
+    """Hand the link to a named colleague: a new link for them, every earlier link revoked."""
+    _require_workable(assignment)
+    try:
+        address = checked_address(clean_text(email))
+    except AddressError as exc:
+        raise ReplyError("Địa chỉ email của người được giao không hợp lệ.") from exc
+    name = clean_text(name)[:200]
+    if not name:
+        raise ReplyError("Vui lòng nhập họ tên người được giao.")
+    if address.casefold() == (assignment.holder_email or "").casefold():
+        return False
+    previous = assignment.holder_email or ", ".join(department_addresses(assignment.department.code, rules))
+    revoke_links(assignment)
+    assignment.holder_email = address
+    assignment.holder_name = name
+    _audit(
+        actor,
+        "assignment.delegate",
+        assignment,
+        now,
+        from_holder=previous,
+        to_holder=address,
+        to_name=name,
+        token_version=assignment.token_version,
+    )
+    context = assignment_context(assignment, rules, calendar, settings)
+    context.update(delegated_by=previous, holder_name=name)
+    send(
+        "delegation_to_colleague",
+        to=[address],
+        cc=department_addresses(assignment.department.code, rules),
+        context=context,
+        rules=rules,
+        dedupe_key=f"assign:{assignment.id}:v{assignment.token_version}",
+        settings=settings,
+    )
+    from webforms.domain.routing import mark_notified
+
+    mark_notified(assignment, now)
+    return True
+
+
+def submit_for_approval(
+    assignment: Assignment,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
+    _require_owner(assignment)
+    if assignment.state == AssignmentState.SUBMITTED:
+        return False
+    _require_workable(assignment)
+    if not assignment.draft_answer.strip():
+        raise ReplyError("Vui lòng soạn nội dung trả lời trước khi gửi duyệt.")
+    if not assignment.answer_mode:
+        assignment.answer_mode = AnswerMode.IN_WRITING
+    assignment.state = AssignmentState.SUBMITTED
+    assignment.submitted_at = now
+    count = int((assignment.extra or {}).get("submissions", 0)) + 1
+    _set_extra(assignment, submissions=count)
+    _audit(actor, "answer.submit", assignment, now, mode=assignment.answer_mode, submission=count)
+    context = assignment_context(assignment, rules, calendar, settings)
+    send(
+        "answer_submitted_to_consolidation",
+        to=list(rules.consolidating_department.emails),
+        context=context,
+        rules=rules,
+        dedupe_key=f"submitted:{assignment.id}:{count}",
+        settings=settings,
+    )
+    return True
+
+
+# -- the Board -----------------------------------------------------------------------------------
+
+
+def submitted_answers() -> list[Assignment]:
+    from sqlalchemy import select
+
+    from webforms.extensions import db
+
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.role == AssignmentRole.OWNER, Assignment.state == AssignmentState.SUBMITTED)
+            .order_by(Assignment.due_at, Assignment.id)
+        )
+    )
+
+
+def send_back(
+    assignment: Assignment,
+    comment: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> bool:
+    if assignment.state != AssignmentState.SUBMITTED or assignment.role != AssignmentRole.OWNER:
+        return False
+    comment = clean_text(comment, multiline=True)[:REASON_MAX]
+    if not comment:
+        raise ReplyError("Vui lòng ghi ý kiến khi trả lại dự thảo.")
+    assignment.state = AssignmentState.SENT_BACK
+    assignment.review_comment = comment
+    count = int((assignment.extra or {}).get("submissions", 0))
+    _audit(actor, "answer.send_back", assignment, now, comment=comment)
+    context = assignment_context(assignment, rules, calendar, settings)
+    send(
+        "answer_sent_back_to_department",
+        to=assignment_recipients(assignment, rules),
+        context=context,
+        rules=rules,
+        dedupe_key=f"sent-back:{assignment.id}:{count}",
+        settings=settings,
+    )
+    return True
+
+
+def approve_answer(
+    assignment: Assignment,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    approver_id: int | None = None,
+) -> bool:
+    """Approve the submitted answer: it becomes the recommendation's answer, the reply letter is
+    generated and the enterprise gets both by email. False when it was not waiting for approval."""
+    if assignment.state != AssignmentState.SUBMITTED or assignment.role != AssignmentRole.OWNER:
+        return False
+    recommendation = assignment.recommendation
+    assignment.state = AssignmentState.APPROVED
+    assignment.closed_at = now
+    for other in recommendation.assignments:
+        if other.role == AssignmentRole.COORDINATING and other.state in WORKABLE:
+            other.state = AssignmentState.REVOKED  # the answer went out without their input
+            other.closed_at = now
+            revoke_links(other)
+    recommendation.answer = assignment.draft_answer
+    recommendation.answer_mode = assignment.answer_mode or AnswerMode.IN_WRITING
+    recommendation.status = (
+        RecommendationStatus.ANSWERED_AT_CONFERENCE
+        if recommendation.answer_mode == AnswerMode.AT_CONFERENCE
+        else RecommendationStatus.ANSWERED_IN_WRITING
+    )
+    recommendation.answered_at = now
+    recommendation.approved_by_id = approver_id
+    recommendation.published = not recommendation.private
+    _audit(actor, "answer.approve", assignment, now, mode=recommendation.answer_mode)
+    attachments = reply_letter_attachments(recommendation, rules=rules, settings=settings, now=now)
+    registration = recommendation.registration
+    context = {
+        "recommendation": recommendation,
+        "registration": registration,
+        "enterprise": registration.enterprise,
+        "conference": recommendation.conference,
+        "department": rules.department(assignment.department.code),
+        "has_letter": bool(attachments),
+    }
+    send(
+        "answer_approved_to_enterprise",
+        to=[registration.contact_email],
+        context=context,
+        rules=rules,
+        dedupe_key=f"answer:{recommendation.code}",
+        attachments=attachments,
+        settings=settings,
+    )
+    events.answer_approved.send(recommendation, now=now, rules=rules, calendar=calendar, settings=settings)
+    return True
+
+
+def reply_letter_attachments(recommendation, *, rules: Rules, settings, now: dt.datetime) -> list[dict]:
+    """The reply letter (.docx), generated now, as an outbox attachment.
+
+    The documents package (issue: documents) provides `generate_document`; until it is merged the
+    enterprise gets the answer in the email body only.
+    TODO(lead): once webforms.domain.documents is on main, drop the ImportError branch.
+    """
+    try:
+        from webforms.domain.documents import generate_document
+    except ImportError:
+        return []
+    document = generate_document(
+        recommendation.conference,
+        "reply_letter",
+        rules,
+        settings,
+        now,
+        subject_key=f"rec:{recommendation.code}",
+        pdf=False,
+        recommendation=recommendation.code,
+    )
+    return [
+        {
+            "filename": f"tra-loi-{recommendation.code}.docx",
+            "document_id": document.id,
+            "content_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }
+    ]
