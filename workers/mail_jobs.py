@@ -8,6 +8,7 @@ latter. The same MAIL_* settings configure both.
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import socket
@@ -56,6 +57,8 @@ def build_message(row, sender: str, documents_dir: Path) -> EmailMessage:
 
 
 def _attachment_bytes(attachment: dict, documents_dir: Path) -> bytes:
+    if "data_b64" in attachment:  # small generated files (an .ics) travel inside the row
+        return base64.b64decode(attachment["data_b64"])
     if "document_id" in attachment:
         document = db.session.get(Document, attachment["document_id"])
         if document is None or not document.path:
