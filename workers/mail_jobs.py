@@ -89,6 +89,8 @@ def send_outbox_messages(row_ids: Sequence[int]) -> dict:
             row_id = row.id
             try:
                 message = build_message(row, settings.mail_default_sender, settings.resolved_documents_dir)
+                # End the read transaction before talking to SMTP: on SQLite it holds the write lock.
+                db.session.commit()
             except (OSError, ValueError, KeyError) as exc:
                 outbox.mark_failed(row, f"cannot build message: {exc}", utcnow())
                 failed.append(row_id)
@@ -115,7 +117,7 @@ def send_outbox_messages(row_ids: Sequence[int]) -> dict:
             else:
                 outbox.mark_done(row, utcnow())
                 sent.append(row_id)
-                log.info("mail row=%s sent to=%s message_id=%s", row_id, ",".join(row.payload["to"]), row.message_id)
+                log.info("mail row=%s sent to=%s message_id=%s", row_id, message["To"], message["Message-ID"])
     finally:
         _close(smtp)
     result = {"sent": sent, "skipped": skipped, "failed": failed, "retry": retry, "gave_up": gave_up}
