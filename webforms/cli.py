@@ -137,7 +137,7 @@ def tick_cmd(now_: str | None) -> None:
         now = parse_instant(now_, svc.rules.plan.timezone) if now_ else utcnow()
     except ValueError:
         _fail(f"'{now_}' is not an ISO 8601 date-time")
-    for action in tick(now, svc.rules, svc.calendar):
+    for action in tick(now, svc.rules, svc.calendar, svc.settings, svc.redis):
         click.echo(json.dumps(action, ensure_ascii=False, default=str))
 
 
@@ -157,9 +157,10 @@ def register(app: Flask) -> None:
     from webforms.backoffice.cli import user_group
     from webforms.documents_cli import COMMANDS as document_commands
     from webforms.intake.cli import intake_group  # also adds `conference announce`
+    from webforms.ops_cli import COMMANDS as ops_commands
 
     commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, user_group, intake_group,
-                *document_commands)
+                *document_commands, *ops_commands)
     for command in commands:
         app.cli.add_command(command)
 

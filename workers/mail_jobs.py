@@ -8,6 +8,7 @@ latter. The same MAIL_* settings configure both.
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import socket
@@ -56,6 +57,8 @@ def build_message(row, sender: str, documents_dir: Path) -> EmailMessage:
 
 
 def _attachment_bytes(attachment: dict, documents_dir: Path) -> bytes:
+    if "data_b64" in attachment:  # small generated files (an .ics) travel inside the row
+        return base64.b64decode(attachment["data_b64"])
     if "document_id" in attachment:
         document = db.session.get(Document, attachment["document_id"])
         if document is None or not document.path:
@@ -86,6 +89,8 @@ def send_outbox_messages(row_ids: Sequence[int]) -> dict:
             row_id = row.id
             try:
                 message = build_message(row, settings.mail_default_sender, settings.resolved_documents_dir)
+                # End the read transaction before talking to SMTP: on SQLite it holds the write lock.
+                db.session.commit()
             except (OSError, ValueError, KeyError) as exc:
                 outbox.mark_failed(row, f"cannot build message: {exc}", utcnow())
                 failed.append(row_id)
@@ -112,7 +117,7 @@ def send_outbox_messages(row_ids: Sequence[int]) -> dict:
             else:
                 outbox.mark_done(row, utcnow())
                 sent.append(row_id)
-                log.info("mail row=%s sent to=%s message_id=%s", row_id, ",".join(row.payload["to"]), row.message_id)
+                log.info("mail row=%s sent to=%s message_id=%s", row_id, message["To"], message["Message-ID"])
     finally:
         _close(smtp)
     result = {"sent": sent, "skipped": skipped, "failed": failed, "retry": retry, "gave_up": gave_up}

@@ -13,6 +13,8 @@ log = logging.getLogger("doithoai.tasks")
 
 # name -> callable(args: dict) run inside the app context; it must be idempotent.
 TASKS: dict[str, Callable[[dict], object]] = {}
+# Modules whose @task functions fill TASKS when first imported.
+TASK_MODULES = ("workers.document_jobs",)
 
 
 def task(name: str):
@@ -27,9 +29,19 @@ class TransientTaskError(RuntimeError):
     pass
 
 
+def load_tasks() -> dict[str, Callable[[dict], object]]:
+    import importlib
+
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    return TASKS
+
+
 @app_job
 def run_outbox_tasks(row_ids: Sequence[int]) -> dict:
     from webforms.services import services
+
+    load_tasks()
 
     settings = services().settings
     done, skipped, retry = [], [], []

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import logging
-
 from webforms.domain.tick import tick
 from webforms.services import services
 from webforms.timeutil import utcnow
 from workers.runtime import app_job
 
-log = logging.getLogger("doithoai.tick")
-
 
 @app_job
 def run_tick() -> list[dict]:
+    """tick(now) logs one `tick conference=… milestone=… action=…` line per action itself."""
     svc = services()
-    actions = tick(utcnow(), svc.rules, svc.calendar)
-    for action in actions:
-        log.info("tick %s", json.dumps(action, ensure_ascii=False, default=str))
-    return actions
+    return tick(utcnow(), svc.rules, svc.calendar, svc.settings, svc.redis)

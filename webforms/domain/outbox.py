@@ -88,7 +88,8 @@ def queue_mail(
     :param dedupe_key: what makes this email unique ("receipt:KN.20250820.0042"); a second call
         with the same key returns the first row and sends nothing more.
     :param attachments: dicts with `filename`, `content_type` and either `path` (a file the worker
-        reads at send time) or `document_id` (a Document row's .docx).
+        reads at send time), `document_id` (a Document row's .docx) or `data_b64` (small content, e.g.
+        an .ics, carried in the row itself).
     """
     from webforms.domain.mail import checked_address, header_safe
 
@@ -155,7 +156,7 @@ def forget_pending(session: Session) -> None:
     session.info.pop(_PENDING_IDS, None)
 
 
-def enqueue(redis: Redis, rows, settings) -> None:
+def enqueue(redis: Redis, rows, settings, job_suffix: str = "") -> None:
     """Hand (queue, kind, id) rows to RQ: mail in batches over one SMTP connection, the rest one by one."""
     from rq import Queue, Retry
 
@@ -167,7 +168,7 @@ def enqueue(redis: Redis, rows, settings) -> None:
         size = settings.mail_batch_size if kind == MAIL_KIND else 1
         for start in range(0, len(ids), size):
             chunk = sorted(ids[start:start + size])
-            job_id = job_id_for(chunk)
+            job_id = job_id_for(chunk) + job_suffix
             if _job_is_active(redis, job_id):
                 continue
             queue.enqueue_call(
@@ -182,11 +183,15 @@ def enqueue(redis: Redis, rows, settings) -> None:
 def sweep(redis: Redis, settings, now: dt.datetime) -> dict:
     """Re-enqueue pending rows left behind (Redis was down, a job was lost) and free stale claims."""
     grace = dt.timedelta(seconds=settings.outbox_grace_seconds)
-    freed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - STALE_CLAIM)
-        .values(status=OutboxStatus.PENDING, claimed_at=None)
-    ).rowcount
+    stale = set(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - STALE_CLAIM)))
+    freed = 0
+    if stale:
+        freed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(stale), OutboxMessage.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, claimed_at=None)
+        ).rowcount
     rows = db.session.execute(
         select(OutboxMessage.queue, OutboxMessage.kind, OutboxMessage.id)
         .where(
@@ -204,7 +209,11 @@ def sweep(redis: Redis, settings, now: dt.datetime) -> dict:
                            .values(enqueued_at=now))
     db.session.commit()
     if rows:
-        enqueue(redis, rows, settings)
+        enqueue(redis, [r for r in rows if r[2] not in stale], settings)
+        # A stale claim's job died with its worker, yet Redis may still show it "started" (RQ notices
+        # only after the job timeout): enqueue under a new id rather than wait. The atomic claim makes a
+        # second job for the same row harmless.
+        enqueue(redis, [r for r in rows if r[2] in stale], settings, job_suffix=f"-swept-{now:%Y%m%dT%H%M%S}")
     return {"requeued": len(rows), "stale_claims_freed": freed}
 
 

@@ -1,15 +1,384 @@
-"""The deadline engine's entry point: tick(now) acts on whatever is due, each thing once."""
+"""The deadline engine's entry point: tick(now) acts on whatever is due, each thing once.
+
+For every active conference it walks the plan's milestones (`plan.milestones_for`, the only source of
+deadlines) and turns each due one into *stages*: a reminder `reminder_lead` working days before a
+day, an alert on the day, the action once the deadline has passed. A stage acts at most once: the
+unique MilestoneRun row (conference, "milestone[:stage]") is inserted first, in the same transaction
+as the stage's outbox rows and status changes, with INSERT … ON CONFLICT DO NOTHING. A second tick
+process inserting the same row waits for the first one's transaction and then finds the row there, so
+two cron processes on the same `now` still act once.
+
+Deadlines are inclusive: a milestone due at 23:59:59 acts from the next second on. Reminder stages
+act from the start (00:00 local) of their day, and a reminder is dropped once a later stage of the
+same milestone is due, so a tick that runs late sends the current reminder rather than all of them.
+
+Document renders and anything needing a rendered file are outbox tasks done by workers
+(workers/document_jobs.py); tick itself only writes rows, so it stays fast and safe to repeat.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from config.rules import Rules
+from webforms.domain import outbox
+from webforms.domain.audit import SYSTEM, record
+from webforms.domain.mail import address_domain, compose
+from webforms.domain.plan import MilestoneDue, milestones_for
+from webforms.domain.recipients import recipients_for
+from webforms.domain.reminders import run_reminders
 from webforms.domain.workdays import WorkingCalendar
+from webforms.extensions import db
+from webforms.formatting import local_datetime
+from webforms.models import (
+    ACTIVE_STATUSES,
+    Conference,
+    ConferenceStatus,
+    Document,
+    MilestoneRun,
+    Recommendation,
+    Registration,
+    Scope,
+)
+
+log = logging.getLogger("doithoai.tick")
+
+# Statuses in which a conference is going ahead (the later milestones act only then).
+GOING_AHEAD = (ConferenceStatus.CONFIRMED, ConferenceStatus.HELD, ConferenceStatus.CONCLUDED)
+INTAKE_OPEN = (ConferenceStatus.DRAFT, ConferenceStatus.ANNOUNCED, ConferenceStatus.INTAKE_CLOSED)
 
 
-def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar) -> list[dict]:
-    """Act on everything due at `now`; return one dict per action taken (nothing twice)."""
+@dataclass(frozen=True)
+class Quorum:
+    enterprises: int
+    recommendations: int
+    min_enterprises: int
+    min_recommendations: int
+
+    @property
+    def met(self) -> bool:
+        return self.enterprises >= self.min_enterprises and self.recommendations >= self.min_recommendations
+
+    def as_dict(self) -> dict:
+        return {"enterprises": self.enterprises, "recommendations": self.recommendations,
+                "min_enterprises": self.min_enterprises, "min_recommendations": self.min_recommendations,
+                "met": self.met}
+
+
+def quorum_at(conference_id: int, cutoff: dt.datetime, rules: Rules) -> Quorum:
+    """Registered enterprises and their in-scope recommendations received by the cutoff (late ones not
+    counted). Until the intake module provides its own, this is the quorum the plan describes."""
+    counted = (
+        select(Registration.id)
+        .where(Registration.conference_id == conference_id, Registration.late.is_(False),
+               Registration.registered_at <= cutoff)
+    )
+    enterprises = db.session.scalar(
+        select(func.count(func.distinct(Registration.enterprise_id))).where(Registration.id.in_(counted))
+    )
+    recommendations = db.session.scalar(
+        select(func.count(Recommendation.id)).where(
+            Recommendation.registration_id.in_(counted),
+            Recommendation.late.is_(False),
+            Recommendation.scope != Scope.OUT_OF_SCOPE,
+            Recommendation.received_at <= cutoff,
+        )
+    )
+    plan = rules.plan
+    return Quorum(enterprises or 0, recommendations or 0, plan.min_enterprises, plan.min_recommendations)
+
+
+# -- stages -------------------------------------------------------------------------------------
+
+@dataclass
+class Context:
+    now: dt.datetime
+    rules: Rules
+    calendar: WorkingCalendar
+    settings: object
+    conference: Conference
+    milestone: MilestoneDue
+    stage: str
+    key: str  # the stage's MilestoneRun key, also what makes its emails unique
+
+    @property
+    def message_domain(self) -> str:
+        return address_domain(self.settings.mail_default_sender)
+
+    def action(self, action: str, **details) -> dict:
+        return {"conference": self.conference.slug, "milestone": self.milestone.name, "action": action,
+                **({"stage": self.stage} if self.stage else {}), **details}
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # MilestoneRun.milestone
+    milestone: MilestoneDue
+    stage: str
+    starts: dt.datetime
+    act: Callable[[Context], dict | None]  # None: nothing to do (no run row is kept)
+    ends: dt.datetime | None = None  # superseded by a later stage from then on
+    needed: Callable[[Conference], bool] = field(default=lambda conference: True)
+
+    def due(self, now: dt.datetime) -> bool:
+        return now >= self.starts and (self.ends is None or now < self.ends)
+
+
+def _start_of(day: dt.date, rules: Rules) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=rules.plan.timezone)
+
+
+def _passed(due: dt.datetime) -> dt.datetime:
+    """The first instant after an inclusive deadline."""
+    return due + dt.timedelta(seconds=1)
+
+
+def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCalendar, now: dt.datetime,
+                     act, needed, *, overdue_daily: bool) -> list[Stage]:
+    """`lead` working days before the day, on the day, and (optionally) each working day after it."""
+    due_day = milestone.due.astimezone(rules.plan.timezone).date()
+    lead_day = calendar.add_working_days(due_day, -rules.plan.reminder_lead)
+    day_start = _start_of(due_day, rules)
+    stages = [
+        Stage(f"{milestone.name}:lead", milestone, "lead", _start_of(lead_day, rules), act, day_start,
+              needed),
+        Stage(f"{milestone.name}:due", milestone, "due", day_start, act, _passed(milestone.due), needed),
+    ]
+    if overdue_daily and now > milestone.due:
+        today = now.astimezone(rules.plan.timezone).date()
+        if calendar.is_working_day(today):
+            stages.append(Stage(f"{milestone.name}:overdue:{today.isoformat()}", milestone, "overdue",
+                                max(_start_of(today, rules), _passed(milestone.due)), act,
+                                _start_of(today + dt.timedelta(days=1), rules), needed))
+    return stages
+
+
+def stages_for(conference: Conference, rules: Rules, calendar: WorkingCalendar,
+               now: dt.datetime) -> list[Stage]:
+    stages: list[Stage] = []
+    for milestone in milestones_for(conference.starts_at, rules.plan, calendar):
+        if milestone.name == "announce_by":
+            stages += _reminder_stages(milestone, rules, calendar, now, _alert_announce, _not_announced,
+                                       overdue_daily=False)
+        elif milestone.name == "intake_closes":
+            stages.append(Stage(milestone.name, milestone, "", _passed(milestone.due), _close_intake,
+                                needed=lambda c: c.status in INTAKE_OPEN))
+        elif milestone.name == "answers_prepared_by":
+            stages.append(Stage(milestone.name, milestone, "", _passed(milestone.due), _answers_table,
+                                needed=_going_ahead))
+        elif milestone.name == "results_report":
+            # Generated `reminder_lead` working days ahead, so the department can send it by the deadline.
+            due_day = milestone.due.astimezone(rules.plan.timezone).date()
+            starts = _start_of(calendar.add_working_days(due_day, -rules.plan.reminder_lead), rules)
+            stages.append(Stage(milestone.name, milestone, "", starts, _results_report, needed=_going_ahead))
+        elif milestone.name == "conclusion_notice":
+            stages += _reminder_stages(milestone, rules, calendar, now, _remind_conclusion,
+                                       _conclusion_unpublished, overdue_daily=True)
+        # written_reply and coordinated_reply: reminders per assignment, in run_reminders.
+    return stages
+
+
+# -- what each stage does -----------------------------------------------------------------------
+
+def _not_announced(conference: Conference) -> bool:
+    return conference.status == ConferenceStatus.DRAFT
+
+
+def _going_ahead(conference: Conference) -> bool:
+    return conference.status in GOING_AHEAD
+
+
+def _conclusion_unpublished(conference: Conference) -> bool:
+    if conference.status not in GOING_AHEAD or conference.status == ConferenceStatus.CONCLUDED:
+        return False
+    published = db.session.scalar(
+        select(Document.id).where(Document.conference_id == conference.id,
+                                  Document.kind == "conclusion_notice",
+                                  Document.published.is_(True)).limit(1)
+    )
+    return published is None
+
+
+def _mail_context(ctx: Context, **extra) -> dict:
+    return {"conference": ctx.conference, "milestone": ctx.milestone, "stage": ctx.stage,
+            "base_url": ctx.settings.public_base_url, "now": ctx.now, **extra}
+
+
+def _queue_mail(ctx: Context, template: str, to, *, cc=(), **extra):
+    composed = compose(template, _mail_context(ctx, **extra))
+    return outbox.queue_mail(to=list(to), cc=list(cc), subject=composed.subject, text=composed.text,
+                             html=composed.html, dedupe_key=f"tick:{ctx.conference.id}:{ctx.key}",
+                             message_domain=ctx.message_domain)
+
+
+def _alert_announce(ctx: Context) -> dict:
+    to = recipients_for(ctx.rules).office
+    _queue_mail(ctx, "announce_by_reminder_to_office", to)
+    return ctx.action("alert_office", to=list(to))
+
+
+def _remind_conclusion(ctx: Context) -> dict:
+    to = recipients_for(ctx.rules).office
+    _queue_mail(ctx, "conclusion_notice_reminder_to_office", to)
+    return ctx.action("remind_office", to=list(to))
+
+
+def render_task(ctx: Context, kind: str, *, template: str, to, cc=(), extra: dict | None = None,
+                subject: dict | None = None):
+    """An outbox task: render `kind` as of this tick, then email it (see workers/document_jobs.py)."""
+    key = f"{ctx.conference.id}:{ctx.key}:{kind}"
+    return outbox.queue_task(
+        "render_document",
+        {
+            "conference_id": ctx.conference.id,
+            "kind": kind,
+            "subject": subject or {},
+            "as_of": ctx.now.isoformat(),
+            "mail": {"template": template, "to": list(to), "cc": list(cc), "dedupe_key": f"doc-mail:{key}",
+                     "context": {"due_text": local_datetime(ctx.milestone.due), **(extra or {})}},
+        },
+        queue="docs",
+        dedupe_key=f"render:{key}",
+    )
+
+
+def _close_intake(ctx: Context) -> dict:
+    conference = ctx.conference
+    quorum = quorum_at(conference.id, ctx.milestone.due, ctx.rules)
+    recipients = recipients_for(ctx.rules)
+    record(SYSTEM, "conference.intake_closed", "conference", conference.slug, now=ctx.now, **quorum.as_dict())
+    if quorum.met:
+        conference.status = ConferenceStatus.CONFIRMED
+        conference.status_reason = ""
+        record(SYSTEM, "conference.confirmed", "conference", conference.slug, now=ctx.now)
+        outbox.queue_task("send_invitations", {"conference_id": conference.id, "as_of": ctx.now.isoformat()},
+                          queue="docs", dedupe_key=f"invitations:{conference.id}")
+        render_task(ctx, "consolidated_table", template="consolidated_table_to_leaders",
+                    to=recipients.leaders, cc=recipients.office, extra={"quorum": quorum.as_dict()})
+        return ctx.action("confirmed", quorum=quorum.as_dict(),
+                          queued=["send_invitations", "consolidated_table"])
+    conference.status = ConferenceStatus.POSTPONEMENT_PROPOSED
+    conference.status_reason = (
+        f"Chưa đủ điều kiện tổ chức: {quorum.enterprises}/{quorum.min_enterprises} doanh nghiệp đăng ký, "
+        f"{quorum.recommendations}/{quorum.min_recommendations} kiến nghị trong phạm vi."
+    )
+    record(SYSTEM, "conference.postponement_proposed", "conference", conference.slug, now=ctx.now,
+           **quorum.as_dict())
+    render_task(ctx, "postponement_report", template="postponement_report_to_staff",
+                to=[*recipients.office, *recipients.consolidation], extra={"quorum": quorum.as_dict()})
+    return ctx.action("postponement_proposed", quorum=quorum.as_dict(), queued=["postponement_report"])
+
+
+def _answers_table(ctx: Context) -> dict:
+    recipients = recipients_for(ctx.rules)
+    render_task(ctx, "consolidated_table", template="answers_prepared_to_leaders", to=recipients.leaders,
+                cc=recipients.office)
+    return ctx.action("consolidated_table_to_leaders", to=list(recipients.leaders))
+
+
+def _results_report(ctx: Context) -> dict:
+    recipients = recipients_for(ctx.rules)
+    render_task(ctx, "results_report", template="results_report_to_consolidation",
+                to=recipients.consolidation,
+                cc=recipients.office)
+    return ctx.action("results_report_requested", to=list(recipients.consolidation))
+
+
+# -- the run itself -----------------------------------------------------------------------------
+
+def _insert_run(conference_id: int, key: str, now: dt.datetime) -> bool:
+    """Claim the stage: True when this transaction inserted its MilestoneRun row. Must be the first
+    statement of its transaction, so that on SQLite it waits for a concurrent claim and then reads
+    fresh data, and on PostgreSQL it blocks on the unique index until the other transaction ends."""
+    values = {"conference_id": conference_id, "milestone": key, "action": "claimed", "details": {},
+              "as_of": now}
+    dialect = db.session.get_bind().dialect.name
+    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    statement = insert(MilestoneRun).values(**values).on_conflict_do_nothing(
+        index_elements=["conference_id", "milestone"])
+    return db.session.execute(statement).rowcount == 1
+
+
+def _done_keys(conference_id: int) -> set[str]:
+    return set(db.session.scalars(select(MilestoneRun.milestone)
+                                  .where(MilestoneRun.conference_id == conference_id)))
+
+
+def _run_stage(conference_id: int, stage: Stage, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
+               settings) -> dict | None:
+    db.session.commit()  # end any read transaction: the claim must start a fresh one
+    if not _insert_run(conference_id, stage.key, now):
+        db.session.rollback()
+        return None
+    conference = db.session.get(Conference, conference_id, populate_existing=True)
+    if conference is None or not stage.needed(conference):
+        db.session.rollback()  # nothing to do after all: keep no proof, a later tick looks again
+        return None
+    ctx = Context(now, rules, calendar, settings, conference, stage.milestone, stage.stage, stage.key)
+    try:
+        action = stage.act(ctx)
+        run = db.session.scalar(select(MilestoneRun).where(MilestoneRun.conference_id == conference_id,
+                                                           MilestoneRun.milestone == stage.key))
+        run.action = action["action"]
+        run.details = {k: v for k, v in action.items() if k not in ("conference", "milestone", "action")}
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return action
+
+
+def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings=None, redis=None) -> list[dict]:
+    """Act on everything due at `now`; return one dict per action taken (nothing twice).
+
+    :param settings: the app's Settings (addresses, links); the current app's when None.
+    :param redis: where the outbox sweep enqueues; no sweep when None.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return []
+    if settings is None:
+        from webforms.services import services
+
+        settings = services().settings
+    actions: list[dict] = []
+    conferences = db.session.execute(
+        select(Conference.id, Conference.slug)
+        .where(Conference.status.in_(ACTIVE_STATUSES))
+        .order_by(Conference.id)
+    ).all()
+    for conference_id, _slug in conferences:
+        conference = db.session.get(Conference, conference_id, populate_existing=True)
+        if conference is None or conference.status not in ACTIVE_STATUSES:
+            continue
+        done = _done_keys(conference_id)
+        due = [s for s in stages_for(conference, rules, calendar, now)
+               if s.key not in done and s.due(now) and s.needed(conference)]
+        for stage in due:
+            action = _run_stage(conference_id, stage, now, rules, calendar, settings)
+            if action is not None:
+                actions.append(action)
+    db.session.commit()
+    for action in run_reminders(now, rules, calendar, settings):
+        actions.append(action)
+    db.session.commit()
+    if redis is not None:
+        swept = outbox.sweep(redis, settings, now)
+        if swept["requeued"] or swept["stale_claims_freed"]:
+            actions.append({"conference": None, "milestone": None, "action": "outbox_sweep", **swept})
+    for action in actions:
+        log.info("%s", log_line(action))
+    return actions
+
+
+def log_line(action: dict) -> str:
+    """The greppable line worker and cron logs carry for each action."""
+    extra = " ".join(f"{k}={v}" for k, v in action.items() if k not in ("conference", "milestone", "action"))
+    line = (f"tick conference={action.get('conference')} milestone={action.get('milestone')} "
+            f"action={action['action']}")
+    return f"{line} {extra}" if extra else line
