@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-28 08:06:43.719321
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd13e1318922b'
