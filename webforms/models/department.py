@@ -78,6 +78,9 @@ class Assignment(db.Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # When the holder was sent the link of the current token version; NULL while a notice is owed
+    # (new, or its link was revoked by a delegation). Indexed: the sweep finds new items with it.
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
 
     recommendation = relationship("Recommendation", back_populates="assignments")
