@@ -14,7 +14,7 @@ twice for the same `now` sends nothing new. Nothing here commits: the caller (ti
 Tick runs this every minute, so the selection is a handful of indexed queries whose results are the
 items due now, never every open assignment (bench/sweep_bench.py measures it):
 
-- new items: `notified_at IS NULL` (index ix_assignments_notified_at);
+- new items: `notified_at IS NULL` (partial index ix_assignments_notified_at);
 - reply reminders: `due_at` inside the reminder window (index ix_assignments_state_due), the window
   being the due days d with add_working_days(d, -lead) <= today < d, i.e. (today, add_working_days(
   today, lead)] (`reminder_window`);
@@ -64,6 +64,10 @@ from webforms.models import (
 UNANSWERED = (AssignmentState.OPEN, AssignmentState.SENT_BACK)
 # Assignment ids per `IN (…)` list when loading the items an email needs.
 LOAD_BATCH = 500
+# No deadline precedes this. "Overdue" is `EARLIEST_DUE <= due_at < end of today`: the lower bound
+# changes nothing but makes the range two-sided, which SQLite's planner (no histograms) needs to take
+# the (state, due_at) index when its statistics say every assignment is open.
+EARLIEST_DUE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def run_reminders(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings) -> list[dict]:
@@ -151,6 +155,14 @@ def _load(ids: Iterable[int]) -> list[Assignment]:
     return loaded
 
 
+def _of_conferences(ids: Sequence[int]):
+    """The filter on the recommendation's conference for queries driven by an assignments index. The
+    `+ 0` hides recommendations.conference_id's index from the planner: with one or two conferences that
+    index is no filter at all, yet SQLite (and PostgreSQL with stale statistics) would start from it and
+    read every recommendation of the conference instead of the few assignments the index condition picks."""
+    return (Recommendation.conference_id + 0).in_(list(ids))
+
+
 def _group(assignments: Iterable[Assignment]) -> dict[int, list[Assignment]]:
     grouped: dict[int, list[Assignment]] = defaultdict(list)
     for assignment in assignments:
@@ -164,7 +176,7 @@ def _new_assignments(conference_ids: Sequence[int]) -> list[Assignment]:
         select(Assignment.id)
         .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
         .where(Assignment.notified_at.is_(None), Assignment.state.in_(UNANSWERED),
-               Recommendation.conference_id.in_(conference_ids))
+               _of_conferences(conference_ids))
     ).all()
     return _load(ids) if ids else []
 
@@ -213,7 +225,7 @@ def _reminders_due(conferences: Sequence[Conference], *, today: dt.date, rules: 
         .where(Assignment.state.in_(UNANSWERED),
                Assignment.due_at >= _start_of(first, rules),
                Assignment.due_at < _start_of(last + dt.timedelta(days=1), rules),
-               Recommendation.conference_id.in_(ids))
+               _of_conferences(ids))
     ).all()
     candidates += [_Reminder(i, c, "reply", due.astimezone(tz).date()) for i, c, due in rows]
     if not candidates:
@@ -235,8 +247,9 @@ def _overdue_to_escalate(conference_ids: Sequence[int], *, today: dt.date, rules
         .select_from(Assignment)
         .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
         .join(Department, Department.id == Assignment.department_id)
-        .where(Assignment.state.in_(OPEN_STATES), Assignment.due_at < cutoff,
-               Recommendation.conference_id.in_(conference_ids))
+        .where(Assignment.state.in_(OPEN_STATES),
+               Assignment.due_at >= EARLIEST_DUE, Assignment.due_at < cutoff,
+               _of_conferences(conference_ids))
         .group_by(Recommendation.conference_id, Department.code)
     ).all()
     if not counts:
@@ -255,8 +268,9 @@ def _overdue_to_escalate(conference_ids: Sequence[int], *, today: dt.date, rules
     ids = db.session.scalars(
         select(Assignment.id)
         .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
-        .where(Assignment.state.in_(OPEN_STATES), Assignment.due_at < cutoff,
-               Recommendation.conference_id.in_(missing))
+        .where(Assignment.state.in_(OPEN_STATES),
+               Assignment.due_at >= EARLIEST_DUE, Assignment.due_at < cutoff,
+               _of_conferences(missing))
     ).all()
     return _group(_load(ids))
 
