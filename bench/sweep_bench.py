@@ -33,6 +33,7 @@ STEADY_TICKS = 10
 PER_REGISTRATION = 10  # recommendations per registration (and per enterprise)
 BATCH = 5_000  # rows per executemany
 BENCH_DB = "doithoai_sweep_bench"
+PLAN_WIDTH = 240  # characters per printed plan line (an IN list of 500 keys is long)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CONFERENCE_STARTS = dt.datetime(2025, 9, 4, 8, 30, tzinfo=VN)  # Thursday
 # Monday of the written-reply week: reminder_lead (2 wd) window is (15/09, 17/09]; items due
@@ -120,8 +121,9 @@ def seed(n: int, due: int, rules) -> None:
     for start in range(0, n_reg, BATCH):
         stop = min(n_reg, start + BATCH)
         session.execute(insert(Registration), [
-            {"conference_id": cid, "enterprise_id": enterprise_ids[i], "tracking_code": f"KN.20250820.{i:06d}",
-             "token_hash": "0" * 64, "contact_name": "Nguyễn Văn An", "contact_email": f"lienhe{i}@dn.example.vn",
+            {"conference_id": cid, "enterprise_id": enterprise_ids[i],
+             "tracking_code": f"KN.20250820.{i:06d}", "token_hash": "0" * 64,
+             "contact_name": "Nguyễn Văn An", "contact_email": f"lienhe{i}@dn.example.vn",
              "contact_phone": "+84912345678", "attendees": [], "registered_at": registered}
             for i in range(start, stop)])
     registration_ids = list(session.scalars(select(Registration.id).order_by(Registration.id)))
@@ -143,12 +145,14 @@ def seed(n: int, due: int, rules) -> None:
         rows = []
         for i in range(start, stop):
             if i % every == 0 and i // every < due:
-                due = OVERDUE_AT if (i // every) % 2 == 0 else REMIND_AT
+                due_at = OVERDUE_AT if (i // every) % 2 == 0 else REMIND_AT
             else:
-                due = FAR_AT + dt.timedelta(days=i % 30)
-            rows.append({"recommendation_id": recommendation_ids[i], "department_id": departments[i % len(departments)],
-                         "role": "owner", "state": "open", "draft_answer": "Dự thảo.", "due_at": due,
-                         "notified_at": notified, "created_at": notified, "updated_at": notified, "extra": {}})
+                due_at = FAR_AT + dt.timedelta(days=i % 30)
+            rows.append({"recommendation_id": recommendation_ids[i],
+                         "department_id": departments[i % len(departments)],
+                         "role": "owner", "state": "open", "draft_answer": "Dự thảo.", "due_at": due_at,
+                         "notified_at": notified, "created_at": notified, "updated_at": notified,
+                         "extra": {}})
         session.execute(insert(Assignment), rows)
     session.commit()
 
@@ -208,12 +212,13 @@ def explain(statements) -> list[str]:
             distinct.setdefault(statement, parameters)
     with db.engine.connect() as conn:
         postgres = conn.dialect.name == "postgresql"
-        prefix = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " if postgres else "EXPLAIN QUERY PLAN "
+        prefix = ("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " if postgres
+                  else "EXPLAIN QUERY PLAN ")
         for statement, parameters in distinct.items():
-            lines.append("-- " + " ".join(statement.split())[:300])
+            lines.append("-- " + " ".join(statement.split())[:PLAN_WIDTH])
             result = conn.exec_driver_sql(prefix + statement, parameters)
             for plan_row in result:
-                lines.append("   " + (plan_row[0] if postgres else str(plan_row[-1])))
+                lines.append(("   " + (plan_row[0] if postgres else str(plan_row[-1])))[:PLAN_WIDTH])
         conn.rollback()
     return lines
 
@@ -222,9 +227,11 @@ def measure(n: int, due: int) -> dict:
     from webforms.domain.tick import tick
     from webforms.extensions import db
 
-    with fresh_database() as url, bench_app(**({"database_url": url} if url else {})) as app, app.app_context():
+    with fresh_database() as url, bench_app(**({"database_url": url} if url else {})) as app, \
+            app.app_context():
         services = app.extensions["doithoai"]
-        rules, calendar, settings, redis = services.rules, services.calendar, services.settings, services.redis
+        rules, calendar, settings = services.rules, services.calendar, services.settings
+        redis = services.redis
         started = time.perf_counter()
         seed(n, due, rules)
         analyze()
@@ -263,7 +270,8 @@ def main() -> list[dict]:
               f"{r['steady_s'] * 1000:.1f} ms (max {r['steady_max_s'] * 1000:.1f}), "
               f"{r['statements']} SQL statements", file=sys.stderr)
     base, flat, loaded = results
-    print(f"\n== query plans of a steady tick, N={loaded['n']:,}, {loaded['due']:,} due ({loaded['dialect']})",
+    print(f"\n== query plans of a steady tick, N={loaded['n']:,}, {loaded['due']:,} due "
+          f"({loaded['dialect']})",
           file=sys.stderr)
     for line in loaded["plans"]:
         print(line, file=sys.stderr)

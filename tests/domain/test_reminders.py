@@ -148,7 +148,8 @@ def test_a_revoked_link_is_announced_again_while_the_item_is_open(app_ctx, rules
 
     _, (first, second) = setup_items(rules, calendar, settings, fields=("DAU_TU", "LAO_DONG"))
     open_one, closed_one = first.assignments[0], second.assignments[0]
-    assert open_one.notified_at is not None and closed_one.notified_at is not None
+    assert open_one.notified_at is not None
+    assert closed_one.notified_at is not None
     revoke_links(open_one)
     close_assignments(second, now=INTAKE_OPEN)
     assert open_one.notified_at is None

@@ -127,7 +127,8 @@ def _sqlite_foreign_keys_off(connection):
         yield
         problems = raw.execute("PRAGMA foreign_key_check").fetchall()
         if problems:
-            logger.warning("rows whose foreign keys point nowhere (table, rowid, parent, fk): %s", problems[:20])
+            logger.warning("rows whose foreign keys point nowhere (table, rowid, parent, fk): %s",
+                           problems[:20])
     finally:
         raw.execute("PRAGMA foreign_keys=ON")
 
