@@ -12,8 +12,9 @@ from collections.abc import Callable
 from bench.common import percentile
 
 
-def run_load(port: int, path: str, make_body: Callable[[int], dict], *, clients: int = 16,
-             seconds: float = 8.0, max_requests: int = 20000, expect: int = 201) -> dict:
+def run_load(port: int, path: str, make_body: Callable[[int], dict] | None, *, clients: int = 16,
+             seconds: float = 8.0, max_requests: int = 20000, expect: int = 201, method: str = "POST",
+             headers: dict | None = None) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     counter = iter(range(max_requests))
@@ -27,10 +28,10 @@ def run_load(port: int, path: str, make_body: Callable[[int], dict], *, clients:
                 n = next(counter, None)
             if n is None:
                 return
-            body = json.dumps(make_body(n)).encode()
+            body = json.dumps(make_body(n)).encode() if make_body else None
             start = time.perf_counter()
             try:
-                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                conn.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -42,7 +43,7 @@ def run_load(port: int, path: str, make_body: Callable[[int], dict], *, clients:
             with lock:
                 latencies.append(elapsed)
                 if response.status != expect:
-                    errors.append(str(response.status))
+                    errors.append(f"HTTP {response.status}")
         conn.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -56,6 +57,7 @@ def run_load(port: int, path: str, make_body: Callable[[int], dict], *, clients:
         "requests": len(latencies),
         "rps": len(latencies) / wall,
         "p50_ms": percentile(latencies, 50) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:5],

@@ -149,15 +149,19 @@ class Rules:
         return next((f for f in self.fields if f.code == code), None)
 
 
-def _read(directory: Path, name: str) -> dict:
-    path = directory / name
+def read_yaml(path: Path) -> dict:
+    """A rules file's mapping, or RulesError saying what is wrong with it."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise RulesError(f"{path} is missing") from exc
     if not isinstance(data, dict):
         raise RulesError(f"{path} must hold a mapping")
     return data
+
+
+def _read(directory: Path, name: str) -> dict:
+    return read_yaml(directory / name)
 
 
 def _require(mapping: dict, key: str, where: str):

@@ -75,6 +75,8 @@ def test_seed_demo_is_idempotent(cli):
     second = cli("seed-demo")
     assert last_line(first).startswith("created ")
     assert last_line(second).startswith("exists ")
+    assert "back office: admin@heza.example.vn / " in first.output  # the first staff account, shown once
+    assert "back office:" not in second.output
 
 
 def test_tick_accepts_now_and_rejects_garbage(cli):

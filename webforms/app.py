@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
 
 from config.rules import load_rules
 from config.settings import Settings, load_settings
@@ -72,6 +72,8 @@ def configure_logging(app: Flask, settings: Settings) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # CLI, workers, domain code under an app context: the source language
+        return "vi"
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in SUPPORTED_LANGUAGES:
         return chosen

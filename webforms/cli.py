@@ -18,6 +18,9 @@ from webforms.services import services
 from webforms.timeutil import parse_instant, utcnow
 
 
+DEMO_ADMIN_EMAIL = "admin@heza.example.vn"
+
+
 def _iso_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -119,9 +122,20 @@ def seed_demo_cmd() -> None:
     """Departments from the YAML and a demo conference about 20 working days ahead (once)."""
     from webforms.domain.demo import seed_demo
 
+    from webforms.domain.accounts import create_user, generate_password, security_policy
+    from webforms.models import User
+
     svc = services()
     conference, created = seed_demo(svc.rules, svc.calendar, utcnow())
+    password = None
+    if db.session.scalar(db.select(User.id).limit(1)) is None:
+        # A first staff account so the back office can be tried; its password is shown once, here.
+        password = generate_password()
+        create_user(email=DEMO_ADMIN_EMAIL, role="admin", password=password, name="Quản trị thử nghiệm",
+                    policy=security_policy(svc.settings.rules_dir), now=utcnow())
     db.session.commit()
+    if password:
+        click.echo(f"back office: {DEMO_ADMIN_EMAIL} / {password}")
     click.echo(("created " if created else "exists ") + conference.slug)
 
 
@@ -156,9 +170,10 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 def register(app: Flask) -> None:
     from webforms.backoffice.cli import user_group
     from webforms.documents_cli import COMMANDS as document_commands
+    from webforms.intake.cli import intake_group  # also adds `conference announce`
     from webforms.ops_cli import COMMANDS as ops_commands
 
-    commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, user_group,
+    commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, user_group, intake_group,
                 *document_commands, *ops_commands)
     for command in commands:
         app.cli.add_command(command)

@@ -6,8 +6,8 @@ import pytest
 
 from tests.factories import create_conference, create_recommendation, create_registration, create_user
 from tests.login import csrf, csrf_from, login
-from webforms.extensions import db
 from webforms.domain.departments import sync_departments
+from webforms.extensions import db
 from webforms.models import Assignment, Document, Invitee, OutboxMessage, Role
 
 PUBLIC_ENDPOINTS = {"backoffice.login", "backoffice.logout"}

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import event, insert
 
 from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
-from tests.login import csrf
+from tests.login import csrf, login_as
 from webforms.domain.departments import sync_departments
 from webforms.extensions import db
 from webforms.models import (
@@ -273,3 +273,36 @@ def test_department_counts_on_the_dashboard(client, staff, app_ctx, rules):
     page = client.get("/quan-tri/hoi-nghi/hn-tk").get_data(as_text=True)
     assert "<svg" in page and db.session.get(Department, department.id).name in page
     assert rec.code in page.split("Kiến nghị quá hạn trả lời")[1]
+
+
+def test_screening_out_emails_the_enterprise_its_reason(client, staff, app, app_ctx, mailbox):
+    from tests.jobs import run_jobs
+
+    conference = create_conference(slug="hn-loc")
+    registration = create_registration(conference, contact_email="dn.loc@example.vn")
+    rec = create_recommendation(registration, title="Khiếu nại về hàng xóm")
+    db.session.commit()
+    secretariat = app.test_client()
+    login_as(secretariat, "secretariat")  # not allowed to screen by plan.yaml permissions
+    refused = secretariat.post(f"/quan-tri/kien-nghi/{rec.id}/loai", data={
+        "csrf_token": csrf(secretariat, "/quan-tri/hoi-nghi/tao-moi"), "reason_code": "complaint"})
+    assert refused.status_code == 403
+    staff("consolidation")
+    page = client.get(f"/quan-tri/kien-nghi/{rec.id}").get_data(as_text=True)
+    assert "Là đơn thư khiếu nại, tố cáo" in page  # the reason list comes from the domain
+    response = client.post(f"/quan-tri/kien-nghi/{rec.id}/loai", follow_redirects=True,
+                           data={"csrf_token": csrf(client), "reason_code": "complaint",
+                                 "reason": "Nội dung là đơn thư khiếu nại <b>không</b> thuộc phạm vi."})
+    assert response.status_code == 200
+    assert "&lt;b&gt;không&lt;/b&gt;" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert rec.status == RecommendationStatus.SCREENED_OUT
+    assert rec.scope_reason_code == "complaint"
+    bad = client.post(f"/quan-tri/kien-nghi/{rec.id}/loai", follow_redirects=True,
+                      data={"csrf_token": csrf(client), "reason_code": "no-such-reason"})
+    assert bad.status_code == 200
+    db.session.rollback()
+    run_jobs(app)
+    to_enterprise = mailbox.to("dn.loc@example.vn")
+    assert len(to_enterprise) == 1
+    assert "không thuộc phạm vi" in to_enterprise[0].text

@@ -1,7 +1,183 @@
-"""JSON API under /api/v1 (same validation as the forms)."""
+"""JSON API under /api/v1 — the same domain calls and validation as the public form.
 
-from flask import Blueprint
+    GET  /api/v1/conferences/<slug>                   the conference, its intake window and counts
+    POST /api/v1/conferences/<slug>/registrations     register with recommendations (201 / 202 / 409 / 422)
+    GET  /api/v1/registrations/<code>?token=…         one registration's recommendations and answers
+
+Errors are JSON, never HTML (the app's error handlers answer JSON under /api/). No cookies are used,
+so CSRF does not apply; a JSON content type is required, which a cross-site HTML form cannot send.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from webforms.domain.audit import Actor
+from webforms.domain.conferences import conference_milestones, get_conference
+from webforms.domain.intake import (
+    IntakeClosed,
+    approved_answer,
+    find_registration,
+    intake_window,
+    mask_email,
+    quorum,
+    recommendation_status_label,
+    status_url,
+    submit_registration,
+)
+from webforms.domain.validation import ValidationFailed
+from webforms.extensions import csrf, db, limiter
+from webforms.models import ConferenceStatus
+from webforms.services import services
+from webforms.timeutil import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def _error(status: int, code: str, message: str):
+    return jsonify({"error": code, "message": message}), status
+
+
+def _public_conference(slug: str):
+    conference = get_conference(slug)
+    if conference is None or conference.status == ConferenceStatus.DRAFT:
+        return None
+    return conference
+
+
+@bp.get("/conferences/<slug>")
+def conference_detail(slug: str):
+    svc = services()
+    conference = _public_conference(slug)
+    if conference is None:
+        return _error(404, "not_found", _("Không tìm thấy hội nghị."))
+    window = intake_window(conference, utcnow(), svc.rules, svc.calendar)
+    counts = quorum(conference, svc.rules, svc.calendar)
+    return jsonify(
+        {
+            "slug": conference.slug,
+            "title": conference.title,
+            "starts_at": conference.starts_at.astimezone(svc.rules.plan.timezone).isoformat(),
+            "venue": conference.venue,
+            "status": conference.status,
+            "intake": {
+                "opens_at": window.opens_at.astimezone(svc.rules.plan.timezone).isoformat()
+                if window.opens_at
+                else None,
+                "closes_at": window.closes_at.isoformat(),
+                "open": window.open,
+            },
+            "milestones": [m.as_dict() for m in conference_milestones(conference, svc.rules, svc.calendar)],
+            "counts": {"enterprises": counts.enterprises, "recommendations": counts.recommendations},
+            "zones": [{"code": z.code, "name": z.name} for z in svc.rules.zones],
+            "fields": [{"code": f.code, "name": f.name} for f in svc.rules.fields],
+        }
+    )
+
+
+def _submit_limit() -> str:
+    return services().settings.ratelimit_submit
+
+
+@bp.post("/conferences/<slug>/registrations")
+@limiter.limit(_submit_limit)
+def create_registration(slug: str):
+    svc = services()
+    conference = _public_conference(slug)
+    if conference is None:
+        return _error(404, "not_found", _("Không tìm thấy hội nghị."))
+    if not request.is_json:
+        return _error(
+            415,
+            "unsupported_media_type",
+            _("Nội dung gửi lên phải là JSON (Content-Type: application/json)."),
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        return _error(400, "invalid_json", _("Nội dung gửi lên không phải JSON hợp lệ."))
+    key = request.headers.get("Idempotency-Key", "").strip()
+    actor = Actor(
+        kind="enterprise_link",
+        name="api",
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
+    try:
+        result = submit_registration(
+            data,
+            conference=conference,
+            now=utcnow(),
+            rules=svc.rules,
+            calendar=svc.calendar,
+            settings=svc.settings,
+            submission_key=("api:" + key)[:64] if key else None,
+            actor=actor,
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return jsonify({"errors": exc.errors}), 422
+    except IntakeClosed as exc:
+        db.session.rollback()
+        return _error(409, "intake_closed", exc.message)
+    db.session.commit()
+    registration = result.registration
+    if result.resubmission is not None and result.token is None:
+        return jsonify(
+            {
+                "status": "confirmation_required",
+                "message": _(
+                    "Doanh nghiệp này đã đăng ký. Thư xác nhận đã được gửi đến địa chỉ email đã đăng ký "
+                    "(%(email)s); nội dung mới chỉ được cập nhật sau khi xác nhận.",
+                    email=mask_email(registration.contact_email),
+                ),
+            }
+        ), 202
+    body = {
+        "tracking_code": registration.tracking_code,
+        "token": result.token,
+        "status_url": status_url(svc.settings, registration.tracking_code, result.token)
+        if result.token
+        else None,
+        "recommendations": [{"code": r.code, "title": r.title} for r in registration.recommendations],
+    }
+    if result.duplicate:
+        body["duplicate"] = True  # the same Idempotency-Key again: the token went out with the first answer
+        return jsonify(body), 200
+    return jsonify(body), 201
+
+
+@bp.get("/registrations/<tracking_code>")
+def registration_detail(tracking_code: str):
+    registration = find_registration(tracking_code, request.args.get("token"))
+    if registration is None:
+        return _error(404, "not_found", _("Không tìm thấy đăng ký với mã theo dõi và mã truy cập này."))
+    response = jsonify(
+        {
+            "tracking_code": registration.tracking_code,
+            "conference": registration.conference.slug,
+            "enterprise": {
+                "tax_code": registration.enterprise.tax_code,
+                "name": registration.enterprise.name,
+            },
+            "registered_at": registration.registered_at.isoformat(),
+            "recommendations": [
+                {
+                    "code": r.code,
+                    "title": r.title,
+                    "content": r.content,
+                    "field": r.field_code,
+                    "status": r.status,
+                    "status_label": recommendation_status_label(r),
+                    "answer": approved_answer(r),
+                }
+                for r in registration.recommendations
+            ],
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 from webforms.api import public_routes  # noqa: E402,F401 - GET /conferences and /conferences/<slug>/answers

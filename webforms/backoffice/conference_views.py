@@ -22,7 +22,7 @@ from webforms.backoffice.helpers import current_actor, get_or_404
 from webforms.backoffice.labels import RECOMMENDATION_STATUS, label
 from webforms.backoffice.routes import bp
 from webforms.domain import conference_admin as ops
-from webforms.domain import dashboard
+from webforms.domain import dashboard, intake
 from webforms.domain.conferences import ConferenceError, create_conference, get_conference
 from webforms.domain.mail import AddressError
 from webforms.extensions import db
@@ -114,7 +114,7 @@ def conference_dashboard(slug: str):
     return render_template(
         "backoffice/dashboard.html", conference=conference,
         timeline=dashboard.milestone_timeline(conference, now=now, rules=svc.rules, calendar=svc.calendar),
-        quorum=dashboard.quorum(conference, rules=svc.rules, calendar=svc.calendar),
+        quorum=intake.quorum(conference, svc.rules, svc.calendar),
         charts=[(_("Kiến nghị theo lĩnh vực"), dashboard.bars(by_field)),
                 (_("Kiến nghị theo phòng chủ trì"), dashboard.bars(by_department)),
                 (_("Kiến nghị theo trạng thái"), dashboard.bars(by_status))],

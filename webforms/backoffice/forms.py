@@ -92,6 +92,13 @@ class InviteeConfirmForm(FlaskForm):
     csv_text = HiddenField()
 
 
+class ScreenOutForm(FlaskForm):
+    """Choices are filled from the domain's screening reasons by the view."""
+
+    reason_code = SelectField(_l("Lý do loại"), choices=[])
+    reason = TextAreaField(_l("Giải thích gửi doanh nghiệp"), validators=[Optional(), Length(max=2000)])
+
+
 class DuplicateForm(FlaskForm):
     of_code = StringField(_l("Mã kiến nghị gốc"), validators=[DataRequired(_l("Vui lòng nhập mã kiến nghị.")),
                                                              Length(max=48)])

@@ -7,9 +7,10 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from webforms.backoffice.access import permission_required
-from webforms.backoffice.forms import ActionForm, DuplicateForm, PrivateForm
+from webforms.backoffice.forms import ActionForm, DuplicateForm, PrivateForm, ScreenOutForm
 from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
 from webforms.backoffice.routes import bp
+from webforms.domain import intake
 from webforms.domain import recommendation_admin as recs
 from webforms.domain.conferences import get_conference
 from webforms.domain.exports import to_csv, to_xlsx
@@ -69,7 +70,35 @@ def recommendation_detail(rec_id: int):
                            departments={d.id: d for d in db.session.query(Department)},
                            fields={f.code: f.name for f in services().rules.fields},
                            duplicate_form=DuplicateForm(), private_form=PrivateForm(private=recommendation.private),
-                           action_form=ActionForm())
+                           action_form=ActionForm(), screen_form=_screen_form())
+
+
+def _screen_form() -> ScreenOutForm:
+    form = ScreenOutForm()
+    form.reason_code.choices = [(r.value, intake.screening_reason_label(r.value)) for r in intake.ScreeningReason]
+    return form
+
+
+@bp.post("/kien-nghi/<int:rec_id>/loai")
+@permission_required("screen_recommendation")
+def recommendation_screen_out(rec_id: int):
+    recommendation = get_or_404(Recommendation, rec_id)
+    form = _screen_form()
+    if not form.validate_on_submit():
+        flash(_("Vui lòng chọn lý do loại kiến nghị."), "error")
+        return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
+    svc = services()
+    try:
+        done = intake.screen_out(recommendation, form.reason_code.data, form.reason.data or "", current_actor(),
+                                 utcnow(), rules=svc.rules, calendar=svc.calendar, settings=svc.settings)
+    except intake.ScreeningError:
+        db.session.rollback()
+        flash(_("Kiến nghị đã được trả lời nên không thể loại."), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã loại kiến nghị khỏi phạm vi Hội nghị và báo lý do cho doanh nghiệp.") if done
+              else _("Kiến nghị này đã bị loại trước đó."), "info")
+    return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
 
 
 @bp.post("/kien-nghi/<int:rec_id>/trung-lap")

@@ -7,12 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 
 from config.rules import Rules
+from webforms.domain import events
+from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.text import clean_text, slugify
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
-from webforms.domain import events
-from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.models import Conference, ConferenceStatus
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from config.rules import Rules
-from webforms.domain.plan import MilestoneDue, milestone_due, milestones_for
+from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (
@@ -21,8 +21,6 @@ from webforms.models import (
     Department,
     MilestoneRun,
     Recommendation,
-    Registration,
-    Scope,
 )
 
 # Assignments that no longer say who owns a recommendation.
@@ -52,34 +50,6 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
         state = "done" if m.name in done else ("overdue" if m.due < now else "due")
         entries.append(TimelineEntry(m, state))
     return entries
-
-
-@dataclass(frozen=True)
-class Quorum:
-    cutoff: dt.datetime
-    enterprises: int
-    recommendations: int
-    min_enterprises: int
-    min_recommendations: int
-
-    @property
-    def met(self) -> bool:
-        return self.enterprises >= self.min_enterprises and self.recommendations >= self.min_recommendations
-
-
-def quorum(conference: Conference, *, rules: Rules, calendar: WorkingCalendar) -> Quorum:
-    """Enterprises registered before the intake closed, and their recommendations received by then
-    that were not screened out (plan I.2)."""
-    cutoff = milestone_due(conference.starts_at, "intake_closes", rules.plan, calendar).due
-    on_time = (Registration.conference_id == conference.id, Registration.registered_at <= cutoff,
-               Registration.late.is_(False))
-    enterprises = db.session.scalar(select(func.count(func.distinct(Registration.enterprise_id))).where(*on_time))
-    recommendations = db.session.scalar(
-        select(func.count(Recommendation.id)).join(Registration, Recommendation.registration_id == Registration.id)
-        .where(*on_time, Recommendation.received_at <= cutoff, Recommendation.late.is_(False),
-               Recommendation.scope != Scope.OUT_OF_SCOPE))
-    return Quorum(cutoff, enterprises or 0, recommendations or 0, rules.plan.min_enterprises,
-                  rules.plan.min_recommendations)
 
 
 def counts_by_field(conference: Conference, rules: Rules) -> list[tuple[str, int]]:

@@ -143,20 +143,19 @@ def dispatch_pending(session: Session, redis: Redis, settings, now: dt.datetime)
     if not rows:
         return
     try:
-        enqueue(redis, rows, settings)
+        # Rows written by this transaction cannot have a job yet: no need to ask Redis first.
+        enqueue(redis, rows, settings, check_existing=False)
     except (RedisError, OSError) as exc:
         log.warning("outbox dispatch of %d rows deferred to the sweep: %s", len(rows), exc)
-        return
-    with db.engine.begin() as conn:  # its own short transaction: the caller's is over
-        conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r[2] for r in rows]))
-                     .values(enqueued_at=now))
+    # enqueued_at stays unset: the sweep's grace period counts from created_at, and a second write
+    # transaction per request would cost more than it saves.
 
 
 def forget_pending(session: Session) -> None:
     session.info.pop(_PENDING_IDS, None)
 
 
-def enqueue(redis: Redis, rows, settings, job_suffix: str = "") -> None:
+def enqueue(redis: Redis, rows, settings, job_suffix: str = "", *, check_existing: bool = True) -> None:
     """Hand (queue, kind, id) rows to RQ: mail in batches over one SMTP connection, the rest one by one."""
     from rq import Queue, Retry
 
@@ -169,7 +168,7 @@ def enqueue(redis: Redis, rows, settings, job_suffix: str = "") -> None:
         for start in range(0, len(ids), size):
             chunk = sorted(ids[start:start + size])
             job_id = job_id_for(chunk) + job_suffix
-            if _job_is_active(redis, job_id):
+            if check_existing and _job_is_active(redis, job_id):
                 continue
             queue.enqueue_call(
                 JOB_FUNCTIONS[kind], args=(chunk,), job_id=job_id, timeout=600, result_ttl=3600,

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
-from config.rules import Rules, RulesError
+from config.rules import Rules, RulesError, read_yaml
 from webforms.domain.notify import notifications
 
 FILE_NAME = "deadline_engine.yaml"
@@ -23,15 +21,7 @@ class Recipients:
     event_hours: float
 
 
-@cache
-def _read(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path} is missing") from exc
-    if not isinstance(data, dict):
-        raise RulesError(f"{path} must hold a mapping")
-    return data
+_read = cache(read_yaml)
 
 
 def recipients_for(rules: Rules) -> Recipients:

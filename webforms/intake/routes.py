@@ -1,5 +1,274 @@
-"""Public intake: the conference page, the registration form, the tracking page."""
+"""Public intake: the conference page, the registration form, the tracking page.
 
-from flask import Blueprint
+URL map (the whole public surface of this blueprint):
+    /hoi-nghi/<slug>                    conference page: what, when, where, scope, the way in
+    /hoi-nghi/<slug>/dang-ky            the registration form with its recommendations (GET, POST)
+    /hoi-nghi/<slug>/da-gui             confirmation after a submission (reads the session)
+    /hoi-nghi/xac-nhan/<token>          confirm a re-submission from the emailed link (GET, POST)
+    /theo-doi/<tracking_code>?token=…   private status page of one registration
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from webforms.domain.audit import Actor
+from webforms.domain.conferences import get_conference
+from webforms.domain.intake import (
+    IntakeClosed,
+    approved_answer,
+    confirm_resubmission,
+    find_registration,
+    intake_window,
+    mask_email,
+    read_resubmission_token,
+    recommendation_status_label,
+    screening_reason_label,
+    submit_registration,
+)
+from webforms.domain.validation import ValidationFailed
+from webforms.extensions import db, limiter
+from webforms.intake.forms import RegistrationForm
+from webforms.models import Document, Registration
+from webforms.services import services
+from webforms.timeutil import utcnow
 
 bp = Blueprint("intake", __name__, template_folder="templates")
+
+# What the conference page calls each published document kind.
+DOCUMENT_LABELS = {
+    "announcement": "Thông báo tổ chức Hội nghị",
+    "invitation": "Giấy mời",
+    "conclusion_notice": "Thông báo kết luận Hội nghị",
+    "results_report": "Báo cáo kết quả Hội nghị",
+    "appendix_1_table": "Phụ lục I",
+}
+
+
+def _submit_limit() -> str:
+    return services().settings.ratelimit_submit
+
+
+def _conference_or_404(slug: str):
+    conference = get_conference(slug)
+    if conference is None:
+        abort(404)
+    return conference
+
+
+def _request_actor(email: str = "") -> Actor:
+    return Actor(
+        kind="enterprise_link",
+        name=email or "enterprise",
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+    )
+
+
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def conference_page(slug: str):
+    svc = services()
+    conference = _conference_or_404(slug)
+    window = intake_window(conference, utcnow(), svc.rules, svc.calendar)
+    documents = db.session.scalars(
+        select(Document)
+        .where(Document.conference_id == conference.id, Document.published.is_(True))
+        .order_by(Document.generated_at)
+    ).all()
+    return render_template(
+        "intake/conference.html",
+        conference=conference,
+        window=window,
+        documents=documents,
+        doc_labels=DOCUMENT_LABELS,
+        scope=svc.rules.plan.scope,
+    )
+
+
+def register(slug: str):
+    svc = services()
+    conference = _conference_or_404(slug)
+    now = utcnow()
+    window = intake_window(conference, now, svc.rules, svc.calendar)
+    if not window.open:
+        status = 409 if request.method == "POST" else 200
+        return render_template("intake/closed.html", conference=conference, window=window), status
+    form = RegistrationForm().setup(svc.rules)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if form.add_recommendation.data:
+            if not form.add_block(svc.rules):
+                errors["recommendations"] = [
+                    _("Mỗi lần gửi tối đa %(n)s kiến nghị.", n=len(form.recommendations))
+                ]
+        elif form.website.data:
+            errors[""] = [_("Không thể gửi biểu mẫu. Vui lòng tải lại trang và thử lại.")]
+        elif form.validate():
+            try:
+                result = submit_registration(
+                    form.payload(),
+                    conference=conference,
+                    now=now,
+                    rules=svc.rules,
+                    calendar=svc.calendar,
+                    settings=svc.settings,
+                    submission_key=form.submission_key.data,
+                    files=form.uploads(),
+                    actor=_request_actor(form.contact.form.email.data or ""),
+                )
+            except ValidationFailed as exc:
+                db.session.rollback()
+                errors = exc.errors
+            except IntakeClosed as exc:
+                db.session.rollback()
+                return render_template("intake/closed.html", conference=conference, window=exc.window), 409
+            else:
+                db.session.commit()
+                _remember_receipt(conference.slug, result)
+                return redirect(url_for(".received", slug=conference.slug), code=303)
+        else:
+            errors[""] = [_("Phiên làm việc đã hết hạn. Vui lòng gửi lại biểu mẫu.")]
+    status = 422 if errors and request.method == "POST" else 200
+    return render_template(
+        "intake/form.html",
+        conference=conference,
+        window=window,
+        form=form,
+        errors=errors,
+        declaration=svc.rules.plan.scope.declaration,
+        scope=svc.rules.plan.scope,
+    ), status
+
+
+def _remember_receipt(slug: str, result) -> None:
+    registration = result.registration
+    if result.resubmission is not None and result.token is None:
+        session["receipt"] = {"slug": slug, "pending_email": mask_email(registration.contact_email)}
+        return
+    previous = session.get("receipt") or {}
+    token = result.token
+    if token is None and previous.get("tracking_code") == registration.tracking_code:
+        token = previous.get("token")  # a double-click: keep what the first response gave
+    session["receipt"] = {"slug": slug, "tracking_code": registration.tracking_code, "token": token}
+
+
+def received(slug: str):
+    conference = _conference_or_404(slug)
+    receipt = session.get("receipt") or {}
+    if receipt.get("slug") != slug:
+        return redirect(url_for(".conference_page", slug=slug))
+    registration = None
+    if receipt.get("tracking_code"):
+        registration = db.session.scalar(
+            select(Registration).where(Registration.tracking_code == receipt["tracking_code"])
+        )
+    status_link = None
+    if registration is not None and receipt.get("token"):
+        status_link = url_for(".status", tracking_code=registration.tracking_code, token=receipt["token"])
+    return _private(
+        make_response(
+            render_template(
+                "intake/received.html",
+                conference=conference,
+                registration=registration,
+                status_link=status_link,
+                pending_email=receipt.get("pending_email"),
+            )
+        )
+    )
+
+
+class ConfirmForm(FlaskForm):
+    pass
+
+
+def confirm(token: str):
+    svc = services()
+    resubmission = read_resubmission_token(token, svc.settings)
+    if resubmission is None:
+        return render_template("intake/link_invalid.html"), 404
+    registration = resubmission.registration
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            result = confirm_resubmission(
+                resubmission,
+                now=utcnow(),
+                rules=svc.rules,
+                calendar=svc.calendar,
+                settings=svc.settings,
+                actor=_request_actor(registration.contact_email),
+            )
+        except IntakeClosed as exc:
+            db.session.rollback()
+            return render_template(
+                "intake/closed.html", conference=registration.conference, window=exc.window
+            ), 409
+        db.session.commit()
+        _remember_receipt(registration.conference.slug, result)
+        if result.duplicate:
+            session["receipt"] = {
+                "slug": registration.conference.slug,
+                "tracking_code": registration.tracking_code,
+                "token": None,
+            }
+        return redirect(url_for(".received", slug=registration.conference.slug), code=303)
+    return _private(
+        make_response(
+            render_template(
+                "intake/confirm.html",
+                form=form,
+                resubmission=resubmission,
+                registration=registration,
+                conference=registration.conference,
+                payload=resubmission.payload,
+            )
+        )
+    )
+
+
+def status(tracking_code: str):
+    registration = find_registration(tracking_code, request.args.get("token"))
+    if registration is None:
+        abort(404)
+    fields = {f.code: f.name for f in services().rules.fields}
+    items = [
+        {
+            "rec": rec,
+            "label": recommendation_status_label(rec),
+            "answer": approved_answer(rec),
+            "reason_label": screening_reason_label(rec.scope_reason_code) if rec.scope_reason_code else "",
+            "field": fields.get(rec.field_code, rec.field_code),
+        }
+        for rec in registration.recommendations
+    ]
+    return _private(
+        make_response(
+            render_template(
+                "intake/status.html",
+                registration=registration,
+                conference=registration.conference,
+                items=items,
+            )
+        )
+    )
+
+
+bp.add_url_rule("/hoi-nghi/<slug>", "conference_page", conference_page)
+bp.add_url_rule(
+    "/hoi-nghi/<slug>/dang-ky",
+    "register",
+    limiter.limit(_submit_limit, methods=["POST"])(register),
+    methods=("GET", "POST"),
+)
+bp.add_url_rule("/hoi-nghi/<slug>/da-gui", "received", received)
+bp.add_url_rule("/hoi-nghi/xac-nhan/<token>", "confirm", confirm, methods=("GET", "POST"))
+bp.add_url_rule("/theo-doi/<tracking_code>", "status", status)

@@ -20,7 +20,7 @@ from webforms.models.recommendation import (
     RecommendationStatus,
     Scope,
 )
-from webforms.models.registration import Registration, SubmissionKey
+from webforms.models.registration import Registration, Resubmission, SubmissionKey
 from webforms.models.user import Role, User
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Recommendation",
     "RecommendationStatus",
     "Registration",
+    "Resubmission",
     "Role",
     "Scope",
     "SubmissionKey",

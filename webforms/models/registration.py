@@ -53,3 +53,24 @@ class SubmissionKey(db.Model):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Resubmission(db.Model):
+    """A second submission for a registration that exists: held until the enterprise confirms it through
+    the signed link emailed to the address already on file, so knowing a tax code is not enough to
+    change someone else's registration."""
+
+    __tablename__ = "resubmissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
+    # The validated input (validation.RegistrationInput.as_payload) and, per recommendation block,
+    # the ids of its attachments (stored already, not yet linked to a recommendation).
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    registration = relationship("Registration")
+
+    def __repr__(self) -> str:
+        return f"<Resubmission {self.id} of {self.registration_id}>"

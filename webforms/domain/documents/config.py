@@ -5,9 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
-
-from config.rules import Rules, RulesError
+from config.rules import Rules, RulesError, read_yaml
 from config.settings import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "doc_templates"
@@ -33,12 +31,7 @@ def template_path(kind: str) -> Path:
 
 @cache
 def _load(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path} is missing") from exc
-    if not isinstance(data, dict):
-        raise RulesError(f"{path} must hold a mapping")
+    data = read_yaml(path)
     symbols = data.get("numbering", {}).get("symbols", {})
     recipients = data.get("recipients", {})
     for kind in KINDS:

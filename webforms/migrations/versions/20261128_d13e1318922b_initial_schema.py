@@ -1,16 +1,15 @@
 """initial schema
 
-Revision ID: 62923801bf68
+Revision ID: d13e1318922b
 Revises: 
-Create Date: 2026-11-28 07:52:07.177293
+Create Date: 2026-11-28 08:06:43.719321
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '62923801bf68'
+revision = 'd13e1318922b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -246,6 +245,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_recommendations_status'), ['status'], unique=False)
         batch_op.create_index('ix_recommendations_status_field', ['status', 'field_code'], unique=False)
 
+    op.create_table('resubmissions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('registration_id', sa.Integer(), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_resubmissions_registration_id_registrations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resubmissions'))
+    )
+    with op.batch_alter_table('resubmissions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resubmissions_registration_id'), ['registration_id'], unique=False)
+
     op.create_table('submission_keys',
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('registration_id', sa.Integer(), nullable=False),
@@ -322,6 +333,10 @@ def downgrade():
 
     op.drop_table('assignments')
     op.drop_table('submission_keys')
+    with op.batch_alter_table('resubmissions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resubmissions_registration_id'))
+
+    op.drop_table('resubmissions')
     with op.batch_alter_table('recommendations', schema=None) as batch_op:
         batch_op.drop_index('ix_recommendations_status_field')
         batch_op.drop_index(batch_op.f('ix_recommendations_status'))

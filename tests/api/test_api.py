@@ -1,0 +1,136 @@
+"""The JSON API: same rules as the form, JSON errors, 201/202/409/422/404."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import create_conference, valid_tax_code
+from tests.intake_helpers import registration_payload
+from tests.web.test_intake import open_conference, post_form
+from webforms.extensions import db
+from webforms.models import ConferenceStatus, Recommendation, RecommendationStatus, Registration
+
+
+def api_post(client, conference, payload, **kwargs):
+    return client.post(f"/api/v1/conferences/{conference.slug}/registrations", json=payload, **kwargs)
+
+
+def test_conference_detail(client, app_ctx, rules, calendar):
+    conference = open_conference(rules, calendar)
+    body = client.get(f"/api/v1/conferences/{conference.slug}").get_json()
+    assert body["intake"]["open"] is True
+    assert body["intake"]["closes_at"].endswith("T23:59:59+07:00")
+    assert {m["name"] for m in body["milestones"]} >= {"announce_by", "intake_closes", "conference"}
+    assert body["counts"] == {"enterprises": 0, "recommendations": 0}
+    assert {"code": "KCN-VSIP", "name": "KCN VSIP Hải Phòng"} in body["zones"]
+    assert any(f["code"] == "DAU_TU" for f in body["fields"])
+
+
+def test_draft_or_missing_conference_is_a_json_404(client, app_ctx):
+    draft = create_conference(status=ConferenceStatus.DRAFT)
+    db.session.commit()
+    for url in (f"/api/v1/conferences/{draft.slug}", "/api/v1/conferences/khong-co"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.get_json()["error"] == "not_found"
+
+
+def test_create_then_read_status(client, app_ctx, rules, calendar):
+    conference = open_conference(rules, calendar)
+    response = api_post(client, conference, registration_payload())
+    assert response.status_code == 201
+    body = response.get_json()
+    assert set(body) == {"tracking_code", "token", "status_url", "recommendations"}
+    assert [r["code"] for r in body["recommendations"]] == [
+        f"{body['tracking_code']}-1",
+        f"{body['tracking_code']}-2",
+    ]
+    rec = db.session.scalar(select(Recommendation).where(Recommendation.seq == 1))
+    rec.status = RecommendationStatus.ANSWERED_AT_CONFERENCE
+    rec.answer = "Đã hướng dẫn tại Hội nghị."
+    db.session.commit()
+    detail = client.get(f"/api/v1/registrations/{body['tracking_code']}?token={body['token']}")
+    assert detail.status_code == 200
+    recs = detail.get_json()["recommendations"]
+    assert recs[0]["answer"] == "Đã hướng dẫn tại Hội nghị."
+    assert recs[0]["status"] == "answered_at_conference"
+    assert recs[1]["answer"] is None
+    wrong = client.get(f"/api/v1/registrations/{body['tracking_code']}?token=sai")
+    assert wrong.status_code == 404
+    assert wrong.is_json
+    assert client.get(f"/api/v1/registrations/{body['tracking_code']}").status_code == 404
+
+
+def test_invalid_input_gives_422_with_dotted_paths(client, app_ctx, rules, calendar):
+    conference = open_conference(rules, calendar)
+    payload = registration_payload(
+        **{"enterprise.tax_code": "0100047517", "recommendations.0.content": "", "contact.phone": "123"}
+    )
+    response = api_post(client, conference, payload)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"enterprise.tax_code", "recommendations.0.content", "contact.phone"}
+    assert db.session.scalar(select(func.count(Registration.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"enterprise.tax_code": "0100047517", "contact.email": "khong-hop-le"},
+        {"enterprise.zone": "NGOAI"},
+        {"recommendations.1.content": "x" * 10_000, "recommendations.0.field": "SAI"},
+        {"attendees": [], "declaration": False},
+        {"enterprise.name": "", "contact.phone": "0112345678", "recommendations.0.title": "t" * 301},
+    ],
+)
+def test_api_and_form_give_the_same_field_errors(client, app, app_ctx, rules, calendar, changes):
+    conference = open_conference(rules, calendar)
+    payload = registration_payload(**changes)
+    api_errors = api_post(client, conference, payload).get_json()["errors"]
+    page = post_form(client, conference, payload).get_data(as_text=True)
+    for path, messages in api_errors.items():
+        field_id = path.replace(".", "-")
+        for message in messages:
+            escaped = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            assert escaped in page.replace("&#34;", '"').replace("&#39;", "'"), (path, message)
+        if path not in ("attendees", "recommendations"):
+            assert f'id="{field_id}-error-1"' in page, path
+
+
+def test_closed_intake_is_409(client, app_ctx, rules):
+    conference = create_conference(starts_at=dt.datetime(2025, 9, 4, 8, 30, tzinfo=rules.plan.timezone))
+    db.session.commit()
+    response = api_post(client, conference, registration_payload())
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "intake_closed"
+    assert "26/08/2025" in response.get_json()["message"]
+
+
+def test_non_json_and_bad_json_are_json_errors(client, app_ctx, rules, calendar):
+    conference = open_conference(rules, calendar)
+    url = f"/api/v1/conferences/{conference.slug}/registrations"
+    assert client.post(url, data="x=1").status_code == 415
+    bad = client.post(url, data="{nope", content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.get_json()["error"] == "invalid_json"
+    listed = client.post(url, json=[1, 2])
+    assert listed.status_code == 422
+    assert listed.get_json()["errors"]
+    assert client.get(url).get_json()["error"] == "method_not_allowed"
+
+
+def test_idempotency_key_and_resubmission(client, app_ctx, rules, calendar):
+    conference = open_conference(rules, calendar)
+    payload = registration_payload(tax_code=valid_tax_code(999))
+    first = api_post(client, conference, payload, headers={"Idempotency-Key": "abc-123"})
+    again = api_post(client, conference, payload, headers={"Idempotency-Key": "abc-123"})
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.get_json()["tracking_code"] == first.get_json()["tracking_code"]
+    assert again.get_json()["duplicate"]
+    held = api_post(client, conference, payload)
+    assert held.status_code == 202
+    assert held.get_json()["status"] == "confirmation_required"
+    assert "tracking_code" not in held.get_json()
+    assert db.session.scalar(select(func.count(Registration.id))) == 1

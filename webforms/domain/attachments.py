@@ -1,0 +1,180 @@
+"""Files enterprises attach: type checked from the content, stored outside static/ under random names.
+
+Accepted: PDF, DOC/DOCX, XLS/XLSX, JPG, PNG. Office Open XML files are zip archives, so their
+members are checked too: macros (vbaProject.bin, macro-enabled content types) and zip bombs
+(total uncompressed size, member count) are refused. Legacy .doc/.xls (OLE2) with a VBA project
+are refused as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import filetype
+from flask_babel import gettext as _
+
+from webforms.domain.text import clean_text
+from webforms.models import Attachment
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # per file (issue 3)
+MAX_FILES_PER_RECOMMENDATION = 5
+# A 10 MB .docx rarely holds more than ~100 MB once inflated; far beyond that is a zip bomb.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_MEMBERS = 5000
+_CHUNK = 64 * 1024
+
+# extension -> the content type it must sniff as
+ALLOWED = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_VBA_MARKERS = ("_VBA_PROJECT".encode("utf-16-le"), b"vbaProject.bin")
+_OOXML_MAIN_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: its name as the person's computer called it, and its bytes."""
+
+    filename: str
+    stream: BinaryIO
+
+
+class AttachmentRefused(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def accepted_extensions() -> str:
+    return ", ".join(sorted({e.upper() for e in ALLOWED if e != "jpeg"}))
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _display_name(filename: str) -> str:
+    name = clean_text(os.path.basename((filename or "").replace("\\", "/")))
+    return name[-255:] or "tep-dinh-kem"
+
+
+def _sniff(path: Path, extension: str) -> str:
+    """The content type the bytes say, checked against the name; AttachmentRefused otherwise."""
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if extension in ("doc", "xls"):
+        if not head.startswith(_OLE_MAGIC):
+            raise AttachmentRefused(_("Nội dung tệp không phải là tệp %(ext)s.", ext=extension.upper()))
+        data = path.read_bytes()
+        if any(marker in data for marker in _VBA_MARKERS):
+            raise AttachmentRefused(_("Tệp có chứa macro; vui lòng lưu lại dưới dạng tệp không có macro."))
+        return ALLOWED[extension]
+    if extension in ("docx", "xlsx"):
+        _check_ooxml(path, extension)
+        return ALLOWED[extension]
+    kind = filetype.guess(head)
+    if kind is None or kind.mime != ALLOWED[extension]:
+        raise AttachmentRefused(
+            _(
+                "Nội dung tệp không khớp với định dạng %(ext)s; tệp có thể bị hỏng hoặc "
+                "không phải tài liệu được chấp nhận.",
+                ext=extension.upper(),
+            )
+        )
+    return kind.mime
+
+
+def _check_ooxml(path: Path, extension: str) -> None:
+    refused = AttachmentRefused(_("Nội dung tệp không phải là tệp %(ext)s hợp lệ.", ext=extension.upper()))
+    if not zipfile.is_zipfile(path):
+        raise refused
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+                raise AttachmentRefused(
+                    _("Tệp nén bất thường (dung lượng giải nén quá lớn); tệp bị từ chối.")
+                )
+            names = {m.filename for m in members}
+            if any(n.lower().endswith("vbaproject.bin") for n in names):
+                raise AttachmentRefused(
+                    _("Tệp có chứa macro; vui lòng lưu lại dưới dạng tệp không có macro.")
+                )
+            if "[Content_Types].xml" not in names or _OOXML_MAIN_PART[extension] not in names:
+                raise refused
+            # Bounded: the size check above already capped what inflating can cost.
+            content_types = archive.read("[Content_Types].xml").decode("utf-8", "replace").lower()
+            if "macroenabled" in content_types or "vbaproject" in content_types:
+                raise AttachmentRefused(
+                    _("Tệp có chứa macro; vui lòng lưu lại dưới dạng tệp không có macro.")
+                )
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, NotImplementedError) as exc:
+        raise refused from exc
+
+
+def store_upload(upload: Upload, uploads_dir: Path) -> Attachment:
+    """Copy the upload to a random name, check size and type; an Attachment not yet added to a session.
+
+    On refusal nothing stays on disk.
+    """
+    name = _display_name(upload.filename)
+    extension = _extension(name)
+    if extension not in ALLOWED:
+        raise AttachmentRefused(
+            _("Tệp “%(name)s”: chỉ nhận các định dạng %(list)s.", name=name, list=accepted_extensions())
+        )
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    path = uploads_dir / stored_name
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("xb") as out:
+            while chunk := upload.stream.read(_CHUNK):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise AttachmentRefused(
+                        _("Tệp “%(name)s” vượt quá %(mb)s MB.", name=name, mb=MAX_FILE_BYTES // (1024 * 1024))
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise AttachmentRefused(_("Tệp “%(name)s” rỗng.", name=name))
+        try:
+            content_type = _sniff(path, extension)
+        except AttachmentRefused as exc:
+            raise AttachmentRefused(_("Tệp “%(name)s”: %(reason)s", name=name, reason=exc.message)) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return Attachment(
+        original_name=name,
+        stored_name=stored_name,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
+def attachment_path(attachment: Attachment, uploads_dir: Path) -> Path:
+    return uploads_dir / attachment.stored_name
+
+
+def discard_files(attachments, uploads_dir: Path) -> None:
+    """Remove the stored files of attachments whose transaction did not commit."""
+    for attachment in attachments:
+        (uploads_dir / attachment.stored_name).unlink(missing_ok=True)

@@ -1,0 +1,799 @@
+"""Enterprise intake: the window, submissions (form, API, staff entry), re-submissions, screening, quorum.
+
+No Flask request state here: callers pass `now`, the rules, the calendar and the settings. Side
+effects (receipt emails, events for routing) happen in the caller's transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import quote
+
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from config.rules import Rules
+from webforms.domain import events
+from webforms.domain.attachments import (
+    MAX_FILES_PER_RECOMMENDATION,
+    AttachmentRefused,
+    Upload,
+    discard_files,
+    store_upload,
+)
+from webforms.domain.audit import Actor, record
+from webforms.domain.mail import compose
+from webforms.domain.outbox import queue_mail
+from webforms.domain.plan import milestone_due
+from webforms.domain.text import clean_text
+from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
+from webforms.domain.workdays import WorkingCalendar
+from webforms.extensions import db
+from webforms.models import (
+    Attachment,
+    Conference,
+    ConferenceStatus,
+    Enterprise,
+    Recommendation,
+    RecommendationStatus,
+    Registration,
+    Resubmission,
+    Scope,
+    SubmissionKey,
+)
+
+TRACKING_PREFIX = "KN"  # KN.YYYYMMDD.NNNN, after the national PAKN code (domain.md §6)
+# Attempts at a tracking code before giving up: each failure means another submission took the number.
+TRACKING_ATTEMPTS = 50
+# How long the emailed link confirming a re-submission works (intake closing also ends it).
+RESUBMISSION_LINK_MAX_AGE = 14 * 86400
+_RESUBMISSION_SALT = "doithoai.resubmission"
+ENTERPRISE = Actor(kind="enterprise_link", name="enterprise")
+
+# URL paths the emails point at; webforms/intake/routes.py serves them.
+STATUS_PATH = "/theo-doi/{code}"
+CONFIRM_PATH = "/hoi-nghi/xac-nhan/{token}"
+
+
+# -- the window ---------------------------------------------------------------------------------------
+
+
+class IntakeState(StrEnum):
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class IntakeWindow:
+    opens_at: dt.datetime | None  # when the announcement was published; None before
+    closes_at: dt.datetime  # end of the intake_closes milestone's day, local time
+    state: IntakeState
+
+    @property
+    def open(self) -> bool:
+        return self.state == IntakeState.OPEN
+
+
+def intake_closes_at(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> dt.datetime:
+    return milestone_due(conference.starts_at, "intake_closes", rules.plan, calendar).due
+
+
+def intake_window(
+    conference: Conference, now: dt.datetime, rules: Rules, calendar: WorkingCalendar
+) -> IntakeWindow:
+    """Open from the announcement until the intake_closes milestone (inclusive of its last second)."""
+    closes_at = intake_closes_at(conference, rules, calendar)
+    opens_at = conference.announced_at
+    if conference.status == ConferenceStatus.DRAFT or opens_at is None or now < opens_at:
+        state = IntakeState.NOT_OPEN
+    elif now > closes_at or conference.status != ConferenceStatus.ANNOUNCED:
+        state = IntakeState.CLOSED
+    else:
+        state = IntakeState.OPEN
+    return IntakeWindow(opens_at=opens_at, closes_at=closes_at, state=state)
+
+
+class IntakeClosed(Exception):
+    def __init__(self, window: IntakeWindow):
+        super().__init__(window.state)
+        self.window = window
+
+    @property
+    def message(self) -> str:
+        if self.window.state == IntakeState.NOT_OPEN:
+            return _("Hội nghị chưa mở nhận đăng ký và kiến nghị.")
+        closes = self.window.closes_at.strftime("%H:%M ngày %d/%m/%Y")
+        return _("Đã hết hạn nhận đăng ký và kiến nghị (hạn cuối: %(closes)s).", closes=closes)
+
+
+# -- tokens and links ---------------------------------------------------------------------------------
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def status_url(settings, tracking_code: str, token: str) -> str:
+    return settings.public_base_url + STATUS_PATH.format(code=quote(tracking_code)) + "?token=" + quote(token)
+
+
+def find_registration(tracking_code: str, token: str | None) -> Registration | None:
+    """The registration when the private token matches; None otherwise (no hint which part was wrong)."""
+    if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    registration = db.session.scalar(select(Registration).where(Registration.tracking_code == tracking_code))
+    if registration is None or not hmac.compare_digest(registration.token_hash, hash_token(token)):
+        return None
+    return registration
+
+
+def _serializer(settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=_RESUBMISSION_SALT)
+
+
+def resubmission_link_token(resubmission: Resubmission, settings) -> str:
+    return _serializer(settings).dumps({"r": resubmission.id})
+
+
+def read_resubmission_token(token: str, settings) -> Resubmission | None:
+    try:
+        data = _serializer(settings).loads(token, max_age=RESUBMISSION_LINK_MAX_AGE)
+    except BadSignature:  # includes SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("r"), int):
+        return None
+    return db.session.get(Resubmission, data["r"])
+
+
+def mask_email(address: str) -> str:
+    local, _sep, domain = address.partition("@")
+    return (local[:2] + "•••@" + domain) if domain else "•••"
+
+
+# -- submissions --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    """What a submission did. `token` is the private token, known only to the call that issued it."""
+
+    registration: Registration
+    token: str | None = None
+    created: bool = False
+    duplicate: bool = False  # the same submission key seen again: nothing new was done
+    resubmission: Resubmission | None = None  # held until the enterprise confirms it
+    new_recommendations: list[Recommendation] = field(default_factory=list)
+
+    @property
+    def pending_confirmation(self) -> bool:
+        return self.resubmission is not None and self.resubmission.confirmed_at is None
+
+
+def submit_registration(
+    data,
+    *,
+    conference: Conference,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    submission_key: str | None = None,
+    files: dict[int, list[Upload]] | None = None,
+    actor: Actor = ENTERPRISE,
+    staff_entry: bool = False,
+) -> Submission:
+    """Register an enterprise for a conference with its recommendations (the form, the API, staff entry).
+
+    :param data: the API's nested shape (see validation.validate_registration).
+    :param submission_key: the form's one-time key (or the API's Idempotency-Key): the same key again
+        returns the first result and does nothing.
+    :param files: attachments per recommendation block index.
+    :param staff_entry: entered by staff: accepted after the intake closes, flagged `late` (not counted
+        toward the quorum), and applied directly to an existing registration.
+    :raises IntakeClosed: outside the window (not for staff entry).
+    :raises ValidationFailed: with `{dotted.path: [messages]}`.
+    """
+    if submission_key:
+        previous = _by_submission_key(submission_key)
+        if previous is not None:
+            return previous
+    window = intake_window(conference, now, rules, calendar)
+    if not window.open and not staff_entry:
+        raise IntakeClosed(window)
+    files = {i: [f for f in fs if f is not None] for i, fs in (files or {}).items()}
+    cleaned, errors = validate_registration(
+        data, rules, files_by_index={i: len(fs) for i, fs in files.items()}
+    )
+    for index, uploads in files.items():
+        if len(uploads) > MAX_FILES_PER_RECOMMENDATION:
+            errors.setdefault(f"recommendations.{index}.attachments", []).append(
+                _("Mỗi kiến nghị đính kèm tối đa %(n)s tệp.", n=MAX_FILES_PER_RECOMMENDATION)
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    kept = {r.index for r in cleaned.recommendations}
+    stored = _store_files({i: fs for i, fs in files.items() if i in kept}, settings)
+    try:
+        return _apply_submission(
+            cleaned,
+            stored,
+            conference=conference,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            settings=settings,
+            submission_key=submission_key,
+            actor=actor,
+            late=now > window.closes_at,
+            staff_entry=staff_entry,
+        )
+    except BaseException:
+        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
+        raise
+
+
+def _store_files(files: dict[int, list[Upload]], settings) -> dict[int, list[Attachment]]:
+    stored: dict[int, list[Attachment]] = {}
+    errors: dict[str, list[str]] = {}
+    for index, uploads in sorted(files.items()):
+        for upload in uploads:
+            try:
+                stored.setdefault(index, []).append(store_upload(upload, settings.resolved_uploads_dir))
+            except AttachmentRefused as exc:
+                errors.setdefault(f"recommendations.{index}.attachments", []).append(exc.message)
+    if errors:
+        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
+        raise ValidationFailed(errors)
+    return stored
+
+
+def _by_submission_key(key: str) -> Submission | None:
+    row = db.session.get(SubmissionKey, key[:64])
+    if row is None:
+        return None
+    registration = db.session.get(Registration, row.registration_id)
+    resubmission = db.session.scalar(
+        select(Resubmission)
+        .where(Resubmission.registration_id == registration.id)
+        .order_by(Resubmission.id.desc())
+    )
+    if resubmission is not None and resubmission.payload.get("submission_key") != key:
+        resubmission = None
+    return Submission(registration=registration, duplicate=True, resubmission=resubmission)
+
+
+def _apply_submission(
+    cleaned: RegistrationInput,
+    stored: dict[int, list[Attachment]],
+    *,
+    conference,
+    now,
+    rules,
+    calendar,
+    settings,
+    submission_key,
+    actor,
+    late,
+    staff_entry,
+) -> Submission:
+    enterprise = _enterprise_for(cleaned, now)
+    for _attempt in range(TRACKING_ATTEMPTS):
+        existing = db.session.scalar(
+            select(Registration).where(
+                Registration.conference_id == conference.id, Registration.enterprise_id == enterprise.id
+            )
+        )
+        if existing is not None:
+            if staff_entry:
+                result = _update_registration(
+                    existing, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir
+                )
+            else:
+                result = _hold_resubmission(
+                    existing,
+                    cleaned,
+                    stored,
+                    submission_key=submission_key,
+                    now=now,
+                    settings=settings,
+                    actor=actor,
+                )
+            break
+        _update_enterprise(enterprise, cleaned)
+        token = new_token()
+        registration = Registration(
+            conference_id=conference.id,
+            enterprise_id=enterprise.id,
+            tracking_code=next_tracking_code(now, rules),
+            token_hash=hash_token(token),
+            registered_at=now,
+            late=late,
+        )
+        _copy_contact(registration, cleaned)
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+                db.session.flush()
+        except IntegrityError:
+            continue  # the number was taken, or the same enterprise registered meanwhile: look again
+        new = _add_recommendations(
+            registration, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir
+        )
+        result = Submission(registration=registration, token=token, created=True, new_recommendations=new)
+        break
+    else:
+        raise RuntimeError("could not allocate a tracking code")
+    if submission_key:
+        db.session.add(
+            SubmissionKey(key=submission_key[:64], registration_id=result.registration.id, created_at=now)
+        )
+        db.session.flush()
+    if result.resubmission is None:
+        _after_recommendations(
+            result,
+            conference=conference,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            settings=settings,
+            actor=actor,
+            staff_entry=staff_entry,
+        )
+    return result
+
+
+def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
+    """The next free KN.YYYYMMDD.NNNN of `now`'s local day. Not reserved: the unique constraint on
+    insert decides, and the caller tries again with a fresh number."""
+    day = now.astimezone(rules.plan.timezone).date()
+    prefix = f"{TRACKING_PREFIX}.{day:%Y%m%d}."
+    last = db.session.scalar(
+        select(Registration.tracking_code)
+        .where(Registration.tracking_code.like(prefix + "%"))
+        .order_by(func.length(Registration.tracking_code).desc(), Registration.tracking_code.desc())
+        .limit(1)
+    )
+    number = int(last.rsplit(".", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
+    tax_code = cleaned.enterprise.tax_code
+    enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
+    if enterprise is not None:
+        return enterprise
+    enterprise = Enterprise(
+        tax_code=tax_code,
+        name=cleaned.enterprise.name,
+        zone_code=cleaned.enterprise.zone,
+        address=cleaned.enterprise.address,
+        sector=cleaned.enterprise.sector,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(enterprise)
+            db.session.flush()
+    except IntegrityError:  # registered by another submission a moment ago
+        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
+    return enterprise
+
+
+def _update_enterprise(enterprise: Enterprise, cleaned: RegistrationInput) -> None:
+    enterprise.name = cleaned.enterprise.name
+    enterprise.zone_code = cleaned.enterprise.zone
+    enterprise.address = cleaned.enterprise.address
+    enterprise.sector = cleaned.enterprise.sector
+
+
+def _copy_contact(registration: Registration, cleaned: RegistrationInput) -> None:
+    registration.contact_name = cleaned.contact.name
+    registration.contact_position = cleaned.contact.position
+    registration.contact_email = cleaned.contact.email
+    registration.contact_phone = cleaned.contact.phone
+    registration.attendees = [dict(a) for a in cleaned.attendees]
+    registration.public_consent = cleaned.public_consent
+
+
+def _add_recommendations(
+    registration: Registration,
+    cleaned: RegistrationInput,
+    stored: dict[int, list[Attachment]],
+    *,
+    now: dt.datetime,
+    late: bool,
+    uploads_dir,
+) -> list[Recommendation]:
+    """Append the new recommendations; one identical to an existing one (same title and content) is not
+    added twice."""
+    existing = {(r.title, r.content) for r in registration.recommendations}
+    seq = max((r.seq for r in registration.recommendations), default=0)
+    added = []
+    for item in cleaned.recommendations:
+        attachments = stored.get(item.index, [])
+        if (item.title, item.content) in existing:
+            discard_files(attachments, uploads_dir)
+            for attachment in attachments:
+                if attachment in db.session:
+                    db.session.delete(attachment)
+            continue
+        existing.add((item.title, item.content))
+        seq += 1
+        rec = Recommendation(
+            registration=registration,
+            conference_id=registration.conference_id,
+            seq=seq,
+            code=f"{registration.tracking_code}-{seq}",
+            title=item.title,
+            content=item.content,
+            field_code=item.field,
+            agency_concerned=item.agency,
+            received_at=now,
+            late=late,
+            scope=Scope.PENDING,
+            status=RecommendationStatus.RECEIVED,
+            created_at=now,
+        )
+        db.session.add(rec)
+        for attachment in attachments:
+            attachment.recommendation = rec
+            db.session.add(attachment)
+        added.append(rec)
+    db.session.flush()
+    return added
+
+
+def _after_recommendations(
+    result: Submission, *, conference, now, rules, calendar, settings, actor, staff_entry: bool
+) -> None:
+    registration = result.registration
+    new = result.new_recommendations
+    if result.created:
+        key = f"receipt:{registration.tracking_code}"
+    elif new:
+        key = f"receipt:{registration.tracking_code}:{new[0].seq}"
+    else:
+        key = None
+    if key:
+        link = status_url(settings, registration.tracking_code, result.token) if result.token else None
+        composed = compose(
+            "receipt_to_enterprise",
+            {
+                "registration": registration,
+                "enterprise": registration.enterprise,
+                "conference": conference,
+                "recommendations": new,
+                "all_recommendations": list(registration.recommendations),
+                "status_url": link,
+                "created": result.created,
+                "closes_at": intake_closes_at(conference, rules, calendar),
+                "fields": {f.code: f.name for f in rules.fields},
+            },
+        )
+        queue_mail(
+            to=[registration.contact_email],
+            subject=composed.subject,
+            text=composed.text,
+            html=composed.html,
+            dedupe_key=key,
+        )
+    action = "registration.create" if result.created else "registration.add_recommendations"
+    record(
+        actor,
+        action,
+        "registration",
+        registration.tracking_code,
+        now=now,
+        recommendations=[r.code for r in new],
+        staff_entry=staff_entry,
+        late=registration.late,
+    )
+    for rec in new:
+        events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
+
+
+def _update_registration(
+    registration: Registration, cleaned: RegistrationInput, stored, *, now, late, uploads_dir
+) -> Submission:
+    _update_enterprise(registration.enterprise, cleaned)
+    _copy_contact(registration, cleaned)
+    new = _add_recommendations(registration, cleaned, stored, now=now, late=late, uploads_dir=uploads_dir)
+    return Submission(registration=registration, new_recommendations=new)
+
+
+def _hold_resubmission(
+    registration: Registration, cleaned: RegistrationInput, stored, *, submission_key, now, settings, actor
+) -> Submission:
+    """Keep the second submission aside and ask the address on file to confirm it."""
+    for attachments in stored.values():
+        for attachment in attachments:
+            db.session.add(attachment)
+    db.session.flush()
+    payload = cleaned.as_payload()
+    payload["attachments"] = {str(i): [a.id for a in atts] for i, atts in stored.items()}
+    payload["submission_key"] = submission_key
+    resubmission = Resubmission(registration_id=registration.id, payload=payload, submitted_at=now)
+    db.session.add(resubmission)
+    db.session.flush()
+    link = settings.public_base_url + CONFIRM_PATH.format(
+        token=resubmission_link_token(resubmission, settings)
+    )
+    composed = compose(
+        "resubmission_confirm_to_enterprise",
+        {
+            "registration": registration,
+            "conference": registration.conference,
+            "cleaned": cleaned,
+            "confirm_url": link,
+            "submitted_at": now,
+        },
+    )
+    queue_mail(
+        to=[registration.contact_email],
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=f"resubmission:{resubmission.id}",
+    )
+    record(
+        actor,
+        "registration.resubmit",
+        "registration",
+        registration.tracking_code,
+        now=now,
+        resubmission=resubmission.id,
+    )
+    return Submission(registration=registration, resubmission=resubmission)
+
+
+def confirm_resubmission(
+    resubmission: Resubmission,
+    *,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    actor: Actor = ENTERPRISE,
+) -> Submission:
+    """Apply a held re-submission: contact and attendees updated, new recommendations added, a fresh
+    private link issued (sent in the receipt). Confirming twice does nothing the second time."""
+    registration = resubmission.registration
+    conference = registration.conference
+    if resubmission.confirmed_at is not None:
+        return Submission(registration=registration, duplicate=True, resubmission=resubmission)
+    window = intake_window(conference, now, rules, calendar)
+    if not window.open:
+        raise IntakeClosed(window)
+    taken = db.session.execute(
+        update(Resubmission)
+        .where(Resubmission.id == resubmission.id, Resubmission.confirmed_at.is_(None))
+        .values(confirmed_at=now)
+    ).rowcount
+    db.session.refresh(resubmission)
+    if not taken:
+        return Submission(registration=registration, duplicate=True, resubmission=resubmission)
+    cleaned = RegistrationInput.from_payload(resubmission.payload)
+    stored = {
+        int(i): [a for a in (db.session.get(Attachment, aid) for aid in ids) if a is not None]
+        for i, ids in (resubmission.payload.get("attachments") or {}).items()
+    }
+    result = _update_registration(
+        registration, cleaned, stored, now=now, late=False, uploads_dir=settings.resolved_uploads_dir
+    )
+    token = new_token()
+    registration.token_hash = hash_token(token)
+    result.token = token
+    result.resubmission = resubmission
+    db.session.flush()
+    key = f"receipt:{registration.tracking_code}:r{resubmission.id}"
+    composed = compose(
+        "receipt_to_enterprise",
+        {
+            "registration": registration,
+            "enterprise": registration.enterprise,
+            "conference": conference,
+            "recommendations": result.new_recommendations,
+            "all_recommendations": list(registration.recommendations),
+            "status_url": status_url(settings, registration.tracking_code, token),
+            "created": False,
+            "updated": True,
+            "closes_at": window.closes_at,
+            "fields": {f.code: f.name for f in rules.fields},
+        },
+    )
+    queue_mail(
+        to=[registration.contact_email],
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=key,
+    )
+    record(
+        actor,
+        "registration.resubmission_confirmed",
+        "registration",
+        registration.tracking_code,
+        now=now,
+        resubmission=resubmission.id,
+        recommendations=[r.code for r in result.new_recommendations],
+    )
+    for rec in result.new_recommendations:
+        events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
+    return result
+
+
+# -- screening ----------------------------------------------------------------------------------------
+
+
+class ScreeningReason(StrEnum):
+    JUDICIAL = "judicial"  # a matter for the courts or prosecutors
+    COMPLAINT = "complaint"  # a complaint or denunciation (khiếu nại, tố cáo)
+    NOT_ADMINISTRATIVE = "not_administrative"  # not about an administrative procedure
+    DUPLICATE = "duplicate"
+    OUTSIDE_ZONES = "outside_zones"
+
+
+def screening_reason_label(code: str) -> str:
+    labels = {
+        ScreeningReason.JUDICIAL: _("Thuộc thẩm quyền của cơ quan tư pháp"),
+        ScreeningReason.COMPLAINT: _("Là đơn thư khiếu nại, tố cáo"),
+        ScreeningReason.NOT_ADMINISTRATIVE: _("Không liên quan đến giải quyết thủ tục hành chính"),
+        ScreeningReason.DUPLICATE: _("Trùng với kiến nghị đã gửi"),
+        ScreeningReason.OUTSIDE_ZONES: _(
+            "Doanh nghiệp không hoạt động trong các khu công nghiệp, khu kinh tế"
+        ),
+    }
+    return labels.get(code, code)
+
+
+class ScreeningError(ValueError):
+    pass
+
+
+def screen_out(
+    rec: Recommendation,
+    reason_code: str,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime,
+    *,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    duplicate_of: Recommendation | None = None,
+) -> bool:
+    """Take a recommendation out of the conference's scope and tell the enterprise why.
+    False when it was already screened out."""
+    if reason_code not in set(ScreeningReason):
+        raise ScreeningError(f"unknown reason code {reason_code!r}")
+    if rec.status == RecommendationStatus.SCREENED_OUT:
+        return False
+    if rec.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE, RecommendationStatus.ANSWERED_IN_WRITING):
+        raise ScreeningError("an answered recommendation cannot be screened out")
+    rec.scope = Scope.OUT_OF_SCOPE
+    rec.scope_reason_code = reason_code
+    rec.scope_reason = clean_text(reason, multiline=True) or screening_reason_label(reason_code)
+    rec.status = RecommendationStatus.SCREENED_OUT
+    if duplicate_of is not None:
+        rec.duplicate_of_id = duplicate_of.id
+    registration = rec.registration
+    composed = compose(
+        "screened_out_to_enterprise",
+        {
+            "rec": rec,
+            "registration": registration,
+            "conference": rec.conference,
+            "reason_label": screening_reason_label(reason_code),
+            "reason": rec.scope_reason,
+            "scope": rules.plan.scope,
+            "duplicate_of": duplicate_of,
+        },
+    )
+    queue_mail(
+        to=[registration.contact_email],
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
+        dedupe_key=f"screened_out:{rec.code}",
+    )
+    record(
+        actor,
+        "recommendation.screen_out",
+        "recommendation",
+        rec.code,
+        now=now,
+        reason_code=reason_code,
+        reason=rec.scope_reason,
+    )
+    events.recommendation_screened_out.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
+    return True
+
+
+# -- quorum -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quorum:
+    enterprises: int
+    recommendations: int
+    min_enterprises: int
+    min_recommendations: int
+    closes_at: dt.datetime
+
+    @property
+    def met(self) -> bool:
+        return self.enterprises >= self.min_enterprises and self.recommendations >= self.min_recommendations
+
+    def as_dict(self) -> dict:
+        return {
+            "enterprises": self.enterprises,
+            "recommendations": self.recommendations,
+            "min_enterprises": self.min_enterprises,
+            "min_recommendations": self.min_recommendations,
+            "met": self.met,
+            "closes_at": self.closes_at.isoformat(),
+        }
+
+
+def quorum(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> Quorum:
+    """Registered enterprises and their in-scope recommendations received by the intake cutoff (plan I.2).
+    Late entries and screened-out items do not count."""
+    closes_at = intake_closes_at(conference, rules, calendar)
+    enterprises = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.conference_id == conference.id,
+            Registration.late.is_(False),
+            Registration.registered_at <= closes_at,
+        )
+    )
+    recommendations = db.session.scalar(
+        select(func.count(Recommendation.id))
+        .join(Registration, Registration.id == Recommendation.registration_id)
+        .where(
+            Recommendation.conference_id == conference.id,
+            Recommendation.late.is_(False),
+            Recommendation.received_at <= closes_at,
+            Recommendation.scope != Scope.OUT_OF_SCOPE,
+            Registration.late.is_(False),
+            Registration.registered_at <= closes_at,
+        )
+    )
+    return Quorum(
+        enterprises=enterprises or 0,
+        recommendations=recommendations or 0,
+        min_enterprises=rules.plan.min_enterprises,
+        min_recommendations=rules.plan.min_recommendations,
+        closes_at=closes_at,
+    )
+
+
+# -- reading, for the status page and the API ------------------------------------------------------------
+
+
+def recommendation_status_label(rec: Recommendation) -> str:
+    labels = {
+        RecommendationStatus.RECEIVED: _("Đã tiếp nhận"),
+        RecommendationStatus.SCREENED_OUT: _("Không thuộc phạm vi Hội nghị"),
+        RecommendationStatus.ASSIGNED: _("Đã chuyển đơn vị chuyên môn xử lý"),
+        RecommendationStatus.ANSWERED_AT_CONFERENCE: _("Đã trả lời tại Hội nghị"),
+        RecommendationStatus.ANSWERED_IN_WRITING: _("Đã trả lời bằng văn bản"),
+    }
+    return labels.get(rec.status, rec.status)
+
+
+def approved_answer(rec: Recommendation) -> str | None:
+    if rec.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE, RecommendationStatus.ANSWERED_IN_WRITING):
+        return rec.answer or None
+    return None
