@@ -6,7 +6,7 @@ reading every open assignment's JSON. Also indexes recommendations.duplicate_of_
 key: deleting a recommendation scanned the table without it).
 
 Revision ID: f459ee618d8d
-Revises: 62923801bf68
+Revises: d13e1318922b
 Create Date: 2026-11-28 08:32:38.794662
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f459ee618d8d'
-down_revision = '62923801bf68'
+down_revision = 'd13e1318922b'
 branch_labels = None
 depends_on = None
 
