@@ -115,3 +115,119 @@ def test_weekly_summary_once_a_week(app, rules, calendar, settings, mailbox):
     summaries = [m for m in mailbox.to("truongban@heza.example.vn") if "tuần 37" in m.subject]
     assert len(summaries) == 1
     assert "Phòng Quản lý Đầu tư: đang xử lý 1" in summaries[0].text
+
+
+def test_the_reminder_window_is_the_rule_it_replaces(calendar):
+    """(today, add_working_days(today, lead)] holds exactly the due days d with
+    add_working_days(d, -lead) <= today < d, on every working day of two years (Tết included)."""
+    import datetime as dt
+
+    from webforms.domain.reminders import _in_window, reminder_window
+
+    day = dt.date(2025, 1, 1)
+    checked = 0
+    for _ in range(731):
+        if calendar.is_working_day(day):
+            for lead in (0, 1, 2, 3, 5):
+                by_rule = [day + dt.timedelta(days=k) for k in range(-5, 40)
+                           if _in_window(day + dt.timedelta(days=k), day, lead, calendar)]
+                window = reminder_window(day, lead, calendar)
+                if window is None:
+                    assert by_rule == []
+                else:
+                    first, last = window
+                    assert by_rule == [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+                checked += 1
+        day += dt.timedelta(days=1)
+    assert checked > 2000
+
+
+def test_a_revoked_link_is_announced_again_while_the_item_is_open(app_ctx, rules, calendar, settings):
+    from webforms.domain.links import revoke_links
+    from webforms.domain.routing import close_assignments
+
+    _, (first, second) = setup_items(rules, calendar, settings, fields=("DAU_TU", "LAO_DONG"))
+    open_one, closed_one = first.assignments[0], second.assignments[0]
+    assert open_one.notified_at is not None
+    assert closed_one.notified_at is not None
+    revoke_links(open_one)
+    close_assignments(second, now=INTAKE_OPEN)
+    assert open_one.notified_at is None
+    assert closed_one.notified_at is not None  # a closed item owes no notice
+    later = local(2025, 8, 26, 9)
+    actions = kinds(run_reminders(later, rules, calendar, settings), "assignment_notice")
+    assert [a["recommendations"] for a in actions] == [[first.code]]
+    assert open_one.notified_at == later
+    assert kinds(run_reminders(later, rules, calendar, settings), "assignment_notice") == []
+
+
+def _watch(fn) -> tuple[list[str], int]:
+    """The SQL statements `fn` runs and the number of Assignment rows the ORM loads meanwhile."""
+    from sqlalchemy import event
+
+    from webforms.models import Assignment
+
+    statements: list[str] = []
+    loaded = [0]
+
+    def on_statement(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def on_load(target, context):
+        loaded[0] += 1
+
+    event.listen(db.engine, "before_cursor_execute", on_statement)
+    event.listen(Assignment, "load", on_load)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_statement)
+        event.remove(Assignment, "load", on_load)
+    return statements, loaded[0]
+
+
+def test_a_steady_tick_runs_the_same_few_statements_however_many_items_wait(app_ctx, rules, calendar,
+                                                                            settings):
+    """A tick with nothing new to do loads no assignment and runs the same few statements whether 3 or
+    33 items are inside their reminder window (one bulk dedupe query, not one per item) and however
+    many far-future items wait."""
+    import datetime as dt
+
+    from webforms.domain.tick import tick
+
+    redis = app_ctx.extensions["doithoai"].redis
+    thursday = local(2025, 9, 11, 9)  # reminder_lead wd before the 15/09 reply deadline
+    near = create_conference().id
+    later = create_conference(starts_at=local(2025, 12, 4, 8, 30)).id
+
+    def add(conference_id, n):
+        from webforms.models import Conference
+
+        conference = db.session.get(Conference, conference_id)
+        for _ in range(n):
+            rec = create_recommendation(create_registration(conference), field_code="DAU_TU")
+            events.recommendation_received.send(rec, now=thursday, rules=rules, calendar=calendar,
+                                                settings=settings)
+        db.session.commit()
+
+    def steady(minute):
+        actions = []
+        db.session.expunge_all()
+        statements, loaded = _watch(
+            lambda: actions.extend(tick(thursday + dt.timedelta(minutes=minute), rules, calendar, settings,
+                                        redis)))
+        assert actions == []
+        return statements, loaded
+
+    add(near, 3)
+    add(later, 3)
+    assert len(kinds(tick(thursday, rules, calendar, settings, redis), "reminder")) == 3
+    few, loaded = steady(1)
+    assert loaded == 0
+    add(near, 30)
+    add(later, 30)
+    assert len(kinds(tick(thursday + dt.timedelta(minutes=2), rules, calendar, settings, redis),
+                     "reminder")) == 30
+    many, loaded = steady(3)
+    assert loaded == 0
+    assert len(many) == len(few) <= 25

@@ -18,7 +18,7 @@ from config.rules import Rules
 from webforms.domain.plan import conference_local_start, end_of_day
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
-from webforms.models import Assignment, AssignmentState
+from webforms.models import OPEN_STATES, Assignment, AssignmentState
 
 SALT = "doithoai.assignment-link.v1"
 # The reply blueprint's URL prefix; links are written into emails outside any request.
@@ -79,5 +79,8 @@ def read_link(
 
 
 def revoke_links(assignment: Assignment) -> None:
-    """Every link signed so far stops working."""
+    """Every link signed so far stops working. An assignment still in play then owes its holder a
+    notice with the new link (the sweep finds it by `notified_at IS NULL`); a closed one owes none."""
     assignment.token_version = (assignment.token_version or 1) + 1
+    if assignment.state in OPEN_STATES:
+        assignment.notified_at = None

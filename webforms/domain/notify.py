@@ -68,6 +68,21 @@ def already_queued(dedupe_key: str) -> bool:
     )
 
 
+# Keys per `IN (…)` list: well under SQLite's bound-parameter limit, small enough for a quick plan.
+DEDUPE_BATCH = 500
+
+
+def queued_keys(dedupe_keys: Iterable[str]) -> set[str]:
+    """Which of these dedupe keys the outbox already holds: one indexed query per batch of keys."""
+    keys = list(dict.fromkeys(dedupe_keys))
+    found: set[str] = set()
+    for start in range(0, len(keys), DEDUPE_BATCH):
+        batch = keys[start:start + DEDUPE_BATCH]
+        found.update(db.session.scalars(select(OutboxMessage.dedupe_key)
+                                        .where(OutboxMessage.dedupe_key.in_(batch))))
+    return found
+
+
 def send(
     template: str,
     *,

@@ -10,19 +10,34 @@
 
 Every email is an outbox row whose dedupe key names what it is about and the day, so running this
 twice for the same `now` sends nothing new. Nothing here commits: the caller (tick) does.
+
+Tick runs this every minute, so the selection is a handful of indexed queries whose results are the
+items due now, never every open assignment (bench/sweep_bench.py measures it):
+
+- new items: `notified_at IS NULL` (partial index ix_assignments_notified_at);
+- reply reminders: `due_at` inside the reminder window (index ix_assignments_state_due), the window
+  being the due days d with add_working_days(d, -lead) <= today < d, i.e. (today, add_working_days(
+  today, lead)] (`reminder_window`);
+- "answers prepared by" reminders: only on the days their window holds, per conference;
+- overdue digests: one aggregate over `due_at` < end of today (same index), items loaded only for a
+  conference whose digest of the day is still missing;
+- weekly summary: its key checked first, then per-department aggregates;
+- dedupe: one `dedupe_key IN (…)` query per batch of candidate keys (`notify.queued_keys`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from itertools import groupby
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import joinedload
 
 from config.rules import Rules
 from webforms.domain.links import link_url
-from webforms.domain.notify import department_addresses, notifications, send
+from webforms.domain.notify import department_addresses, notifications, queued_keys, send
 from webforms.domain.plan import milestone_due
 from webforms.domain.routing import (
     assignment_context,
@@ -40,47 +55,249 @@ from webforms.models import (
     AssignmentRole,
     AssignmentState,
     Conference,
+    Department,
     Recommendation,
+    Registration,
 )
 
 # An item still waiting for its department (an answer handed in waits for the Board instead).
 UNANSWERED = (AssignmentState.OPEN, AssignmentState.SENT_BACK)
+# Assignment ids per `IN (…)` list when loading the items an email needs.
+LOAD_BATCH = 500
+# No deadline precedes this. "Overdue" is `EARLIEST_DUE <= due_at < end of today`: the lower bound
+# changes nothing but makes the range two-sided, which SQLite's planner (no histograms) needs to take
+# the (state, due_at) index when its statistics say every assignment is open.
+EARLIEST_DUE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def run_reminders(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings) -> list[dict]:
     """One dict per email queued as of `now`."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    actions: list[dict] = []
     today = now.astimezone(rules.plan.timezone).date()
     config = notifications(rules)
-    for conference, assignments in _open_assignments_by_conference():
-        actions += announce_new_assignments(
-            conference, assignments, now=now, rules=rules, calendar=calendar, settings=settings
-        )
-        if not calendar.is_working_day(today):
-            continue
-        actions += remind_before_due(
-            conference, assignments, today=today, rules=rules, calendar=calendar, settings=settings
-        )
+    conferences = list(db.session.scalars(
+        select(Conference).where(Conference.status.in_(ACTIVE_STATUSES)).order_by(Conference.id)))
+    if not conferences:
+        return []
+    ids = [c.id for c in conferences]
+    new = _group(_new_assignments(ids))
+    working = calendar.is_working_day(today)
+    reminders: dict[int, list[Assignment]] = {}
+    overdue: dict[int, list[Assignment]] = {}
+    weekly: set[int] = set()
+    if working:
+        reminders = _reminders_due(conferences, today=today, rules=rules, calendar=calendar)
         if config.escalate_overdue:
-            actions += escalate_overdue(
-                conference, assignments, today=today, rules=rules, calendar=calendar, settings=settings
+            overdue = _overdue_to_escalate(ids, today=today, rules=rules)
+        weekly = _weekly_due(ids, today=today, rules=rules)
+    actions: list[dict] = []
+    for conference in conferences:
+        if conference.id in new:
+            actions += announce_new_assignments(
+                conference, new[conference.id], now=now, rules=rules, calendar=calendar, settings=settings
             )
-        actions += weekly_summary(conference, today=today, rules=rules, calendar=calendar, settings=settings)
+        if not working:
+            continue
+        if conference.id in reminders:
+            actions += remind_before_due(
+                conference, reminders[conference.id], today=today, rules=rules, calendar=calendar,
+                settings=settings,
+            )
+        if conference.id in overdue:
+            actions += escalate_overdue(
+                conference, overdue[conference.id], today=today, rules=rules, calendar=calendar,
+                settings=settings,
+            )
+        if conference.id in weekly:
+            actions += weekly_summary(conference, today=today, rules=rules, calendar=calendar,
+                                      settings=settings)
     return actions
 
 
-def _open_assignments_by_conference() -> list[tuple[Conference, list[Assignment]]]:
-    rows = db.session.execute(
-        select(Conference, Assignment)
-        .join(Recommendation, Recommendation.conference_id == Conference.id)
-        .join(Assignment, Assignment.recommendation_id == Recommendation.id)
-        .where(Conference.status.in_(ACTIVE_STATUSES), Assignment.state.in_(OPEN_STATES))
-        .order_by(Conference.id, Assignment.id)
-    ).all()
-    return [(conference, [a for _, a in group]) for conference, group in groupby(rows, key=lambda r: r[0])]
+# -- selection --------------------------------------------------------------------------------------
 
+def _start_of(day: dt.date, rules: Rules) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=rules.plan.timezone)
+
+
+def reminder_window(today: dt.date, lead: int, calendar: WorkingCalendar) -> tuple[dt.date, dt.date] | None:
+    """The due days (first, last) whose reminder is due on the working day `today`: the days d with
+    add_working_days(d, -lead) <= today < d, which are exactly today < d <= add_working_days(today, lead).
+    (For d up to that day, counting `lead` working days back from d cannot pass today; from the next
+    day on it lands on the working day after today at the earliest.) None when lead < 1."""
+    if lead < 1:
+        return None
+    return today + dt.timedelta(days=1), calendar.add_working_days(today, lead)
+
+
+def _in_window(day: dt.date, today: dt.date, lead: int, calendar: WorkingCalendar) -> bool:
+    """The rule itself, as reminders have always applied it."""
+    return calendar.add_working_days(day, -lead) <= today < day
+
+
+def _load(ids: Iterable[int]) -> list[Assignment]:
+    """Assignments with what their emails show, in id order."""
+    ids = sorted(set(ids))
+    loaded: list[Assignment] = []
+    for start in range(0, len(ids), LOAD_BATCH):
+        loaded += db.session.scalars(
+            select(Assignment)
+            .where(Assignment.id.in_(ids[start:start + LOAD_BATCH]))
+            .options(
+                joinedload(Assignment.recommendation)
+                .joinedload(Recommendation.registration)
+                .joinedload(Registration.enterprise),
+                joinedload(Assignment.department),
+            )
+            .order_by(Assignment.id)
+        ).unique()
+    return loaded
+
+
+def _of_conferences(ids: Sequence[int]):
+    """The filter on the recommendation's conference for queries driven by an assignments index. The
+    `+ 0` hides recommendations.conference_id's index from the planner: with one or two conferences that
+    index is no filter at all, yet SQLite (and PostgreSQL with stale statistics) would start from it and
+    read every recommendation of the conference instead of the few assignments the index condition picks."""
+    return (Recommendation.conference_id + 0).in_(list(ids))
+
+
+def _group(assignments: Iterable[Assignment]) -> dict[int, list[Assignment]]:
+    grouped: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        grouped[assignment.recommendation.conference_id].append(assignment)
+    return dict(grouped)
+
+
+def _new_assignments(conference_ids: Sequence[int]) -> list[Assignment]:
+    """Unanswered assignments whose holder has not had the current link yet."""
+    ids = db.session.scalars(
+        select(Assignment.id)
+        .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+        .where(Assignment.notified_at.is_(None), Assignment.state.in_(UNANSWERED),
+               _of_conferences(conference_ids))
+    ).all()
+    return _load(ids) if ids else []
+
+
+@dataclass(frozen=True)
+class _Reminder:
+    assignment_id: int
+    conference_id: int
+    name: str  # answers_prepared_by | reply
+    due_day: dt.date
+
+    @property
+    def key(self) -> str:
+        return f"remind:{self.assignment_id}:{self.due_day.isoformat()}:lead"
+
+
+def _reminders_due(conferences: Sequence[Conference], *, today: dt.date, rules: Rules,
+                   calendar: WorkingCalendar) -> dict[int, list[_Reminder]]:
+    """The reminders due today and not queued yet, by conference."""
+    lead = rules.plan.reminder_lead
+    window = reminder_window(today, lead, calendar)
+    if window is None:
+        return {}
+    tz = rules.plan.timezone
+    ids = [c.id for c in conferences]
+    candidates: list[_Reminder] = []
+    # answers prepared by D-1: every owner item without a draft, on the days its window holds.
+    for conference in conferences:
+        prepared = milestone_due(conference.starts_at, "answers_prepared_by", rules.plan, calendar)
+        day = prepared.due.astimezone(tz).date()
+        if not _in_window(day, today, lead, calendar):
+            continue
+        rows = db.session.execute(
+            select(Assignment.id, Assignment.draft_answer)
+            .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+            .where(Recommendation.conference_id == conference.id, Assignment.role == AssignmentRole.OWNER,
+                   Assignment.state.in_(UNANSWERED))
+        ).all()
+        candidates += [_Reminder(i, conference.id, "answers_prepared_by", day)
+                       for i, draft in rows if not (draft or "").strip()]
+    # the reply deadline in force: due_at inside the window.
+    first, last = window
+    rows = db.session.execute(
+        select(Assignment.id, Recommendation.conference_id, Assignment.due_at)
+        .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+        .where(Assignment.state.in_(UNANSWERED),
+               Assignment.due_at >= _start_of(first, rules),
+               Assignment.due_at < _start_of(last + dt.timedelta(days=1), rules),
+               _of_conferences(ids))
+    ).all()
+    candidates += [_Reminder(i, c, "reply", due.astimezone(tz).date()) for i, c, due in rows]
+    if not candidates:
+        return {}
+    done = queued_keys(r.key for r in candidates)
+    order = {"answers_prepared_by": 0, "reply": 1}
+    due: dict[int, list[_Reminder]] = defaultdict(list)
+    for reminder in sorted(candidates, key=lambda r: (r.conference_id, r.assignment_id, order[r.name])):
+        if reminder.key not in done:
+            due[reminder.conference_id].append(reminder)
+    return dict(due)
+
+
+def _overdue_to_escalate(conference_ids: Sequence[int], *, today: dt.date, rules: Rules) -> dict[int, list]:
+    """The overdue items of each conference whose digests of the day are not all queued yet."""
+    cutoff = _start_of(today + dt.timedelta(days=1), rules)  # due on or before today
+    counts = db.session.execute(
+        select(Recommendation.conference_id, Department.code)
+        .select_from(Assignment)
+        .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+        .join(Department, Department.id == Assignment.department_id)
+        .where(Assignment.state.in_(OPEN_STATES),
+               Assignment.due_at >= EARLIEST_DUE, Assignment.due_at < cutoff,
+               _of_conferences(conference_ids))
+        .group_by(Recommendation.conference_id, Department.code)
+    ).all()
+    if not counts:
+        return {}
+    day = today.isoformat()
+    consolidating = rules.consolidating_department.code
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for conference_id, code in counts:
+        wanted[conference_id].add(f"overdue:{conference_id}:all:{day}")
+        if code != consolidating:
+            wanted[conference_id].add(f"overdue:{conference_id}:{code}:{day}")
+    done = queued_keys(k for keys in wanted.values() for k in keys)
+    missing = [c for c, keys in wanted.items() if not keys <= done]
+    if not missing:
+        return {}
+    ids = db.session.scalars(
+        select(Assignment.id)
+        .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+        .where(Assignment.state.in_(OPEN_STATES),
+               Assignment.due_at >= EARLIEST_DUE, Assignment.due_at < cutoff,
+               _of_conferences(missing))
+    ).all()
+    return _group(_load(ids))
+
+
+def _week_key(conference_id: int, today: dt.date) -> str:
+    year, week, _ = today.isocalendar()
+    return f"weekly:{conference_id}:{year}-W{week:02d}"
+
+
+def _weekly_due(conference_ids: Sequence[int], *, today: dt.date, rules: Rules) -> set[int]:
+    """Conferences whose weekly summary is due today and not queued yet (only those with open items)."""
+    if today.isoweekday() < notifications(rules).weekly_summary_weekday:
+        return set()
+    done = queued_keys(_week_key(c, today) for c in conference_ids)
+    missing = [c for c in conference_ids if _week_key(c, today) not in done]
+    if not missing:
+        return set()
+    return set(db.session.scalars(
+        select(Recommendation.conference_id).where(
+            Recommendation.conference_id.in_(missing),
+            exists().where(Assignment.recommendation_id == Recommendation.id,
+                           Assignment.state.in_(OPEN_STATES)),
+        ).distinct()
+    ))
+
+
+# -- the emails ---------------------------------------------------------------------------------------
 
 def _action(conference: Conference, action: str, **details) -> dict:
     return {"conference": conference.slug, "action": action, **details}
@@ -140,58 +357,47 @@ def announce_new_assignments(
     return actions
 
 
-def _due_dates(
-    assignment: Assignment, conference: Conference, rules: Rules, calendar: WorkingCalendar
-) -> list[tuple[str, dt.date]]:
-    tz = rules.plan.timezone
-    dates = []
-    if assignment.role == AssignmentRole.OWNER and not assignment.draft_answer.strip():
-        prepared = milestone_due(conference.starts_at, "answers_prepared_by", rules.plan, calendar)
-        dates.append(("answers_prepared_by", prepared.due.astimezone(tz).date()))
-    dates.append(("reply", assignment.due_at.astimezone(tz).date()))
-    return dates
-
-
 def remind_before_due(
     conference: Conference,
-    assignments: list[Assignment],
+    reminders: list[_Reminder],
     *,
     today: dt.date,
     rules: Rules,
     calendar: WorkingCalendar,
     settings,
 ) -> list[dict]:
-    lead = rules.plan.reminder_lead
+    """Queue the reminders `_reminders_due` found for this conference."""
+    assignments = {a.id: a for a in _load(r.assignment_id for r in reminders)}
     actions = []
-    for assignment in assignments:
-        if assignment.state not in UNANSWERED:
+    for reminder in reminders:
+        assignment = assignments.get(reminder.assignment_id)
+        if assignment is None:
             continue
-        for name, due_day in _due_dates(assignment, conference, rules, calendar):
-            if not calendar.add_working_days(due_day, -lead) <= today < due_day:
-                continue
-            context = assignment_context(assignment, rules, calendar, settings)
-            context.update(
-                due_name=name, due_day=due_day, days_left=calendar.working_days_between(today, due_day)
-            )
-            if send(
-                "reminder_to_department",
-                to=assignment_recipients(assignment, rules),
-                context=context,
-                rules=rules,
-                dedupe_key=f"remind:{assignment.id}:{due_day.isoformat()}:lead",
-                settings=settings,
-            ):
-                actions.append(
-                    _action(
-                        conference,
-                        "reminder",
-                        assignment=assignment.id,
-                        recommendation=assignment.recommendation.code,
-                        department=assignment.department.code,
-                        due=due_day.isoformat(),
-                        deadline=name,
-                    )
+        context = assignment_context(assignment, rules, calendar, settings)
+        context.update(
+            due_name=reminder.name,
+            due_day=reminder.due_day,
+            days_left=calendar.working_days_between(today, reminder.due_day),
+        )
+        if send(
+            "reminder_to_department",
+            to=assignment_recipients(assignment, rules),
+            context=context,
+            rules=rules,
+            dedupe_key=reminder.key,
+            settings=settings,
+        ):
+            actions.append(
+                _action(
+                    conference,
+                    "reminder",
+                    assignment=assignment.id,
+                    recommendation=assignment.recommendation.code,
+                    department=assignment.department.code,
+                    due=reminder.due_day.isoformat(),
+                    deadline=reminder.name,
                 )
+            )
     return actions
 
 
@@ -285,31 +491,29 @@ def weekly_summary(
     if today.isoweekday() < config.weekly_summary_weekday:
         return []
     year, week, _ = today.isocalendar()
-    key = f"weekly:{conference.id}:{year}-W{week:02d}"
-    all_assignments = list(
-        db.session.scalars(
-            select(Assignment)
-            .join(Recommendation)
-            .where(Recommendation.conference_id == conference.id, Assignment.role == AssignmentRole.OWNER)
-            .order_by(Assignment.id)
-        )
-    )
-    tz = rules.plan.timezone
+    cutoff = _start_of(today + dt.timedelta(days=1), rules)  # due on or before today
+    counts = db.session.execute(
+        select(Department.code, Assignment.state,
+               func.count(case((Assignment.due_at < cutoff, 1))), func.count())
+        .select_from(Assignment)
+        .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
+        .join(Department, Department.id == Assignment.department_id)
+        .where(Recommendation.conference_id == conference.id, Assignment.role == AssignmentRole.OWNER)
+        .group_by(Department.code, Assignment.state)
+    ).all()
     rows: dict[str, dict] = {}
-    for assignment in all_assignments:
-        code = assignment.department.code
+    for code, state, due, total in counts:
         row = rows.setdefault(
             code,
             {"department": rules.department(code), "open": 0, "submitted": 0, "approved": 0, "overdue": 0},
         )
-        if assignment.state in UNANSWERED:
-            row["open"] += 1
-            if assignment.due_at.astimezone(tz).date() <= today:
-                row["overdue"] += 1
-        elif assignment.state == AssignmentState.SUBMITTED:
-            row["submitted"] += 1
-        elif assignment.state == AssignmentState.APPROVED:
-            row["approved"] += 1
+        if state in UNANSWERED:
+            row["open"] += total
+            row["overdue"] += due
+        elif state == AssignmentState.SUBMITTED:
+            row["submitted"] += total
+        elif state == AssignmentState.APPROVED:
+            row["approved"] += total
     if not rows:
         return []
     consolidating = rules.consolidating_department
@@ -325,7 +529,7 @@ def weekly_summary(
             "week": week,
         },
         rules=rules,
-        dedupe_key=key,
+        dedupe_key=_week_key(conference.id, today),
         settings=settings,
     ):
         return [_action(conference, "weekly_summary", week=f"{year}-W{week:02d}", to=to)]

@@ -196,15 +196,12 @@ def notify_assignment(
 
 
 def mark_notified(assignment: Assignment, now: dt.datetime) -> None:
-    assignment.extra = {
-        **(assignment.extra or {}),
-        "notified_at": now.isoformat(),
-        "notified_version": assignment.token_version,
-    }
+    """The holder has the link of the current token version (`links.revoke_links` clears this)."""
+    assignment.notified_at = now
 
 
 def is_notified(assignment: Assignment) -> bool:
-    return (assignment.extra or {}).get("notified_version") == assignment.token_version
+    return assignment.notified_at is not None
 
 
 def assign_recommendation(

@@ -301,8 +301,10 @@ def _insert_run(conference_id: int, key: str, now: dt.datetime) -> bool:
     dialect = db.session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
     statement = insert(MilestoneRun).values(**values).on_conflict_do_nothing(
-        index_elements=["conference_id", "milestone"])
-    return db.session.execute(statement).rowcount == 1
+        index_elements=["conference_id", "milestone"]).returning(MilestoneRun.id)
+    # RETURNING, not rowcount: through the ORM session the rowcount of this INSERT is -1 on PostgreSQL
+    # (psycopg 3), which made every stage look claimed by someone else there.
+    return db.session.execute(statement).scalar() is not None
 
 
 def _done_keys(conference_id: int) -> set[str]:

@@ -62,7 +62,8 @@ class Recommendation(db.Model):
     # Shown in the public folder once answered, unless someone marked it private.
     published: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     private: Mapped[bool] = mapped_column(Boolean, default=False)
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"))
+    # Indexed: a self-referencing key, checked on every delete of a recommendation.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,299 @@
+"""The deadline sweep: `tick(now)` with N assignments, 1 % of them due, for N = 10,000 and 100,000.
+
+Measured per N on a fresh database: the first tick (queues the 1 % work: reminders, overdue digests,
+the weekly summary), then the median of 30 steady ticks a minute apart (nothing new to do). The goals
+(issue 8): a steady tick under 100 ms at 100,000 assignments, and steady(100k)/steady(10k) close to 1,
+i.e. the tick grows with the due items, not with all items. Then the plan of every query a steady tick
+runs (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), to show the index use.
+
+Database: SQLite in a temporary folder by default. With DATABASE_URL=postgresql://user@host[:port][/db]
+the bench creates its own database `doithoai_sweep_bench` on that server (dropped and created for each
+N, dropped at the end); the database named in the URL is never touched. For example:
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432 .venv/bin/python -m bench.sweep_bench
+
+Seeding uses bulk INSERT … executemany and ANALYZE (what autovacuum would do on a live server).
+Every loop is bounded; only loopback/local databases are used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sys
+import time
+from zoneinfo import ZoneInfo
+
+from bench.common import bench_app, median, print_table, row
+
+SIZES = (10_000, 100_000)
+DUE_SHARE = 0.01  # the issue's load: 1 % of the items due
+STEADY_TICKS = 30  # the machines are noisy: a median of many
+PER_REGISTRATION = 10  # recommendations per registration (and per enterprise)
+BATCH = 5_000  # rows per executemany
+BENCH_DB = "doithoai_sweep_bench"
+PLAN_WIDTH = 240  # characters per printed plan line (an IN list of 500 keys is long)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CONFERENCE_STARTS = dt.datetime(2025, 9, 4, 8, 30, tzinfo=VN)  # Thursday
+# Monday of the written-reply week: reminder_lead (2 wd) window is (15/09, 17/09]; items due
+# on Friday 12/09 are overdue; a Monday, so the weekly summary is due too.
+NOW = dt.datetime(2025, 9, 15, 9, 0, tzinfo=VN)
+OVERDUE_AT = dt.datetime(2025, 9, 12, 23, 59, 59, tzinfo=VN)
+REMIND_AT = dt.datetime(2025, 9, 17, 23, 59, 59, tzinfo=VN)
+FAR_AT = dt.datetime(2025, 10, 20, 23, 59, 59, tzinfo=VN)
+
+
+# -- the database ---------------------------------------------------------------------------------
+
+def _server_url() -> str | None:
+    """The PostgreSQL server of DATABASE_URL (as SQLAlchemy URL, no database), or None for SQLite."""
+    given = os.environ.get("DATABASE_URL", "")
+    if not given.startswith(("postgresql", "postgres:")):
+        return None
+    from sqlalchemy.engine import make_url
+
+    from config.settings import Settings
+
+    return make_url(Settings(database_url=given).sqlalchemy_url).set(database="postgres") \
+        .render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def fresh_database():
+    """Yield the DATABASE_URL override for one run: '' (SQLite in bench_app's temp folder) or a freshly
+    created PostgreSQL database, dropped afterwards."""
+    server = _server_url()
+    if server is None:
+        yield ""
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+        yield make_url(server).set(database=BENCH_DB).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
+        admin.dispose()
+
+
+def seed(n: int, due: int, rules) -> None:
+    """One held conference with n recommendations, each with an owner assignment already notified;
+    `due` of them due (spread evenly): half overdue, half inside the reminder window; the rest due far
+    in the future."""
+    from sqlalchemy import insert, select
+
+    from webforms.domain.departments import sync_departments
+    from webforms.extensions import db
+    from webforms.models import (
+        Assignment,
+        Conference,
+        ConferenceStatus,
+        Enterprise,
+        Recommendation,
+        RecommendationStatus,
+        Registration,
+        Scope,
+    )
+
+    departments = [d.id for d in sync_departments(rules) if d.kind == "internal"] or \
+        [d.id for d in sync_departments(rules)]
+    conference = Conference(slug="sweep-bench", title="Hội nghị đối thoại doanh nghiệp (bench)",
+                            host_agency="Ban Quản lý Khu kinh tế Hải Phòng", starts_at=CONFERENCE_STARTS,
+                            venue="Trụ sở", status=ConferenceStatus.HELD)
+    db.session.add(conference)
+    db.session.flush()
+    cid = conference.id
+    registered = dt.datetime(2025, 8, 20, 10, tzinfo=VN)
+    n_reg = -(-n // PER_REGISTRATION)
+    session = db.session
+    for start in range(0, n_reg, BATCH):
+        stop = min(n_reg, start + BATCH)
+        session.execute(insert(Enterprise), [
+            {"tax_code": f"9{i:09d}", "name": f"Công ty TNHH Thử tải {i}", "zone_code": "KCN-VSIP"}
+            for i in range(start, stop)])
+    enterprise_ids = list(session.scalars(select(Enterprise.id).order_by(Enterprise.id)))
+    for start in range(0, n_reg, BATCH):
+        stop = min(n_reg, start + BATCH)
+        session.execute(insert(Registration), [
+            {"conference_id": cid, "enterprise_id": enterprise_ids[i],
+             "tracking_code": f"KN.20250820.{i:06d}", "token_hash": "0" * 64,
+             "contact_name": "Nguyễn Văn An", "contact_email": f"lienhe{i}@dn.example.vn",
+             "contact_phone": "+84912345678", "attendees": [], "registered_at": registered}
+            for i in range(start, stop)])
+    registration_ids = list(session.scalars(select(Registration.id).order_by(Registration.id)))
+    for start in range(0, n, BATCH):
+        stop = min(n, start + BATCH)
+        session.execute(insert(Recommendation), [
+            {"registration_id": registration_ids[i // PER_REGISTRATION], "conference_id": cid,
+             "seq": i % PER_REGISTRATION + 1,
+             "code": f"KN.20250820.{i // PER_REGISTRATION:06d}-{i % PER_REGISTRATION + 1}",
+             "title": "Vướng mắc thủ tục điều chỉnh dự án", "content": "Đề nghị hướng dẫn hồ sơ.",
+             "field_code": "DAU_TU", "received_at": registered, "scope": Scope.IN_SCOPE,
+             "status": RecommendationStatus.ASSIGNED}
+            for i in range(start, stop)])
+    recommendation_ids = list(session.scalars(select(Recommendation.id).order_by(Recommendation.id)))
+    every = max(1, n // max(1, due))
+    notified = NOW - dt.timedelta(days=20)
+    for start in range(0, n, BATCH):
+        stop = min(n, start + BATCH)
+        rows = []
+        for i in range(start, stop):
+            if i % every == 0 and i // every < due:
+                due_at = OVERDUE_AT if (i // every) % 2 == 0 else REMIND_AT
+            else:
+                due_at = FAR_AT + dt.timedelta(days=i % 30)
+            rows.append({"recommendation_id": recommendation_ids[i],
+                         "department_id": departments[i % len(departments)],
+                         "role": "owner", "state": "open", "draft_answer": "Dự thảo.", "due_at": due_at,
+                         "notified_at": notified, "created_at": notified, "updated_at": notified,
+                         "extra": {}})
+        session.execute(insert(Assignment), rows)
+    session.commit()
+
+
+def analyze() -> None:
+    """Statistics as a live server has them; on PostgreSQL also VACUUM, so that autovacuum does not
+    start on the freshly inserted rows in the middle of the measured ticks."""
+    from sqlalchemy import text
+
+    from webforms.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+        return
+    with db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+
+
+def mark_sent() -> None:
+    """What the mail workers do between ticks: the first tick's outbox rows are sent (no worker runs
+    here; a steady system has only a few rows pending)."""
+    from sqlalchemy import update
+
+    from webforms.extensions import db
+    from webforms.models import OutboxMessage, OutboxStatus
+
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+                       .values(status=OutboxStatus.SENT, done_at=NOW))
+    db.session.commit()
+
+
+# -- measuring -------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def capture_statements():
+    """The (statement, parameters) pairs the engine runs inside the block."""
+    from sqlalchemy import event
+
+    from webforms.extensions import db
+
+    seen: list[tuple[str, object]] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def explain(statements) -> list[str]:
+    """The plan of each distinct SELECT, as text lines."""
+    from webforms.extensions import db
+
+    lines: list[str] = []
+    distinct = {}
+    for statement, parameters in statements:
+        if statement.lstrip().upper().startswith("SELECT"):
+            distinct.setdefault(statement, parameters)
+    with db.engine.connect() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        prefix = ("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " if postgres
+                  else "EXPLAIN QUERY PLAN ")
+        for statement, parameters in distinct.items():
+            lines.append("-- " + " ".join(statement.split())[:PLAN_WIDTH])
+            result = conn.exec_driver_sql(prefix + statement, parameters)
+            for plan_row in result:
+                lines.append(("   " + (plan_row[0] if postgres else str(plan_row[-1])))[:PLAN_WIDTH])
+        conn.rollback()
+    return lines
+
+
+def measure(n: int, due: int) -> dict:
+    from webforms.domain.tick import tick
+    from webforms.extensions import db
+
+    with fresh_database() as url, bench_app(**({"database_url": url} if url else {})) as app, \
+            app.app_context():
+        services = app.extensions["doithoai"]
+        rules, calendar, settings = services.rules, services.calendar, services.settings
+        redis = services.redis
+        started = time.perf_counter()
+        seed(n, due, rules)
+        analyze()
+        seeded = time.perf_counter() - started
+        started = time.perf_counter()
+        first_actions = tick(NOW, rules, calendar, settings, redis)
+        first = time.perf_counter() - started
+        mark_sent()
+        analyze()  # the outbox grew by the first tick's rows
+        steady: list[float] = []
+        for k in range(1, STEADY_TICKS + 1):
+            db.session.expunge_all()
+            started = time.perf_counter()
+            actions = tick(NOW + dt.timedelta(minutes=k), rules, calendar, settings, redis)
+            steady.append(time.perf_counter() - started)
+            if actions:
+                raise RuntimeError(f"a steady tick acted: {actions[:3]}")
+        db.session.expunge_all()
+        with capture_statements() as statements:
+            tick(NOW + dt.timedelta(minutes=STEADY_TICKS + 1), rules, calendar, settings, redis)
+        plans = explain(statements)
+        return {"n": n, "due": due, "dialect": db.engine.dialect.name, "seed_s": seeded, "first_s": first,
+                "first_actions": len(first_actions), "steady_s": median(steady),
+                "steady_max_s": max(steady), "statements": len(statements), "plans": plans}
+
+
+def main() -> list[dict]:
+    small, large = SIZES
+    same_due = round(small * DUE_SHARE)
+    # 1 % due at both sizes (the issue's load), and the large size with only the small one's due items:
+    # steady(large, same due) / steady(small) isolates the growth with all items, which should be none.
+    results = [measure(small, same_due), measure(large, same_due), measure(large, round(large * DUE_SHARE))]
+    for r in results:
+        print(f"\n== sweep, {r['dialect']}, N={r['n']:,}, {r['due']:,} due: seeded in {r['seed_s']:.1f} s; "
+              f"first tick {r['first_s'] * 1000:.0f} ms ({r['first_actions']} actions); steady tick median "
+              f"{r['steady_s'] * 1000:.1f} ms (max {r['steady_max_s'] * 1000:.1f}), "
+              f"{r['statements']} SQL statements", file=sys.stderr)
+    base, flat, loaded = results
+    print(f"\n== query plans of a steady tick, N={loaded['n']:,}, {loaded['due']:,} due "
+          f"({loaded['dialect']})",
+          file=sys.stderr)
+    for line in loaded["plans"]:
+        print(line, file=sys.stderr)
+    dialect = loaded["dialect"]
+    return [
+        row(f"sweep ({dialect}): steady tick, {large:,} vs {small:,} assignments, {same_due} due in both",
+            f"{flat['steady_s'] * 1000:.1f} ms", f"{base['steady_s'] * 1000:.1f} ms",
+            flat["steady_s"] / base["steady_s"], "<= 1.5x"),
+        row(f"sweep ({dialect}): steady tick, {large:,} assignments, 1 % due, against 100 ms "
+            f"(first tick {loaded['first_s'] * 1000:.0f} ms)",
+            f"{loaded['steady_s'] * 1000:.1f} ms", "100 ms", loaded["steady_s"] / 0.1, "<= 1x"),
+        row(f"sweep ({dialect}): steady tick, 1 % due: {large:,} vs {small:,} (grows with the due items)",
+            f"{loaded['steady_s'] * 1000:.1f} ms", f"{base['steady_s'] * 1000:.1f} ms",
+            loaded["steady_s"] / base["steady_s"], f"<= {large / small:.0f}x"),
+    ]
+
+
+if __name__ == "__main__":
+    print_table(main())
