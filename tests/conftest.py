@@ -17,8 +17,9 @@ from sqlalchemy import create_engine, text
 from config.settings import Settings
 from tests.smtp import SMTPServer
 
-# A TCP Redis given by CI gets its own database index, so the suite never touches db 0.
-TEST_REDIS_DB = 13
+# A TCP Redis given by CI gets its own database index, so the suite never touches db 0
+# (TEST_REDIS_DB lets two suites share one server without taking each other's jobs).
+TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
 
 @pytest.fixture(scope="session")

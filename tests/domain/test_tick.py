@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from tests import moments
 from tests.factories import create_conference, create_recommendation, create_registration
-from webforms.domain.tick import quorum_at, tick
+from webforms.domain.intake import quorum
+from webforms.domain.tick import tick
 from webforms.extensions import db
 from webforms.models import ConferenceStatus, MilestoneRun, OutboxMessage, Registration, Scope
 
@@ -83,16 +84,16 @@ def _registrations(conference, n, recommendations, *, late_extra=0):
     return regs
 
 
-def test_quorum_counts_only_what_arrived_in_time_and_in_scope(app_ctx, rules):
+def test_quorum_counts_only_what_arrived_in_time_and_in_scope(app_ctx, rules, calendar):
     conference = create_conference(slug="hn")
     regs = _registrations(conference, 15, 4, late_extra=2)
     create_recommendation(regs[5], scope=Scope.OUT_OF_SCOPE)
     db.session.commit()
-    cutoff = moments.INTAKE_LAST_SECOND
-    quorum = quorum_at(conference.id, cutoff, rules)
-    assert (quorum.enterprises, quorum.recommendations, quorum.met) == (15, 4, False)
+    counted = quorum(conference, rules, calendar)
+    assert counted.closes_at == moments.INTAKE_LAST_SECOND
+    assert (counted.enterprises, counted.recommendations, counted.met) == (15, 4, False)
     create_recommendation(regs[6], scope=Scope.PENDING)  # not screened yet: counts until screened out
-    assert quorum_at(conference.id, cutoff, rules).met
+    assert quorum(conference, rules, calendar).met
 
 
 def test_intake_closes_after_its_last_second(run):

@@ -23,12 +23,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from config.rules import Rules
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, record
+from webforms.domain.intake import quorum as intake_quorum
 from webforms.domain.mail import address_domain, compose
 from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.recipients import recipients_for
@@ -42,9 +43,6 @@ from webforms.models import (
     ConferenceStatus,
     Document,
     MilestoneRun,
-    Recommendation,
-    Registration,
-    Scope,
 )
 
 log = logging.getLogger("doithoai.tick")
@@ -52,46 +50,6 @@ log = logging.getLogger("doithoai.tick")
 # Statuses in which a conference is going ahead (the later milestones act only then).
 GOING_AHEAD = (ConferenceStatus.CONFIRMED, ConferenceStatus.HELD, ConferenceStatus.CONCLUDED)
 INTAKE_OPEN = (ConferenceStatus.DRAFT, ConferenceStatus.ANNOUNCED, ConferenceStatus.INTAKE_CLOSED)
-
-
-@dataclass(frozen=True)
-class Quorum:
-    enterprises: int
-    recommendations: int
-    min_enterprises: int
-    min_recommendations: int
-
-    @property
-    def met(self) -> bool:
-        return self.enterprises >= self.min_enterprises and self.recommendations >= self.min_recommendations
-
-    def as_dict(self) -> dict:
-        return {"enterprises": self.enterprises, "recommendations": self.recommendations,
-                "min_enterprises": self.min_enterprises, "min_recommendations": self.min_recommendations,
-                "met": self.met}
-
-
-def quorum_at(conference_id: int, cutoff: dt.datetime, rules: Rules) -> Quorum:
-    """Registered enterprises and their in-scope recommendations received by the cutoff (late ones not
-    counted). Until the intake module provides its own, this is the quorum the plan describes."""
-    counted = (
-        select(Registration.id)
-        .where(Registration.conference_id == conference_id, Registration.late.is_(False),
-               Registration.registered_at <= cutoff)
-    )
-    enterprises = db.session.scalar(
-        select(func.count(func.distinct(Registration.enterprise_id))).where(Registration.id.in_(counted))
-    )
-    recommendations = db.session.scalar(
-        select(func.count(Recommendation.id)).where(
-            Recommendation.registration_id.in_(counted),
-            Recommendation.late.is_(False),
-            Recommendation.scope != Scope.OUT_OF_SCOPE,
-            Recommendation.received_at <= cutoff,
-        )
-    )
-    plan = rules.plan
-    return Quorum(enterprises or 0, recommendations or 0, plan.min_enterprises, plan.min_recommendations)
 
 
 # -- stages -------------------------------------------------------------------------------------
@@ -250,7 +208,7 @@ def render_task(ctx: Context, kind: str, *, template: str, to, cc=(), extra: dic
 
 def _close_intake(ctx: Context) -> dict:
     conference = ctx.conference
-    quorum = quorum_at(conference.id, ctx.milestone.due, ctx.rules)
+    quorum = intake_quorum(conference, ctx.rules, ctx.calendar)
     recipients = recipients_for(ctx.rules)
     record(SYSTEM, "conference.intake_closed", "conference", conference.slug, now=ctx.now, **quorum.as_dict())
     if quorum.met:
