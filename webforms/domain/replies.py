@@ -12,6 +12,8 @@ import logging
 import re
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
+
 from config.rules import Rules
 from webforms.domain import events
 from webforms.domain.audit import Actor, record
@@ -62,14 +64,14 @@ def _audit(actor: Actor, action: str, assignment: Assignment, now: dt.datetime, 
 
 def _require_workable(assignment: Assignment) -> None:
     if assignment.state == AssignmentState.SUBMITTED:
-        raise ReplyError("Dự thảo đã gửi lãnh đạo duyệt; không thể sửa trong khi chờ duyệt.")
+        raise ReplyError(_("Dự thảo đã gửi lãnh đạo duyệt; không thể sửa trong khi chờ duyệt."))
     if assignment.state not in WORKABLE:
-        raise ReplyError("Kiến nghị này đã được xử lý xong; không thể thay đổi.")
+        raise ReplyError(_("Kiến nghị này đã được xử lý xong; không thể thay đổi."))
 
 
 def _require_owner(assignment: Assignment) -> None:
     if assignment.role != AssignmentRole.OWNER:
-        raise ReplyError("Chỉ đơn vị chủ trì mới thực hiện được thao tác này.")
+        raise ReplyError(_("Chỉ đơn vị chủ trì mới thực hiện được thao tác này."))
 
 
 def _set_extra(assignment: Assignment, **values) -> None:
@@ -85,7 +87,7 @@ def save_draft_answer(
     _require_workable(assignment)
     text = clean_text(text, multiline=True)
     if len(text) > ANSWER_MAX:
-        raise ReplyError(f"Nội dung trả lời dài quá {ANSWER_MAX} ký tự.")
+        raise ReplyError(_("Nội dung trả lời dài quá %(max)s ký tự.", max=ANSWER_MAX))
     changed = False
     if text != assignment.draft_answer:
         assignment.draft_answer = text
@@ -101,7 +103,7 @@ def choose_answer_mode(assignment: Assignment, mode: str, *, actor: Actor, now: 
     _require_owner(assignment)
     _require_workable(assignment)
     if mode not in (AnswerMode.AT_CONFERENCE, AnswerMode.IN_WRITING):
-        raise ReplyError("Hình thức trả lời không hợp lệ.")
+        raise ReplyError(_("Hình thức trả lời không hợp lệ."))
     if assignment.answer_mode == mode:
         return False
     assignment.answer_mode = mode
@@ -127,10 +129,10 @@ def declare_coordination(
     known = {d.code for d in rules.departments}
     codes = [c for c in dict.fromkeys(agency_codes) if c]
     if not codes:
-        raise ReplyError("Vui lòng chọn ít nhất một đơn vị phối hợp.")
+        raise ReplyError(_("Vui lòng chọn ít nhất một đơn vị phối hợp."))
     unknown = [c for c in codes if c not in known or c == assignment.department.code]
     if unknown:
-        raise ReplyError("Đơn vị phối hợp không hợp lệ.")
+        raise ReplyError(_("Đơn vị phối hợp không hợp lệ."))
     recommendation = assignment.recommendation
     asked = {
         a.department.code
@@ -183,13 +185,13 @@ def give_coordination_input(
 ) -> bool:
     """A coordinating unit hands in its input; the owner sees it on their page and gets an email."""
     if assignment.role != AssignmentRole.COORDINATING:
-        raise ReplyError("Thao tác này dành cho đơn vị phối hợp.")
+        raise ReplyError(_("Thao tác này dành cho đơn vị phối hợp."))
     _require_workable(assignment)
     text = clean_text(text, multiline=True)
     if not text:
-        raise ReplyError("Vui lòng nhập ý kiến phối hợp.")
+        raise ReplyError(_("Vui lòng nhập ý kiến phối hợp."))
     if len(text) > ANSWER_MAX:
-        raise ReplyError(f"Ý kiến dài quá {ANSWER_MAX} ký tự.")
+        raise ReplyError(_("Ý kiến dài quá %(max)s ký tự.", max=ANSWER_MAX))
     assignment.draft_answer = text
     assignment.state = AssignmentState.SUBMITTED
     assignment.submitted_at = now
@@ -228,12 +230,12 @@ def return_not_ours(
     reason = clean_text(reason, multiline=True)[:REASON_MAX]
     suggested = clean_text(suggested)[:300]
     if not reason:
-        raise ReplyError("Vui lòng nêu lý do trả lại.")
+        raise ReplyError(_("Vui lòng nêu lý do trả lại."))
     target = find_internal_department(suggested, rules)
     if target is None or target == assignment.department.code:
         target = rules.consolidating_department.code
     if target == assignment.department.code:
-        raise ReplyError("Đơn vị tổng hợp chỉ trả lại khi chỉ rõ đơn vị phụ trách (chọn trong danh sách).")
+        raise ReplyError(_("Đơn vị tổng hợp chỉ trả lại khi chỉ rõ đơn vị phụ trách (chọn trong danh sách)."))
     assignment.state = AssignmentState.RETURNED
     assignment.return_reason = reason
     assignment.suggested_department = suggested
@@ -304,10 +306,10 @@ def delegate(
     try:
         address = checked_address(clean_text(email))
     except AddressError as exc:
-        raise ReplyError("Địa chỉ email của người được giao không hợp lệ.") from exc
+        raise ReplyError(_("Địa chỉ email của người được giao không hợp lệ.")) from exc
     name = clean_text(name)[:200]
     if not name:
-        raise ReplyError("Vui lòng nhập họ tên người được giao.")
+        raise ReplyError(_("Vui lòng nhập họ tên người được giao."))
     if address.casefold() == (assignment.holder_email or "").casefold():
         return False
     previous = assignment.holder_email or ", ".join(department_addresses(assignment.department.code, rules))
@@ -355,7 +357,7 @@ def submit_for_approval(
         return False
     _require_workable(assignment)
     if not assignment.draft_answer.strip():
-        raise ReplyError("Vui lòng soạn nội dung trả lời trước khi gửi duyệt.")
+        raise ReplyError(_("Vui lòng soạn nội dung trả lời trước khi gửi duyệt."))
     if not assignment.answer_mode:
         assignment.answer_mode = AnswerMode.IN_WRITING
     assignment.state = AssignmentState.SUBMITTED
@@ -406,7 +408,7 @@ def send_back(
         return False
     comment = clean_text(comment, multiline=True)[:REASON_MAX]
     if not comment:
-        raise ReplyError("Vui lòng ghi ý kiến khi trả lại dự thảo.")
+        raise ReplyError(_("Vui lòng ghi ý kiến khi trả lại dự thảo."))
     assignment.state = AssignmentState.SENT_BACK
     assignment.review_comment = comment
     count = int((assignment.extra or {}).get("submissions", 0))

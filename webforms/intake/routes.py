@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -40,11 +41,11 @@ bp = Blueprint("intake", __name__, template_folder="templates")
 
 # What the conference page calls each published document kind.
 DOCUMENT_LABELS = {
-    "announcement": "Thông báo tổ chức Hội nghị",
-    "invitation": "Giấy mời",
-    "conclusion_notice": "Thông báo kết luận Hội nghị",
-    "results_report": "Báo cáo kết quả Hội nghị",
-    "appendix_1_table": "Phụ lục I",
+    "announcement": _l("Thông báo tổ chức Hội nghị"),
+    "invitation": _l("Giấy mời"),
+    "conclusion_notice": _l("Thông báo kết luận Hội nghị"),
+    "results_report": _l("Báo cáo kết quả Hội nghị"),
+    "appendix_1_table": _l("Phụ lục I"),
 }
 
 

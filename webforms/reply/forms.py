@@ -1,5 +1,6 @@
 """Forms on the department answer page (CSRF on, like every form)."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -11,17 +12,17 @@ from webforms.models import AnswerMode
 __all__ = ["SelectChoice"]  # views build their runtime choices with it
 
 ANSWER_MODES = [
-    SelectChoice(AnswerMode.IN_WRITING.value, "Trả lời bằng văn bản"),
-    SelectChoice(AnswerMode.AT_CONFERENCE.value, "Trả lời trực tiếp tại Hội nghị"),
+    SelectChoice(AnswerMode.IN_WRITING.value, _l("Trả lời bằng văn bản")),
+    SelectChoice(AnswerMode.AT_CONFERENCE.value, _l("Trả lời trực tiếp tại Hội nghị")),
 ]
 
 
 class DraftForm(FlaskForm):
     answer = TextAreaField(
-        "Dự thảo nội dung trả lời (nêu rõ căn cứ pháp lý)",
-        validators=[Length(max=ANSWER_MAX, message="Nội dung quá dài.")],
+        _l("Dự thảo nội dung trả lời (nêu rõ căn cứ pháp lý)"),
+        validators=[Length(max=ANSWER_MAX, message=_l("Nội dung quá dài."))],
     )
-    answer_mode = RadioField("Hình thức trả lời", choices=ANSWER_MODES, validators=[Optional()])
+    answer_mode = RadioField(_l("Hình thức trả lời"), choices=ANSWER_MODES, validators=[Optional()])
 
 
 class SubmitForm(FlaskForm):
@@ -30,33 +31,33 @@ class SubmitForm(FlaskForm):
 
 class CoordinationForm(FlaskForm):
     agencies = SelectMultipleField(
-        "Đơn vị phối hợp",
+        _l("Đơn vị phối hợp"),
         choices=[],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
-        validators=[DataRequired(message="Vui lòng chọn ít nhất một đơn vị phối hợp.")],
+        validators=[DataRequired(message=_l("Vui lòng chọn ít nhất một đơn vị phối hợp."))],
     )
-    note = TextAreaField("Nội dung đề nghị phối hợp", validators=[Length(max=REASON_MAX)])
+    note = TextAreaField(_l("Nội dung đề nghị phối hợp"), validators=[Length(max=REASON_MAX)])
 
 
 class ReturnForm(FlaskForm):
     reason = TextAreaField(
-        "Lý do không thuộc lĩnh vực của đơn vị",
-        validators=[DataRequired(message="Vui lòng nêu lý do trả lại."), Length(max=REASON_MAX)],
+        _l("Lý do không thuộc lĩnh vực của đơn vị"),
+        validators=[DataRequired(message=_l("Vui lòng nêu lý do trả lại.")), Length(max=REASON_MAX)],
     )
-    suggested = SelectField("Đơn vị đề xuất chủ trì", choices=[], validators=[Optional()])
-    suggested_other = StringField("Hoặc ghi tên đơn vị khác", validators=[Length(max=300)])
+    suggested = SelectField(_l("Đơn vị đề xuất chủ trì"), choices=[], validators=[Optional()])
+    suggested_other = StringField(_l("Hoặc ghi tên đơn vị khác"), validators=[Length(max=300)])
 
 
 class DelegateForm(FlaskForm):
     name = StringField(
-        "Họ tên người được giao", validators=[DataRequired(message="Vui lòng nhập họ tên."), Length(max=200)]
+        _l("Họ tên người được giao"), validators=[DataRequired(message=_l("Vui lòng nhập họ tên.")), Length(max=200)]
     )
     email = StringField(
-        "Email công vụ của người được giao",
+        _l("Email công vụ của người được giao"),
         validators=[
-            DataRequired(message="Vui lòng nhập email."),
-            Email(message="Email không hợp lệ.", check_deliverability=False),
+            DataRequired(message=_l("Vui lòng nhập email.")),
+            Email(message=_l("Email không hợp lệ."), check_deliverability=False),
             Length(max=320),
         ],
     )
@@ -64,9 +65,9 @@ class DelegateForm(FlaskForm):
 
 class InputForm(FlaskForm):
     text = TextAreaField(
-        "Ý kiến phối hợp",
+        _l("Ý kiến phối hợp"),
         validators=[
-            DataRequired(message="Vui lòng nhập ý kiến phối hợp."),
-            Length(max=ANSWER_MAX, message="Nội dung quá dài."),
+            DataRequired(message=_l("Vui lòng nhập ý kiến phối hợp.")),
+            Length(max=ANSWER_MAX, message=_l("Nội dung quá dài.")),
         ],
     )

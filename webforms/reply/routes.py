@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webforms.domain import replies
@@ -81,11 +82,11 @@ def _forms(assignment: Assignment) -> dict:
     }
     own = assignment.department.code
     forms["coordination"].agencies.choices = [
-        SelectChoice(d.code, d.name + ("" if d.is_internal else " (cơ quan ngoài Ban)"))
+        SelectChoice(d.code, d.name + ("" if d.is_internal else _(" (cơ quan ngoài Ban)")))
         for d in sorted(rules.departments, key=lambda d: (d.is_internal, d.name))
         if d.code != own
     ]
-    forms["return"].suggested.choices = [SelectChoice("", "— Không rõ: chuyển Phòng tổng hợp —")] + [
+    forms["return"].suggested.choices = [SelectChoice("", _("— Không rõ: chuyển Phòng tổng hợp —"))] + [
         SelectChoice(d.code, d.name) for d in rules.departments if d.is_internal and d.code != own
     ]
     return forms
@@ -159,7 +160,7 @@ def save_draft(token: str):
         now=args["now"],
     )
     db.session.commit()
-    flash("Đã lưu dự thảo trả lời.", "success")
+    flash(_("Đã lưu dự thảo trả lời."), "success")
     return _back(token)
 
 
@@ -170,7 +171,7 @@ def submit(token: str):
         return _back(token)
     replies.submit_for_approval(assignment, actor=_actor(assignment), **_domain_args())
     db.session.commit()
-    flash("Đã gửi dự thảo trả lời để lãnh đạo duyệt.", "success")
+    flash(_("Đã gửi dự thảo trả lời để lãnh đạo duyệt."), "success")
     return _back(token)
 
 
@@ -186,7 +187,7 @@ def coordinate(token: str):
     )
     db.session.commit()
     flash(
-        "Đã gửi đề nghị phối hợp; thời hạn trả lời chuyển sang hạn dành cho kiến nghị cần phối hợp.",
+        _("Đã gửi đề nghị phối hợp; thời hạn trả lời chuyển sang hạn dành cho kiến nghị cần phối hợp."),
         "success",
     )
     return _back(token)
@@ -200,7 +201,7 @@ def give_input(token: str):
         return _back(token)
     replies.give_coordination_input(assignment, form.text.data, actor=_actor(assignment), **_domain_args())
     db.session.commit()
-    flash("Đã gửi ý kiến phối hợp cho đơn vị chủ trì.", "success")
+    flash(_("Đã gửi ý kiến phối hợp cho đơn vị chủ trì."), "success")
     return _back(token)
 
 
@@ -232,7 +233,7 @@ def delegate(token: str):
     )
     db.session.commit()
     if not changed:
-        flash("Người này đang giữ đường dẫn của kiến nghị.", "info")
+        flash(_("Người này đang giữ đường dẫn của kiến nghị."), "info")
         return _back(token)
     return redirect(url_for("reply.done", what="giao", to=form.name.data))
 
