@@ -24,14 +24,13 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class"
 
 
 def tax_code(n: int) -> str:
-    n += 1  # digits 3-9 may not all be zero
-    body = f"03{n:07d}"
-    while True:
-        try:
-            return body + mst.calc_check_digit(body)
-        except ValueError:
-            n += 5_000_000
-            body = f"03{n % 10_000_000:07d}"
+    """A distinct valid MST for each n < 10**7: the first province prefix whose check digit exists."""
+    serial = f"{n % 10_000_000 + 1:07d}"[-7:]
+    for prefix in ("03", "04", "05", "06", "07", "08", "09", "10", "11", "12"):
+        check = mst.calc_check_digit(prefix + serial)
+        if len(check) == 1:  # "10" means no check digit exists for this prefix
+            return prefix + serial + check
+    raise ValueError(f"no valid tax code for {n}")
 
 
 def payload(n: int) -> dict:
@@ -97,7 +96,7 @@ def main() -> list[dict]:
             with gunicorn("webforms.app:create_app()", env, port) as master:
                 run_load(port, "/api/v1/conferences/bench/registrations", payload, clients=4, seconds=1.5)
                 ours = run_load(port, "/api/v1/conferences/bench/registrations",
-                                lambda n: payload(n + 1_000_000), clients=CLIENTS, seconds=SECONDS)
+                                lambda n: payload(n + 100_000), clients=CLIENTS, seconds=SECONDS)
                 web_rss = worker_rss_kb(master.pid)
             bare_env = dict(env, BARE_DATABASE_URL=f"sqlite:///{tmp_path / 'bare.sqlite3'}")
             port = free_port()
@@ -111,7 +110,7 @@ def main() -> list[dict]:
     return [
         row(f"intake: POST registration + 1 recommendation, gunicorn 2 workers, {CLIENTS} clients (SQLite)",
             f"{ours['rps']:.0f} req/s, p50 {ours['p50_ms']:.0f} ms, p99 {ours['p99_ms']:.0f} ms, "
-            f"{ours['errors']} errors",
+            f"{ours['errors']} errors {ours['error_kinds']}",
             f"{limit['rps']:.0f} req/s, p50 {limit['p50_ms']:.0f} ms, p99 {limit['p99_ms']:.0f} ms",
             ratio, ">= 50%"),
         {"benchmark": "memory: peak RSS of a gunicorn web worker after the intake run", "doithoai": f"{web_rss / 1024:.0f} MiB",
