@@ -32,3 +32,9 @@ def test_unicode_line_separator_cannot_break_a_subject():
 def test_phone_digits_of_other_scripts_are_refused_and_full_width_read_as_ascii():
     assert normalize_phone("09١٢٣٤٥٦٧٨") is None  # was stored as "+849١٢٣٤٥٦٧٨"
     assert normalize_phone("０９１２ ３４５ ６７８") == "+84912345678"
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character():
+    # JSON can carry "\ud800"; stored as such it made the database driver raise (a 500 from the API).
+    assert clean_text("a\ud800b\udfff") == "a\ufffdb\ufffd"
+    clean_text("x\udc80").encode("utf-8")

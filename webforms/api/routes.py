@@ -94,7 +94,10 @@ def create_registration(slug: str):
             "unsupported_media_type",
             _("Nội dung gửi lên phải là JSON (Content-Type: application/json)."),
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # "[[[[…" nested deeper than the JSON decoder's recursion limit
+        data = None
     if data is None:
         return _error(400, "invalid_json", _("Nội dung gửi lên không phải JSON hợp lệ."))
     key = request.headers.get("Idempotency-Key", "").strip()
