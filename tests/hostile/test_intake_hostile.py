@@ -146,7 +146,7 @@ def post_urlencoded(client, url: str, pairs) -> object:
     return client.post(url, data=body.encode("ascii"), content_type="application/x-www-form-urlencoded")
 
 
-def post_form(client, url: str, pairs) -> object:
+def post_form(client, url: str, pairs, **kwargs) -> object:
     """multipart/form-data, as browsers send this form, encoded here in one pass (Werkzeug's test
     encoder is slow on 100,000-character values); a surrogate goes out as its invalid UTF-8 bytes."""
     boundary = "hostile-" + os.urandom(8).hex()
@@ -155,7 +155,8 @@ def post_form(client, url: str, pairs) -> object:
         parts += [f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode(),
                   value.encode("utf-8", "surrogatepass"), b"\r\n"]
     parts.append(f"--{boundary}--\r\n".encode())
-    return client.post(url, data=b"".join(parts), content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(url, data=b"".join(parts), content_type=f"multipart/form-data; boundary={boundary}",
+                       **kwargs)
 
 
 def form_errors(page: str) -> dict[str, list[str]]:
