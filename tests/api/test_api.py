@@ -148,3 +148,18 @@ def test_hostile_json_gets_an_answer_not_a_500(client, app_ctx, rules, calendar)
     response = client.post(url, data=json.dumps(payload), content_type="application/json")
     assert response.status_code == 201
     assert response.get_json()["recommendations"][0]["title"] == "\ufffd"
+
+
+def test_database_out_of_reach_is_a_vietnamese_503(settings, tmp_path):
+    """Found by the PostgreSQL-restart fault test: requests during the restart answered a bare 500."""
+    from webforms.app import create_app
+
+    unreachable = create_app(settings.with_(database_url=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"))
+    client = unreachable.test_client()
+    response = client.get("/api/v1/conferences/hn")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.get_json()["error"] == "database_unavailable"
+    page = client.get("/hoi-nghi/hn")
+    assert page.status_code == 503
+    assert "Vui lòng thử lại sau ít phút" in page.get_data(as_text=True)
