@@ -168,14 +168,14 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(error)
 
     from flask_babel import gettext as _
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
         """The database restarting or out of reach: nothing was stored, say so and when to retry."""
         try:
             db.session.rollback()
-        except DBAPIError:
+        except SQLAlchemyError:
             db.session.remove()
         message = _("Hệ thống tạm thời không kết nối được cơ sở dữ liệu; nội dung chưa được lưu. "
                     "Vui lòng gửi lại sau ít phút.")

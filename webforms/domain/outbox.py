@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from webforms.extensions import db
@@ -147,9 +147,15 @@ def dispatch_pending(session: Session, redis: Redis, settings, now: dt.datetime)
     except (RedisError, OSError) as exc:
         log.warning("outbox dispatch of %d rows deferred to the sweep: %s", len(rows), exc)
         return
-    with db.engine.begin() as conn:  # its own short transaction: the caller's is over
-        conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r[2] for r in rows]))
-                     .values(enqueued_at=now))
+    try:
+        with db.engine.begin() as conn:  # its own short transaction: the caller's is over
+            conn.execute(update(OutboxMessage).where(OutboxMessage.id.in_([r[2] for r in rows]))
+                         .values(enqueued_at=now))
+    except SQLAlchemyError as exc:
+        # The caller's commit stands (its submission is stored and its jobs are queued): a database
+        # that went away just now must not turn that into an error answer. Without the mark, the sweep
+        # may enqueue the rows again; their jobs skip rows already claimed.
+        log.warning("outbox rows %s enqueued but not marked: %s", [r[2] for r in rows], exc)
 
 
 def forget_pending(session: Session) -> None:
