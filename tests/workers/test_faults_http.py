@@ -348,7 +348,6 @@ def _can_run_postgres() -> str | None:
     return None
 
 
-@pytest.mark.postgres
 @pytest.mark.skipif(_can_run_postgres() is not None, reason=_can_run_postgres() or "")
 def test_postgres_restarted_under_load_loses_no_confirmed_submission(settings, redis_process, smtp_server):
     """A private cluster, not the machine's shared server (`pg_ctlcluster … restart` would cut every
@@ -387,9 +386,13 @@ def test_postgres_restarted_under_load_loses_no_confirmed_submission(settings, r
         confirmed |= {body["tracking_code"] for _status, body in after}
         with own.app_context():
             stored = set(db.session.scalars(select(Registration.tracking_code)))
+            emails = set(db.session.scalars(select(Registration.contact_email)))
             db.session.remove()
             db.engine.dispose()
         assert confirmed <= stored
-        print(f"PostgreSQL restart under load: {dict(statuses)}, {len(confirmed)} confirmed, all stored")
+        # A 503 says "not stored"; it can be wrong only when the connection died during COMMIT itself.
+        refused_but_stored = sum(1 for status, _b, p in results if status == 503 and p["contact"]["email"] in emails)
+        print(f"PostgreSQL restart under load: {dict(statuses)}, {len(confirmed)} confirmed, all stored; "
+              f"{refused_but_stored} answered 503 yet stored")
     finally:
         pg.stop()
