@@ -144,7 +144,8 @@ def test_hostile_json_gets_an_answer_not_a_500(client, app_ctx, rules, calendar)
     deep = client.post(url, data="[" * 100_000 + "]" * 100_000, content_type="application/json")
     assert deep.status_code == 400
     assert deep.get_json()["error"] == "invalid_json"
-    payload = registration_payload(**{"enterprise.name": "Công ty \ud800", "recommendations.0.title": "\udfff"})
+    payload = registration_payload(**{"enterprise.name": "Công ty \ud800",
+                                      "recommendations.0.title": "\udfff"})
     response = client.post(url, data=json.dumps(payload), content_type="application/json")
     assert response.status_code == 201
     assert response.get_json()["recommendations"][0]["title"] == "\ufffd"

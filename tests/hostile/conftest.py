@@ -45,7 +45,8 @@ def assert_headers_intact(received, known_recipients: set[str] | None = None) ->
     assert len(message.get_all("Subject") or []) == 1
     assert message.get_all("Bcc") is None
     assert len(message.get_all("Message-ID") or []) == 1
-    assert "\n" not in str(message["Subject"]) and "\r" not in str(message["Subject"])
+    assert "\n" not in str(message["Subject"])
+    assert "\r" not in str(message["Subject"])
     allowed = {"subject", "from", "to", "cc", "reply-to", "message-id", "date", "content-type",
                "mime-version", "content-transfer-encoding"}
     assert {k.lower() for k in reparsed.keys()} <= allowed, reparsed.keys()

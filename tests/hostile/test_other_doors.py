@@ -92,10 +92,11 @@ def test_department_page_draft_answer_return_reason_and_delegate(app, client, ru
     requests = 0
     page = client.get(link).get_data(as_text=True)
     token = page_csrf(page, "draft")
-    # Every third value as the draft answer (the page grows with each save's history line); the page after each save shows it escaped in the textarea.
+    # Every third value as the draft answer (the page grows with each save's history line); the page
+    # after each save shows it escaped in the textarea.
     for value in VALUES[::3]:
-        response = post_form(client, link + "/du-thao", [("draft-csrf_token", token), ("draft-answer", value)],
-                             follow_redirects=True)
+        response = post_form(client, link + "/du-thao",
+                             [("draft-csrf_token", token), ("draft-answer", value)], follow_redirects=True)
         requests += 2
         assert response.status_code == 200
         page = response.get_data(as_text=True)
@@ -155,7 +156,8 @@ def test_department_page_draft_answer_return_reason_and_delegate(app, client, ru
     with app.app_context():
         holders = [a.holder_email for a in db.session.scalars(select(Assignment)) if a.holder_email]
         for address in holders:
-            assert "\n" not in address and "\r" not in address
+            assert "\n" not in address
+            assert "\r" not in address
     sent = check_all_mail(app, mailbox)
     print(f"department page: {requests} requests, {sent} emails")
 
@@ -209,17 +211,19 @@ def test_invitee_csv_import(app, staff_client, rules, settings):
         for invitee in invitees:
             assert_literal(listing, invitee.name, "invitee list")
         for invitee in invitees[:8]:
-            document = generate_document(invitee.conference, "invitation", rules, settings, utcnow(), pdf=False,
-                                         invitee=invitee.id)
+            document = generate_document(invitee.conference, "invitation", rules, settings, utcnow(),
+                                         pdf=False, invitee=invitee.id)
             text = docx_text((settings.resolved_documents_dir / document.path).read_bytes())
             assert sanitize_text(invitee.name).strip() in text
         db.session.rollback()
     broken = staff_client.post(base + "/tai-len", data={"csrf_token": token, "file": (
         io.BytesIO(rows_csv([["báo chí", "\ud800", "", "", ""]])), "khach.csv")})
-    assert broken.status_code == 422 and "UTF-8" in broken.get_data(as_text=True)
+    assert broken.status_code == 422
+    assert "UTF-8" in broken.get_data(as_text=True)
     nul = staff_client.post(base + "/tai-len", data={"csrf_token": token, "file": (
         io.BytesIO(rows_csv([["báo chí", "a\x00b", "", "", ""]])), "khach.csv")})
-    assert nul.status_code == 422 and "không phải là tệp văn bản CSV" in nul.get_data(as_text=True)
+    assert nul.status_code == 422
+    assert "không phải là tệp văn bản CSV" in nul.get_data(as_text=True)
     print(f"CSV: {len(rows)} rows, {len(parsed.error_rows)} refused, {len(good)} imported")
 
 
@@ -231,8 +235,8 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120
 def ooxml(main: str = "word/document.xml", *, macro=False, macro_type=False, bomb=False, members=0) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        content_types = ('<Types><Override ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/>'
-                         "</Types>" if macro_type else "<Types/>")
+        macro_part = '<Override ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/>'
+        content_types = f"<Types>{macro_part}</Types>" if macro_type else "<Types/>"
         archive.writestr("[Content_Types].xml", content_types)
         archive.writestr(main, "<w:document/>")
         if macro:
@@ -302,15 +306,18 @@ def test_uploads_refused_with_a_message_or_stored_under_a_random_name(app, clien
     data = {**form_fields(payload), **fetch_form(client, url), "recommendations-0-attachments": files,
             "recommendations-1-attachments": more}
     response = client.post(url, data=data, content_type="multipart/form-data")
-    assert response.status_code == 303, re.findall(r"error-message[^>]*>([^<]*)", response.get_data(as_text=True))
+    messages = re.findall(r"error-message[^>]*>([^<]*)", response.get_data(as_text=True))
+    assert response.status_code == 303, messages
     with app.app_context():
         stored = db.session.scalars(select(Attachment)).all()
         assert len(stored) == len(GOOD_NAMES)
         for attachment in stored:
             assert re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
             assert (uploads / attachment.stored_name).is_file()
-            assert "/" not in attachment.original_name and "\\" not in attachment.original_name
-            assert "\x00" not in attachment.original_name and len(attachment.original_name) <= 255
+            assert "/" not in attachment.original_name
+            assert "\\" not in attachment.original_name
+            assert "\x00" not in attachment.original_name
+            assert len(attachment.original_name) <= 255
         rec_ids = [r.id for r in db.session.scalars(select(Recommendation))]
         names = [a.original_name for a in stored]
     assert sorted(p.name for p in uploads.iterdir()) == sorted(a.stored_name for a in stored)

@@ -147,7 +147,8 @@ def create_registration(slug: str):
         }
         status = 201
         if result.duplicate:
-            body["duplicate"] = True  # the same Idempotency-Key again: the token went out with the first answer
+            # The same Idempotency-Key again: the token went out with the first answer.
+            body["duplicate"] = True
             status = 200
     db.session.commit()
     return jsonify(body), status
