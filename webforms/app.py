@@ -167,6 +167,25 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return render_error(error)
 
+    from flask_babel import gettext as _
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        """The database restarting or out of reach: nothing was stored, say so and when to retry."""
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.remove()
+        message = _("Hệ thống tạm thời không kết nối được cơ sở dữ liệu; nội dung chưa được lưu. "
+                    "Vui lòng gửi lại sau ít phút.")
+        if request.path.startswith("/api/"):
+            response = app.make_response(({"error": "database_unavailable", "message": message}, 503))
+        else:
+            response = app.make_response((render_template("errors/error.html", code=503, error=error), 503))
+        response.headers["Retry-After"] = "30"
+        return response
+
 
 def register_template_helpers(app: Flask) -> None:
     from webforms import formatting

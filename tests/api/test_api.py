@@ -1,6 +1,7 @@
 """The JSON API: same rules as the form, JSON errors, 201/202/409/422/404."""
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -134,3 +135,32 @@ def test_idempotency_key_and_resubmission(client, app_ctx, rules, calendar):
     assert held.get_json()["status"] == "confirmation_required"
     assert "tracking_code" not in held.get_json()
     assert db.session.scalar(select(func.count(Registration.id))) == 1
+
+
+def test_hostile_json_gets_an_answer_not_a_500(client, app_ctx, rules, calendar):
+    """Found by tests/hostile: nesting past the decoder's recursion limit, and lone surrogates."""
+    conference = open_conference(rules, calendar)
+    url = f"/api/v1/conferences/{conference.slug}/registrations"
+    deep = client.post(url, data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert deep.status_code == 400
+    assert deep.get_json()["error"] == "invalid_json"
+    payload = registration_payload(**{"enterprise.name": "Công ty \ud800",
+                                      "recommendations.0.title": "\udfff"})
+    response = client.post(url, data=json.dumps(payload), content_type="application/json")
+    assert response.status_code == 201
+    assert response.get_json()["recommendations"][0]["title"] == "\ufffd"
+
+
+def test_database_out_of_reach_is_a_vietnamese_503(settings, tmp_path):
+    """Found by the PostgreSQL-restart fault test: requests during the restart answered a bare 500."""
+    from webforms.app import create_app
+
+    unreachable = create_app(settings.with_(database_url=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"))
+    client = unreachable.test_client()
+    response = client.get("/api/v1/conferences/hn")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.get_json()["error"] == "database_unavailable"
+    page = client.get("/hoi-nghi/hn")
+    assert page.status_code == 503
+    assert "Vui lòng thử lại sau ít phút" in page.get_data(as_text=True)

@@ -94,7 +94,10 @@ def create_registration(slug: str):
             "unsupported_media_type",
             _("Nội dung gửi lên phải là JSON (Content-Type: application/json)."),
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # "[[[[…" nested deeper than the JSON decoder's recursion limit
+        data = None
     if data is None:
         return _error(400, "invalid_json", _("Nội dung gửi lên không phải JSON hợp lệ."))
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -121,31 +124,34 @@ def create_registration(slug: str):
     except IntakeClosed as exc:
         db.session.rollback()
         return _error(409, "intake_closed", exc.message)
-    db.session.commit()
+    # The answer is built before the commit: after it every attribute would be read again from the
+    # database, and a database going away at that moment would turn a stored submission into an error.
     registration = result.registration
     if result.resubmission is not None and result.token is None:
-        return jsonify(
-            {
-                "status": "confirmation_required",
-                "message": _(
-                    "Doanh nghiệp này đã đăng ký. Thư xác nhận đã được gửi đến địa chỉ email đã đăng ký "
-                    "(%(email)s); nội dung mới chỉ được cập nhật sau khi xác nhận.",
-                    email=mask_email(registration.contact_email),
-                ),
-            }
-        ), 202
-    body = {
-        "tracking_code": registration.tracking_code,
-        "token": result.token,
-        "status_url": status_url(svc.settings, registration.tracking_code, result.token)
-        if result.token
-        else None,
-        "recommendations": [{"code": r.code, "title": r.title} for r in registration.recommendations],
-    }
-    if result.duplicate:
-        body["duplicate"] = True  # the same Idempotency-Key again: the token went out with the first answer
-        return jsonify(body), 200
-    return jsonify(body), 201
+        body, status = {
+            "status": "confirmation_required",
+            "message": _(
+                "Doanh nghiệp này đã đăng ký. Thư xác nhận đã được gửi đến địa chỉ email đã đăng ký "
+                "(%(email)s); nội dung mới chỉ được cập nhật sau khi xác nhận.",
+                email=mask_email(registration.contact_email),
+            ),
+        }, 202
+    else:
+        body = {
+            "tracking_code": registration.tracking_code,
+            "token": result.token,
+            "status_url": status_url(svc.settings, registration.tracking_code, result.token)
+            if result.token
+            else None,
+            "recommendations": [{"code": r.code, "title": r.title} for r in registration.recommendations],
+        }
+        status = 201
+        if result.duplicate:
+            # The same Idempotency-Key again: the token went out with the first answer.
+            body["duplicate"] = True
+            status = 200
+    db.session.commit()
+    return jsonify(body), status
 
 
 @bp.get("/registrations/<tracking_code>")

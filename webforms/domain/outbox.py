@@ -148,7 +148,7 @@ def dispatch_pending(session: Session, redis: Redis, settings, now: dt.datetime)
     except (RedisError, OSError) as exc:
         log.warning("outbox dispatch of %d rows deferred to the sweep: %s", len(rows), exc)
     # enqueued_at stays unset: the sweep's grace period counts from created_at, and a second write
-    # transaction per request would cost more than it saves.
+    # transaction per request would cost more than it saves (and could fail after the caller's commit).
 
 
 def forget_pending(session: Session) -> None:

@@ -8,6 +8,7 @@ gives the same errors whichever door it came through.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -95,13 +96,18 @@ class ValidationFailed(ValueError):
 # -- single values --------------------------------------------------------------------------------
 
 _PHONE_JUNK = re.compile(r"[\s.\-()/]")
-_MOBILE = re.compile(r"[35789]\d{8}")  # after the leading 0: 9 digits (domain.md §3)
-_LANDLINE = re.compile(r"2\d{9}")  # area code 2XX + subscriber: 10 digits after the 0
+# ASCII digits only: `\d` would also take Arabic-Indic or Devanagari digits into the stored number.
+_MOBILE = re.compile(r"[35789][0-9]{8}")  # after the leading 0: 9 digits (domain.md §3)
+_LANDLINE = re.compile(r"2[0-9]{9}")  # area code 2XX + subscriber: 10 digits after the 0
 
 
 def normalize_phone(value: str) -> str | None:
-    """A Vietnamese mobile or landline number as +84…, or None when it is not one."""
-    text = _PHONE_JUNK.sub("", value or "")
+    """A Vietnamese mobile or landline number as +84…, or None when it is not one.
+
+    Full-width digits and plus sign (a phone keyboard in East Asian mode) are read as ASCII (NFKC);
+    any other script's digits are refused.
+    """
+    text = _PHONE_JUNK.sub("", unicodedata.normalize("NFKC", value or ""))
     if text.startswith("+84"):
         national = text[3:]
     elif text.startswith("0084"):

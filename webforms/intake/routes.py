@@ -132,9 +132,12 @@ def register(slug: str):
                 db.session.rollback()
                 return render_template("intake/closed.html", conference=conference, window=exc.window), 409
             else:
+                # Read before the commit, which expires every attribute (a database going away right
+                # after it must not turn a stored submission into an error page).
+                slug, receipt = conference.slug, _receipt(conference.slug, result)
                 db.session.commit()
-                _remember_receipt(conference.slug, result)
-                return redirect(url_for(".received", slug=conference.slug), code=303)
+                session["receipt"] = receipt
+                return redirect(url_for(".received", slug=slug), code=303)
         else:
             errors[""] = [_("Phiên làm việc đã hết hạn. Vui lòng gửi lại biểu mẫu.")]
     status = 422 if errors and request.method == "POST" else 200
@@ -149,16 +152,20 @@ def register(slug: str):
     ), status
 
 
-def _remember_receipt(slug: str, result) -> None:
+def _receipt(slug: str, result) -> dict:
+    """What the confirmation page shows, kept in the session."""
     registration = result.registration
     if result.resubmission is not None and result.token is None:
-        session["receipt"] = {"slug": slug, "pending_email": mask_email(registration.contact_email)}
-        return
+        return {"slug": slug, "pending_email": mask_email(registration.contact_email)}
     previous = session.get("receipt") or {}
     token = result.token
     if token is None and previous.get("tracking_code") == registration.tracking_code:
         token = previous.get("token")  # a double-click: keep what the first response gave
-    session["receipt"] = {"slug": slug, "tracking_code": registration.tracking_code, "token": token}
+    return {"slug": slug, "tracking_code": registration.tracking_code, "token": token}
+
+
+def _remember_receipt(slug: str, result) -> None:
+    session["receipt"] = _receipt(slug, result)
 
 
 def received(slug: str):
