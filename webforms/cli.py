@@ -17,7 +17,6 @@ from webforms.extensions import db
 from webforms.services import services
 from webforms.timeutil import parse_instant, utcnow
 
-
 DEMO_ADMIN_EMAIL = "admin@heza.example.vn"
 
 
@@ -120,9 +119,8 @@ def conference_milestones_cmd(slug: str, as_json: bool) -> None:
 @with_appcontext
 def seed_demo_cmd() -> None:
     """Departments from the YAML and a demo conference about 20 working days ahead (once)."""
-    from webforms.domain.demo import seed_demo
-
     from webforms.domain.accounts import create_user, generate_password, security_policy
+    from webforms.domain.demo import seed_demo
     from webforms.models import User
 
     svc = services()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from redis import Redis
 from rq import get_current_job
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 
 from webforms.domain import outbox
 
@@ -19,20 +16,6 @@ def report_progress(done: int, total: int, **extra) -> None:
     job.save_meta()
 
 
-def job_progress(job_id: str, redis: Redis) -> dict | None:
-    """{"status", "done", "total", "percent", …} of a job, or None when RQ no longer knows it."""
-    try:
-        job = Job.fetch(job_id, connection=redis)
-    except NoSuchJobError:
-        return None
-    progress = dict(job.get_meta(refresh=True).get("progress") or {})
-    done, total = progress.get("done", 0), progress.get("total", 0)
-    status = job.get_status(refresh=True)
-    progress.update(status=getattr(status, "value", status), done=done, total=total,
-                    percent=round(100 * done / total) if total else 0)
-    return progress
-
-
-def outbox_task_progress(row_id: int, redis: Redis) -> dict | None:
-    """The progress of the job carrying one outbox task row (tasks run one row per job)."""
-    return job_progress(outbox.job_id_for([row_id]), redis)
+# Reading progress is the back office's business too, so it lives with the outbox in the domain.
+job_progress = outbox.job_progress
+outbox_task_progress = outbox.outbox_task_progress

@@ -14,7 +14,7 @@ from webforms.backoffice.forms import ROLE_LABELS, ActionForm, PasswordResetForm
 from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
 from webforms.backoffice.routes import bp
 from webforms.domain import accounts, admin_queries
-from webforms.domain.outbox import retry_failed
+from webforms.domain.outbox import outbox_task_progress, retry_failed
 from webforms.extensions import db
 from webforms.models import Conference, Document, User
 from webforms.services import services
@@ -76,8 +76,12 @@ def document_publish(document_id: int):
 def outbox():
     status = request.args.get("status", "")
     page = admin_queries.list_outbox(status, page=page_number(), per_page=policy().page_size)
+    redis = services().redis
+    # Long tasks (an invitation batch) report done/total in their RQ job's meta: shown as a progress bar.
+    progress = {m.id: outbox_task_progress(m.id, redis) for m in page.rows
+                if m.kind == "task" and m.status in ("pending", "sending")}
     return render_template("backoffice/outbox.html", page=page, status=status, action_form=ActionForm(),
-                           counts=admin_queries.outbox_counts())
+                           counts=admin_queries.outbox_counts(), progress=progress)
 
 
 @bp.post("/hop-thu-di/<int:row_id>/gui-lai")

@@ -288,3 +288,25 @@ def retry_failed(row_id: int) -> OutboxMessage | None:
     row.claimed_at = None
     db.session.info.setdefault(_PENDING_IDS, []).append((row.queue, row.kind, row.id))
     return row
+
+
+# -- progress of long tasks ---------------------------------------------------------------------
+
+def job_progress(job_id: str, redis: Redis) -> dict | None:
+    """{"status", "done", "total", "percent", …} of a job (its meta["progress"], written by the task),
+    or None when RQ no longer knows it."""
+    try:
+        job = Job.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        return None
+    progress = dict(job.get_meta(refresh=True).get("progress") or {})
+    done, total = progress.get("done", 0), progress.get("total", 0)
+    status = job.get_status(refresh=True)
+    progress.update(status=getattr(status, "value", status), done=done, total=total,
+                    percent=round(100 * done / total) if total else 0)
+    return progress
+
+
+def outbox_task_progress(row_id: int, redis: Redis) -> dict | None:
+    """The progress of the job carrying one outbox task row (tasks run one row per job)."""
+    return job_progress(job_id_for([row_id]), redis)

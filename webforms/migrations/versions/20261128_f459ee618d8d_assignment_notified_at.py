@@ -12,9 +12,8 @@ Create Date: 2026-11-28 08:32:38.794662
 """
 import datetime as dt
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f459ee618d8d'
@@ -42,7 +41,7 @@ def _naive_utc(text):
     except (TypeError, ValueError):
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -71,7 +70,7 @@ def _copy_column_to_marks():
                                   assignments.c.extra)
                         .where(assignments.c.notified_at.is_not(None))).all()
     for row_id, version, notified, extra in rows:
-        mark = {"notified_at": notified.replace(tzinfo=dt.timezone.utc).isoformat(),
+        mark = {"notified_at": notified.replace(tzinfo=dt.UTC).isoformat(),
                 "notified_version": version}
         bind.execute(sa.update(assignments).where(assignments.c.id == row_id)
                      .values(extra={**(extra or {}), **mark}))
