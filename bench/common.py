@@ -77,7 +77,8 @@ def bench_app(**overrides):
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {system}"
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -113,7 +113,8 @@ def main() -> list[dict]:
             f"{ours['errors']} errors {ours['error_kinds']}",
             f"{limit['rps']:.0f} req/s, p50 {limit['p50_ms']:.0f} ms, p99 {limit['p99_ms']:.0f} ms",
             ratio, ">= 50%"),
-        {"benchmark": "memory: peak RSS of a gunicorn web worker after the intake run", "doithoai": f"{web_rss / 1024:.0f} MiB",
+        {"benchmark": "memory: peak RSS of a gunicorn web worker after the intake run",
+         "doithoai": f"{web_rss / 1024:.0f} MiB",
          "stack limit": "", "ratio": "", "goal": "", "met": ""},
     ]
 

@@ -57,7 +57,8 @@ def bulk_world(rules, n=10_000, enterprises=100):
     ent_ids = [e.id for e in db.session.query(Enterprise.id).order_by(Enterprise.id)]
     db.session.execute(insert(Registration), [
         {"conference_id": conference.id, "enterprise_id": eid, "tracking_code": f"KN.20250820.{i:04d}",
-         "token_hash": "x" * 64, "contact_name": "A", "contact_email": f"a{i}@example.vn", "contact_phone": "+84912345678",
+         "token_hash": "x" * 64, "contact_name": "A", "contact_email": f"a{i}@example.vn",
+         "contact_phone": "+84912345678",
          "attendees": [], "registered_at": now, "created_at": now, "updated_at": now}
         for i, eid in enumerate(ent_ids)])
     reg_ids = [r.id for r in db.session.query(Registration.id).order_by(Registration.id)]

@@ -60,7 +60,8 @@ class ConferenceForm(FlaskForm):
     venue = StringField(_l("Địa điểm"), validators=[DataRequired(_l("Vui lòng nhập địa điểm.")), Length(max=500)])
     format = SelectField(_l("Hình thức"), choices=_choices(FORMATS))
     host_agency = StringField(_l("Cơ quan chủ trì"), validators=[Optional(), Length(max=300)])
-    signer_authority = StringField(_l("Thẩm quyền ký (ví dụ: KT. TRƯỞNG BAN)"), validators=[Optional(), Length(max=120)])
+    signer_authority = StringField(_l("Thẩm quyền ký (ví dụ: KT. TRƯỞNG BAN)"),
+                                   validators=[Optional(), Length(max=120)])
     signer_title = StringField(_l("Chức vụ người ký"), validators=[Optional(), Length(max=120)])
     signer_name = StringField(_l("Họ tên người ký"), validators=[Optional(), Length(max=200)])
     announcement_text = TextAreaField(_l("Nội dung thông báo"), validators=[Optional(), Length(max=20000)])

@@ -63,7 +63,8 @@ def recommendations_export(fmt: str):
 @permission_required("view_dashboard")
 def recommendation_detail(rec_id: int):
     recommendation = get_or_404(Recommendation, rec_id)
-    original = db.session.get(Recommendation, recommendation.duplicate_of_id) if recommendation.duplicate_of_id else None
+    original = (db.session.get(Recommendation, recommendation.duplicate_of_id)
+                if recommendation.duplicate_of_id else None)
     return render_template("backoffice/recommendation.html", rec=recommendation, original=original,
                            duplicates=recs.duplicates_of(recommendation),
                            timeline=recs.recommendation_timeline(recommendation),
