@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -24,9 +26,9 @@ class ApproveForm(FlaskForm):
 
 class SendBackForm(FlaskForm):
     comment = TextAreaField(
-        "Ý kiến chỉnh sửa",
+        _l("Ý kiến chỉnh sửa"),
         validators=[
-            DataRequired(message="Vui lòng ghi ý kiến khi trả lại dự thảo."),
+            DataRequired(message=_l("Vui lòng ghi ý kiến khi trả lại dự thảo.")),
             Length(max=replies.REASON_MAX),
         ],
     )
@@ -68,9 +70,10 @@ def approve(assignment_id: int):
     if not ApproveForm().validate_on_submit():
         abort(400)
     if replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id, **_domain_args()):
-        flash(f"Đã duyệt trả lời kiến nghị {assignment.recommendation.code} và gửi doanh nghiệp.", "success")
+        flash(_("Đã duyệt trả lời kiến nghị %(code)s và gửi doanh nghiệp.", code=assignment.recommendation.code),
+              "success")
     else:
-        flash(f"Kiến nghị {assignment.recommendation.code} không còn chờ duyệt.", "info")
+        flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
     db.session.commit()
     return redirect(url_for("backoffice.approvals"))
 
@@ -86,8 +89,8 @@ def send_back(assignment_id: int):
                 flash(message, "error")
         return redirect(url_for("backoffice.approvals"))
     if replies.send_back(assignment, form.comment.data, actor=_actor(), **_domain_args()):
-        flash(f"Đã trả lại dự thảo kiến nghị {assignment.recommendation.code} cho đơn vị.", "success")
+        flash(_("Đã trả lại dự thảo kiến nghị %(code)s cho đơn vị.", code=assignment.recommendation.code), "success")
     else:
-        flash(f"Kiến nghị {assignment.recommendation.code} không còn chờ duyệt.", "info")
+        flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
     db.session.commit()
     return redirect(url_for("backoffice.approvals"))
