@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -60,6 +61,7 @@ def approvals():
         items=replies.submitted_answers(),
         approve_form=ApproveForm(),
         send_back_form=SendBackForm(),
+        bulk_form=BulkForm(),
     )
 
 
@@ -93,4 +95,58 @@ def send_back(assignment_id: int):
     else:
         flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
     db.session.commit()
+    return redirect(url_for("backoffice.approvals"))
+
+
+class BulkForm(FlaskForm):
+    """The selected assignments (checkboxes named `ids`), the action, and the comment a send-back needs."""
+
+    comment = TextAreaField(_l("Ý kiến chỉnh sửa (bắt buộc khi trả lại)"), validators=[Length(max=replies.REASON_MAX)])
+
+
+@bp.post("/duyet-tra-loi/hang-loat")
+@permission_required("approve_answer")
+def bulk_decide():
+    """Approve or send back every selected answer in one transaction: all of them, or none."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("backoffice.approvals"))
+    action = request.form.get("action", "")
+    ids = sorted({int(v) for v in request.form.getlist("ids") if v.isdigit()})
+    if action not in ("approve", "send_back"):
+        abort(400)
+    if not ids:
+        flash(_("Vui lòng chọn ít nhất một kiến nghị."), "error")
+        return redirect(url_for("backoffice.approvals"))
+    comment = (form.comment.data or "").strip()
+    if action == "send_back" and not comment:
+        flash(_("Vui lòng ghi ý kiến khi trả lại dự thảo."), "error")
+        return redirect(url_for("backoffice.approvals"))
+    assignments = list(db.session.scalars(select(Assignment).where(Assignment.id.in_(ids)).order_by(Assignment.id)))
+    done, skipped = [], []
+    try:
+        for assignment in assignments:
+            if action == "approve":
+                changed = replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id,
+                                                 **_domain_args())
+            else:
+                changed = replies.send_back(assignment, comment, actor=_actor(), **_domain_args())
+            (done if changed else skipped).append(assignment.recommendation.code)
+    except replies.ReplyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("backoffice.approvals"))
+    db.session.commit()
+    if done:
+        message = (_("Đã duyệt và gửi doanh nghiệp %(n)d trả lời: %(codes)s.", n=len(done), codes=", ".join(done))
+                   if action == "approve" else
+                   _("Đã trả lại %(n)d dự thảo cho đơn vị: %(codes)s.", n=len(done), codes=", ".join(done)))
+        flash(message, "success")
+    if skipped:
+        flash(_("Không còn chờ duyệt: %(codes)s.", codes=", ".join(skipped)), "info")
     return redirect(url_for("backoffice.approvals"))
