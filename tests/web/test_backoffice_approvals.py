@@ -97,3 +97,15 @@ def test_a_role_without_approve_answer_gets_403(app, client, rules, calendar, se
     assert client.post(BULK, data={"csrf_token": token, "action": "approve",
                                    "ids": [str(item["assignment_id"])]}).status_code == 403
     assert _states(app, [item]) == [AssignmentState.SUBMITTED]
+
+
+def test_approvals_page_in_english(app, client, rules, calendar, settings):
+    _two(app, rules, calendar, settings)
+    with app.app_context():
+        login_as(client, "leader")
+    page = client.get(PAGE + "?lang=en").get_data(as_text=True)
+    for phrase in ("Approving answers to recommendations", "Approve the selected", "Send the selected back",
+                   "Approve and send to the enterprise", "Send back to the unit"):
+        assert phrase in page, phrase
+    for phrase in ("Duyệt các mục đã chọn", "Duyệt và gửi doanh nghiệp", "Trả lại đơn vị"):
+        assert phrase not in page, phrase

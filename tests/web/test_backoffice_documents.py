@@ -83,3 +83,12 @@ def test_generate_refuses_unknown_kinds_missing_csrf_and_other_roles(app, client
     assert client.post(f"{DOCS}/hn-khong-co/announcement/tao", data={"csrf_token": token}).status_code == 404
     assert client.post(f"{DOCS}/hn-tu-choi/announcement/tao", data={}).status_code == 400
     assert _render_rows() == []
+
+
+def test_documents_page_generate_actions_in_english(client, staff, app_ctx):
+    create_conference(slug="hn-en")
+    db.session.commit()
+    staff("secretariat")
+    page = client.get(f"{DOCS}?conference=hn-en&lang=en").get_data(as_text=True)
+    assert "Generate / regenerate: Conference announcement" in page
+    assert "Tạo / tạo lại" not in page
