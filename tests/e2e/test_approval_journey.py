@@ -34,7 +34,7 @@ def test_leader_approves_an_answer_and_the_enterprise_gets_it(app, server, brows
     assert page.get_by_role("heading", name=f"[{item['code']}] Thủ tục điều chỉnh giấy chứng nhận đăng ký đầu tư"
                             ).is_visible()
     assert page.get_by_text("Ban Quản lý trả lời: hồ sơ điều chỉnh").is_visible()
-    shot(page, "10-approvals")
+    shot(page, "11-approvals")
     page.get_by_role("button", name="Duyệt và gửi doanh nghiệp").click()
     assert page.get_by_text(f"Đã duyệt trả lời kiến nghị {item['code']} và gửi doanh nghiệp.").is_visible()
     assert page.get_by_text("Không có dự thảo trả lời nào chờ duyệt.").is_visible()
