@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, render_template, request
+from flask import Flask, abort, g, has_request_context, render_template, request
 
 from config.rules import load_rules
 from config.settings import Settings, load_settings
@@ -197,6 +197,10 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.before_request
     def _remember_language():
+        # A NUL can never match a slug, code, token or key, and PostgreSQL refuses it in any text
+        # parameter: whatever was asked for is not found.
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(404)
         g.lang = _select_locale()
 
     @app.after_request

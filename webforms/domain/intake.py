@@ -32,7 +32,7 @@ from webforms.domain.audit import Actor, record
 from webforms.domain.mail import compose
 from webforms.domain.outbox import queue_mail
 from webforms.domain.plan import milestone_due
-from webforms.domain.text import clean_text
+from webforms.domain.text import clean_text, has_control_characters
 from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -132,6 +132,8 @@ def status_url(settings, tracking_code: str, token: str) -> str:
 def find_registration(tracking_code: str, token: str | None) -> Registration | None:
     """The registration when the private token matches; None otherwise (no hint which part was wrong)."""
     if not token or not isinstance(token, str) or len(token) > 200:
+        return None
+    if not _plausible_key(tracking_code, 48):
         return None
     registration = db.session.scalar(select(Registration).where(Registration.tracking_code == tracking_code))
     if registration is None or not hmac.compare_digest(registration.token_hash, hash_token(token)):
@@ -259,7 +261,14 @@ def _store_files(files: dict[int, list[Upload]], settings) -> dict[int, list[Att
     return stored
 
 
+def _plausible_key(value, max_length: int) -> bool:
+    """A lookup key worth sending to the database: PostgreSQL refuses NUL in text outright (a 500)."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and not has_control_characters(value)
+
+
 def _by_submission_key(key: str) -> Submission | None:
+    if not _plausible_key(key[:64], 64):
+        return None
     row = db.session.get(SubmissionKey, key[:64])
     if row is None:
         return None
@@ -335,7 +344,7 @@ def _apply_submission(
         break
     else:
         raise RuntimeError("could not allocate a tracking code")
-    if submission_key:
+    if submission_key and _plausible_key(submission_key[:64], 64):
         db.session.add(
             SubmissionKey(key=submission_key[:64], registration_id=result.registration.id, created_at=now)
         )
