@@ -34,7 +34,8 @@ def world(app_ctx):
     db.session.commit()
     return {"slug": conference.slug, "rec_id": recommendation.id, "invitee_id": invitee.id,
             "assignment_id": assignment.id,
-            "document_id": document.id, "row_id": outbox.id, "user_id": user.id, "fmt": "csv"}
+            "document_id": document.id, "row_id": outbox.id, "user_id": user.id, "fmt": "csv",
+            "kind": "announcement"}
 
 
 def url_for_rule(rule, values) -> str:

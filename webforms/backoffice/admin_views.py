@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from werkzeug.security import safe_join
 
@@ -14,22 +16,88 @@ from webforms.backoffice.forms import ROLE_LABELS, ActionForm, PasswordResetForm
 from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
 from webforms.backoffice.routes import bp
 from webforms.domain import accounts, admin_queries
-from webforms.domain.outbox import outbox_task_progress, retry_failed
+from webforms.domain.audit import record
+from webforms.domain.outbox import outbox_task_progress, queue_task, retry_failed
 from webforms.extensions import db
-from webforms.models import Conference, Document, User
+from webforms.models import Conference, Document, OutboxMessage, OutboxStatus, User
 from webforms.services import services
 from webforms.timeutil import utcnow
 
 # -- documents ------------------------------------------------------------------------------------
+
+# Kinds generated for the conference as a whole; invitations and reply letters are one per addressee
+# or recommendation and come from their own flows (sending invitations, approving an answer).
+GENERATED_KINDS = ("announcement", "consolidated_table", "conclusion_notice", "results_report",
+                   "postponement_report", "budget_estimate")
+RENDER_TASK = "render_document"
+
+
+def _progress(row_id: int, redis) -> dict | None:
+    try:
+        return outbox_task_progress(row_id, redis)
+    except (RedisError, OSError):
+        return None  # Redis down: the row's own status still shows; the sweep will enqueue it later
+
+
+def pending_renders(conference: Conference | None) -> list[dict]:
+    """The render tasks not finished yet (newest first), with their job's status and progress."""
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.kind == "task",
+               OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED]))
+        .order_by(OutboxMessage.id.desc()).limit(200)
+    ).all()
+    rows = [r for r in rows if (r.payload or {}).get("task") == RENDER_TASK
+            and (conference is None or r.payload.get("args", {}).get("conference_id") == conference.id)]
+    redis = services().redis
+    titles = dict(db.session.execute(select(Conference.id, Conference.title).where(
+        Conference.id.in_({r.payload.get("args", {}).get("conference_id") for r in rows}))).all()) if rows else {}
+    return [{"row": r, "kind": r.payload["args"].get("kind", ""),
+             "conference": titles.get(r.payload["args"].get("conference_id"), ""),
+             "progress": _progress(r.id, redis) if r.status != OutboxStatus.FAILED else None}
+            for r in rows[:50]]
+
 
 @bp.get("/van-ban")
 @permission_required("view_dashboard")
 def documents():
     slug = request.args.get("conference", "")
     page = admin_queries.list_documents(slug or None, page=page_number(), per_page=policy().page_size)
+    conference = db.session.scalar(select(Conference).where(Conference.slug == slug)) if slug else None
     return render_template("backoffice/documents.html", page=page, slug=slug, action_form=ActionForm(),
+                           conference=conference, generated_kinds=GENERATED_KINDS,
+                           renders=pending_renders(conference),
                            conferences=db.session.execute(select(Conference.slug, Conference.title)
                                                           .order_by(Conference.starts_at.desc())).all())
+
+
+@bp.post("/van-ban/<slug>/<kind>/tao")
+@permission_required("manage_documents")
+def document_generate(slug: str, kind: str):
+    """Generate (or regenerate: a new version) one document of the conference, in the docs worker."""
+    conference = db.session.scalar(select(Conference).where(Conference.slug == slug))
+    if conference is None or kind not in GENERATED_KINDS:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    now = utcnow()
+    # A fresh nonce in the key: a deliberate regenerate is a new task, never deduplicated away.
+    nonce = f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
+    row = queue_task(RENDER_TASK, {"conference_id": conference.id, "kind": kind, "subject": {},
+                                   "as_of": now.isoformat()},
+                     queue="docs", dedupe_key=f"render:{conference.slug}:{kind}:{nonce}")
+    record(current_actor(), "document.generate", "conference", conference.slug, now=now, kind=kind,
+           outbox=row.id)
+    db.session.commit()
+    flash(_("Đã đưa yêu cầu tạo văn bản “%(kind)s” vào hàng đợi; tiến độ hiện ở bảng dưới đây.",
+            kind=_document_label(kind)), "info")
+    return redirect(url_for("backoffice.documents", conference=conference.slug))
+
+
+def _document_label(kind: str) -> str:
+    from webforms.backoffice.labels import DOCUMENT_KIND, label
+
+    return label(DOCUMENT_KIND, kind)
 
 
 def document_file(document: Document):
@@ -93,8 +161,6 @@ def outbox_retry(row_id: int):
     if row is None:
         flash(_("Chỉ gửi lại được thư đã lỗi."), "error")
     else:
-        from webforms.domain.audit import record
-
         record(current_actor(), "outbox.retry", "outbox", row_id, now=utcnow())
         db.session.commit()
         flash(_("Đã đưa thư vào hàng đợi gửi lại."), "info")

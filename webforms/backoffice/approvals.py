@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -24,9 +27,9 @@ class ApproveForm(FlaskForm):
 
 class SendBackForm(FlaskForm):
     comment = TextAreaField(
-        "Ý kiến chỉnh sửa",
+        _l("Ý kiến chỉnh sửa"),
         validators=[
-            DataRequired(message="Vui lòng ghi ý kiến khi trả lại dự thảo."),
+            DataRequired(message=_l("Vui lòng ghi ý kiến khi trả lại dự thảo.")),
             Length(max=replies.REASON_MAX),
         ],
     )
@@ -58,6 +61,7 @@ def approvals():
         items=replies.submitted_answers(),
         approve_form=ApproveForm(),
         send_back_form=SendBackForm(),
+        bulk_form=BulkForm(),
     )
 
 
@@ -68,9 +72,10 @@ def approve(assignment_id: int):
     if not ApproveForm().validate_on_submit():
         abort(400)
     if replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id, **_domain_args()):
-        flash(f"Đã duyệt trả lời kiến nghị {assignment.recommendation.code} và gửi doanh nghiệp.", "success")
+        flash(_("Đã duyệt trả lời kiến nghị %(code)s và gửi doanh nghiệp.", code=assignment.recommendation.code),
+              "success")
     else:
-        flash(f"Kiến nghị {assignment.recommendation.code} không còn chờ duyệt.", "info")
+        flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
     db.session.commit()
     return redirect(url_for("backoffice.approvals"))
 
@@ -86,8 +91,62 @@ def send_back(assignment_id: int):
                 flash(message, "error")
         return redirect(url_for("backoffice.approvals"))
     if replies.send_back(assignment, form.comment.data, actor=_actor(), **_domain_args()):
-        flash(f"Đã trả lại dự thảo kiến nghị {assignment.recommendation.code} cho đơn vị.", "success")
+        flash(_("Đã trả lại dự thảo kiến nghị %(code)s cho đơn vị.", code=assignment.recommendation.code), "success")
     else:
-        flash(f"Kiến nghị {assignment.recommendation.code} không còn chờ duyệt.", "info")
+        flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
     db.session.commit()
+    return redirect(url_for("backoffice.approvals"))
+
+
+class BulkForm(FlaskForm):
+    """The selected assignments (checkboxes named `ids`), the action, and the comment a send-back needs."""
+
+    comment = TextAreaField(_l("Ý kiến chỉnh sửa (bắt buộc khi trả lại)"), validators=[Length(max=replies.REASON_MAX)])
+
+
+@bp.post("/duyet-tra-loi/hang-loat")
+@permission_required("approve_answer")
+def bulk_decide():
+    """Approve or send back every selected answer in one transaction: all of them, or none."""
+    form = BulkForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("backoffice.approvals"))
+    action = request.form.get("action", "")
+    ids = sorted({int(v) for v in request.form.getlist("ids") if v.isdigit()})
+    if action not in ("approve", "send_back"):
+        abort(400)
+    if not ids:
+        flash(_("Vui lòng chọn ít nhất một kiến nghị."), "error")
+        return redirect(url_for("backoffice.approvals"))
+    comment = (form.comment.data or "").strip()
+    if action == "send_back" and not comment:
+        flash(_("Vui lòng ghi ý kiến khi trả lại dự thảo."), "error")
+        return redirect(url_for("backoffice.approvals"))
+    assignments = list(db.session.scalars(select(Assignment).where(Assignment.id.in_(ids)).order_by(Assignment.id)))
+    done, skipped = [], []
+    try:
+        for assignment in assignments:
+            if action == "approve":
+                changed = replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id,
+                                                 **_domain_args())
+            else:
+                changed = replies.send_back(assignment, comment, actor=_actor(), **_domain_args())
+            (done if changed else skipped).append(assignment.recommendation.code)
+    except replies.ReplyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("backoffice.approvals"))
+    db.session.commit()
+    if done:
+        message = (_("Đã duyệt và gửi doanh nghiệp %(n)d trả lời: %(codes)s.", n=len(done), codes=", ".join(done))
+                   if action == "approve" else
+                   _("Đã trả lại %(n)d dự thảo cho đơn vị: %(codes)s.", n=len(done), codes=", ".join(done)))
+        flash(message, "success")
+    if skipped:
+        flash(_("Không còn chờ duyệt: %(codes)s.", codes=", ".join(skipped)), "info")
     return redirect(url_for("backoffice.approvals"))
