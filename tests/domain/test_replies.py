@@ -6,6 +6,7 @@ from tests.factories import create_conference, create_recommendation, create_reg
 from tests.moments import INTAKE_OPEN, local
 from webforms.domain import events, replies
 from webforms.domain.audit import Actor
+from webforms.extensions import db
 from webforms.models import AnswerMode, AssignmentState, RecommendationStatus
 
 ACTOR = Actor(kind="department_link", name="qldt@heza.example.vn", ip="127.0.0.1")
@@ -74,3 +75,38 @@ def test_answer_approved_signal_is_sent_once(app_ctx, rules, calendar, settings)
     finally:
         events.answer_approved.disconnect(receiver)
     assert seen == [(rec.code, INTAKE_OPEN)]
+
+
+def test_draft_files_follow_a_return_and_only_the_owner_attaches(app_ctx, rules, calendar, settings):
+    import io
+
+    from webforms.domain.attachments import Upload
+    from webforms.models import OutboxMessage
+
+    rec = routed(rules, calendar, settings)
+    owner = rec.assignments[0]
+    pdf = b"%PDF-1.4\nphu luc\n%%EOF\n"
+    (item,) = replies.add_draft_files(owner, [Upload("Phụ lục.pdf", io.BytesIO(pdf))], actor=ACTOR,
+                                      now=INTAKE_OPEN, settings=settings)
+    assert item.assignment_id == owner.id
+    assert replies.add_draft_files(owner, [Upload("Phụ lục.pdf", io.BytesIO(pdf))], actor=ACTOR,
+                                   now=INTAKE_OPEN, settings=settings) == []  # the same file again
+    new = replies.return_not_ours(owner, "Thuộc lĩnh vực lao động.", "QLLD", actor=ACTOR, now=INTAKE_OPEN,
+                                  rules=rules, calendar=calendar, settings=settings)
+    assert replies.department_files(owner) == [] and replies.department_files(new) == [item]
+    (agency,) = replies.declare_coordination(new, ["THUE"], actor=ACTOR, now=INTAKE_OPEN, rules=rules,
+                                             calendar=calendar, settings=settings)
+    with pytest.raises(replies.ReplyError):
+        replies.add_draft_files(agency, [Upload("Ý kiến.pdf", io.BytesIO(pdf))], actor=ACTOR, now=INTAKE_OPEN,
+                                settings=settings)
+    replies.save_draft_answer(new, "Trả lời kèm phụ lục.", actor=ACTOR, now=INTAKE_OPEN)
+    replies.submit_for_approval(new, actor=ACTOR, now=INTAKE_OPEN, rules=rules, calendar=calendar,
+                                settings=settings)
+    with pytest.raises(replies.ReplyError):
+        replies.remove_draft_file(new, item.id, actor=ACTOR, now=INTAKE_OPEN)
+    assert replies.approve_answer(new, actor=LEADER, now=INTAKE_OPEN, rules=rules, calendar=calendar,
+                                  settings=settings)
+    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.dedupe_key == f"answer:{rec.code}"))
+    files = [a for a in mail.payload["attachments"] if "path" in a]
+    assert files == [{"filename": "Phụ lục.pdf", "content_type": "application/pdf",
+                      "path": str((settings.resolved_uploads_dir / item.stored_name).resolve())}]

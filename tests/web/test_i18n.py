@@ -88,8 +88,9 @@ def test_reply_pages_in_english(app, client, rules, calendar, settings, mailbox)
     page = text(client.get(path + "?lang=en"))
     assert_english(
         page,
-        ["Draft answer (state the legal basis clearly)", "Save draft", "Processing history", "Day 0:"],
-        ["Lưu dự thảo", "Lịch sử xử lý", "Ngày 0:", "Giao cho đồng nghiệp"],
+        ["Draft answer (state the legal basis clearly)", "Save draft", "Processing history", "Day 0:",
+         "Files attached to the draft", "at most 5 files, 10 MB each"],
+        ["Lưu dự thảo", "Lịch sử xử lý", "Ngày 0:", "Giao cho đồng nghiệp", "Tài liệu đính kèm dự thảo"],
     )
     broken = text(client.get("/tra-loi/khong-dung?lang=en"))
     assert_english(broken, ["This link can no longer be used"], ["Đường dẫn không còn dùng được"])

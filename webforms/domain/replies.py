@@ -16,6 +16,14 @@ from flask_babel import gettext as _
 
 from config.rules import Rules
 from webforms.domain import events
+from webforms.domain.attachments import (
+    MAX_FILES_PER_RECOMMENDATION,
+    AttachmentRefused,
+    Upload,
+    attachment_path,
+    discard_files,
+    store_upload,
+)
 from webforms.domain.audit import Actor, record
 from webforms.domain.links import revoke_links
 from webforms.domain.mail import AddressError, checked_address
@@ -34,6 +42,7 @@ from webforms.models import (
     Assignment,
     AssignmentRole,
     AssignmentState,
+    Attachment,
     RecommendationStatus,
 )
 
@@ -97,6 +106,140 @@ def save_draft_answer(
     if answer_mode:
         changed = choose_answer_mode(assignment, answer_mode, actor=actor, now=now) or changed
     return changed
+
+
+# -- the department's files with its draft --------------------------------------------------------
+
+
+class FilesRefused(ReplyError):
+    """Some uploaded files were refused; nothing was kept. `messages` go next to the field."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def department_files(assignment: Assignment) -> list[Attachment]:
+    """The files the department attached to this assignment's draft, oldest first."""
+    from sqlalchemy import select
+
+    from webforms.extensions import db
+
+    if assignment.id is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Attachment).where(Attachment.assignment_id == assignment.id).order_by(Attachment.id)
+        )
+    )
+
+
+def add_draft_files(
+    assignment: Assignment, uploads: Sequence[Upload], *, actor: Actor, now: dt.datetime, settings
+) -> list[Attachment]:
+    """Check and store files for the owner's draft (the intake's types and limits); all or nothing.
+
+    A file identical (name and content) to one already attached is not added twice. Raises
+    FilesRefused with one Vietnamese message per refused file; nothing stays on disk then. The caller
+    commits, and calls `discard_files` on the returned rows if its transaction fails.
+    """
+    if not uploads:
+        return []
+    _require_owner(assignment)
+    _require_workable(assignment)
+    uploads_dir = settings.resolved_uploads_dir
+    existing = department_files(assignment)
+    if len(existing) + len(uploads) > MAX_FILES_PER_RECOMMENDATION:
+        raise FilesRefused(
+            [
+                _(
+                    "Mỗi dự thảo trả lời đính kèm tối đa %(n)s tệp (đã có %(have)s tệp).",
+                    n=MAX_FILES_PER_RECOMMENDATION,
+                    have=len(existing),
+                )
+            ]
+        )
+    stored: list[Attachment] = []
+    errors: list[str] = []
+    try:
+        for upload in uploads:
+            try:
+                stored.append(store_upload(upload, uploads_dir))
+            except AttachmentRefused as exc:
+                errors.append(exc.message)
+    except BaseException:
+        discard_files(stored, uploads_dir)
+        raise
+    if errors:
+        discard_files(stored, uploads_dir)
+        raise FilesRefused(errors)
+    seen = {(a.original_name, a.sha256) for a in existing}
+    added = []
+    from webforms.extensions import db
+
+    for item in stored:
+        if (item.original_name, item.sha256) in seen:  # a double submit: the same file again
+            discard_files([item], uploads_dir)
+            continue
+        seen.add((item.original_name, item.sha256))
+        item.assignment_id = assignment.id
+        item.created_at = now
+        db.session.add(item)
+        added.append(item)
+    if added:
+        db.session.flush()
+        for item in added:
+            _audit(
+                actor,
+                "answer.attachment_add",
+                assignment,
+                now,
+                attachment=item.id,
+                name=item.original_name,
+                size=item.size,
+                sha256=item.sha256,
+            )
+    return added
+
+
+def remove_draft_file(
+    assignment: Assignment, attachment_id: int, *, actor: Actor, now: dt.datetime
+) -> Attachment | None:
+    """Remove one of this assignment's draft files while the draft is still being worked on.
+
+    Returns the removed row (the caller deletes its file after commit), None when it was already gone.
+    """
+    from webforms.extensions import db
+
+    _require_owner(assignment)
+    _require_workable(assignment)
+    item = db.session.get(Attachment, attachment_id)
+    if item is None or item.assignment_id != assignment.id:
+        return None
+    _audit(
+        actor,
+        "answer.attachment_remove",
+        assignment,
+        now,
+        attachment=item.id,
+        name=item.original_name,
+        sha256=item.sha256,
+    )
+    db.session.delete(item)
+    return item
+
+
+def department_file_attachments(assignment: Assignment, settings) -> list[dict]:
+    """The owner's draft files as outbox attachment dicts (the worker reads them at send time)."""
+    uploads_dir = settings.resolved_uploads_dir.resolve()
+    return [
+        {
+            "filename": item.original_name,
+            "content_type": item.content_type,
+            "path": str(attachment_path(item, uploads_dir)),
+        }
+        for item in department_files(assignment)
+    ]
 
 
 def choose_answer_mode(assignment: Assignment, mode: str, *, actor: Actor, now: dt.datetime) -> bool:
@@ -246,6 +389,9 @@ def return_not_ours(
     )
     new.answer_mode = assignment.answer_mode
     new.draft_answer = assignment.draft_answer
+    files = department_files(assignment)
+    for item in files:  # the draft's files travel with the draft
+        item.assignment_id = new.id
     for child in assignment.recommendation.assignments:
         if child.parent_id == assignment.id:
             child.parent = new
@@ -258,6 +404,7 @@ def return_not_ours(
         suggested=suggested,
         to=target,
         new_assignment=new.id,
+        attachments=[item.id for item in files],
     )
     notify_assignment(
         new,
@@ -458,7 +605,9 @@ def approve_answer(
     recommendation.approved_by_id = approver_id
     recommendation.published = not recommendation.private
     _audit(actor, "answer.approve", assignment, now, mode=recommendation.answer_mode)
-    attachments = reply_letter_attachments(recommendation, rules=rules, settings=settings, now=now)
+    letter = reply_letter_attachments(recommendation, rules=rules, settings=settings, now=now)
+    files = department_files(assignment)
+    attachments = letter + department_file_attachments(assignment, settings)
     registration = recommendation.registration
     context = {
         "recommendation": recommendation,
@@ -466,7 +615,8 @@ def approve_answer(
         "enterprise": registration.enterprise,
         "conference": recommendation.conference,
         "department": rules.department(assignment.department.code),
-        "has_letter": bool(attachments),
+        "has_letter": bool(letter),
+        "files": [item.original_name for item in files],
     }
     send(
         "answer_approved_to_enterprise",

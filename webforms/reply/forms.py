@@ -2,10 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    MultipleFileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webforms.domain.attachments import MAX_FILE_BYTES, MAX_FILES_PER_RECOMMENDATION, Upload
 from webforms.domain.replies import ANSWER_MAX, REASON_MAX
 from webforms.models import AnswerMode
 
@@ -23,6 +32,23 @@ class DraftForm(FlaskForm):
         validators=[Length(max=ANSWER_MAX, message=_l("Nội dung quá dài."))],
     )
     answer_mode = RadioField(_l("Hình thức trả lời"), choices=ANSWER_MODES, validators=[Optional()])
+    attachments = MultipleFileField(
+        _l("Tài liệu đính kèm dự thảo"),
+        description=_l(
+            "PDF, DOC, DOCX, XLS, XLSX, JPG, PNG; tối đa %(n)s tệp, mỗi tệp %(mb)s MB. "
+            "Tệp được gửi kèm thư trả lời doanh nghiệp khi lãnh đạo duyệt.",
+            n=MAX_FILES_PER_RECOMMENDATION,
+            mb=MAX_FILE_BYTES // (1024 * 1024),
+        ),
+    )
+
+    def uploads(self) -> list[Upload]:
+        chosen = [f for f in (self.attachments.data or []) if getattr(f, "filename", "")]
+        return [Upload(filename=f.filename, stream=f.stream) for f in chosen]
+
+
+class RemoveFileForm(FlaskForm):
+    """Only the CSRF token: the file to remove is in the address."""
 
 
 class SubmitForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webforms.domain import replies
+from webforms.domain.attachments import discard_files
 from webforms.domain.audit import Actor
 from webforms.domain.links import LinkError, read_link
 from webforms.domain.routing import deadlines_for
@@ -17,6 +18,7 @@ from webforms.reply.forms import (
     DelegateForm,
     DraftForm,
     InputForm,
+    RemoveFileForm,
     ReturnForm,
     SelectChoice,
     SubmitForm,
@@ -79,6 +81,7 @@ def _forms(assignment: Assignment) -> dict:
         "return": ReturnForm(prefix="return"),
         "delegate": DelegateForm(prefix="delegate"),
         "input": InputForm(prefix="input", text=assignment.draft_answer),
+        "remove": RemoveFileForm(prefix="remove"),
     }
     own = assignment.department.code
     forms["coordination"].agencies.choices = [
@@ -107,8 +110,14 @@ def _history(assignment: Assignment) -> list[AuditEvent]:
 
 @bp.get("/<token>")
 def page(token: str):
-    assignment = _load(token)
+    return _render(token, _load(token))
+
+
+def _render(token: str, assignment: Assignment, *, draft: DraftForm | None = None, status: int = 200):
     svc = services()
+    forms = _forms(assignment)
+    if draft is not None:
+        forms["draft"] = draft
     recommendation = assignment.recommendation
     inputs = [
         a
@@ -125,11 +134,12 @@ def page(token: str):
         deadlines=deadlines_for(assignment, svc.rules, svc.calendar),
         calendar=svc.calendar,
         history=_history(assignment),
-        forms=_forms(assignment),
+        forms=forms,
+        files=replies.department_files(assignment),
         rules=svc.rules,
         field=svc.rules.field(recommendation.field_code),
         zone=svc.rules.zone(recommendation.registration.enterprise.zone_code),
-    )
+    ), status
 
 
 def _invalid(form) -> bool:
@@ -152,15 +162,48 @@ def save_draft(token: str):
     if _invalid(form):
         return _back(token)
     args = _domain_args()
+    uploads_dir = args["settings"].resolved_uploads_dir
+    actor = _actor(assignment)
+    # The text first: a refusal there (ReplyError) leaves no file behind. Files are all or nothing,
+    # and a refused file keeps the text unsaved too, shown again with the message next to the field.
     replies.save_draft_answer(
-        assignment,
-        form.answer.data or "",
-        answer_mode=form.answer_mode.data or None,
-        actor=_actor(assignment),
-        now=args["now"],
+        assignment, form.answer.data or "", answer_mode=form.answer_mode.data or None, actor=actor, now=args["now"]
     )
+    try:
+        added = replies.add_draft_files(
+            assignment, form.uploads(), actor=actor, now=args["now"], settings=args["settings"]
+        )
+    except replies.FilesRefused as refused:
+        db.session.rollback()
+        form.attachments.errors = list(refused.messages)
+        return _render(token, assignment, draft=form, status=422)
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        discard_files(added, uploads_dir)
+        raise
+    if added:
+        flash(_("Đã lưu dự thảo trả lời và %(n)s tệp đính kèm.", n=len(added)), "success")
+    else:
+        flash(_("Đã lưu dự thảo trả lời."), "success")
+    return _back(token)
+
+
+@bp.post("/<token>/tep/<int:attachment_id>/xoa")
+def remove_file(token: str, attachment_id: int):
+    assignment = _load(token)
+    if _invalid(RemoveFileForm(prefix="remove")):
+        return _back(token)
+    removed = replies.remove_draft_file(assignment, attachment_id, actor=_actor(assignment), now=utcnow())
+    if removed is None:
+        flash(_("Tệp này không còn trong dự thảo."), "info")
+        return _back(token)
+    name, stored_name = removed.original_name, removed.stored_name
     db.session.commit()
-    flash(_("Đã lưu dự thảo trả lời."), "success")
+    # After the commit: had it failed, the row and its file would both still be there.
+    (services().settings.resolved_uploads_dir / stored_name).unlink(missing_ok=True)
+    flash(_("Đã gỡ tệp “%(name)s” khỏi dự thảo.", name=name), "success")
     return _back(token)
 
 
