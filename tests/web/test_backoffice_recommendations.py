@@ -307,3 +307,35 @@ def test_screening_out_emails_the_enterprise_its_reason(client, staff, app, app_
     to_enterprise = mailbox.to("dn.loc@example.vn")
     assert len(to_enterprise) == 1
     assert "không thuộc phạm vi" in to_enterprise[0].text
+
+
+def test_staff_reassign_moves_the_item_and_revokes_the_old_link(client, staff, app, app_ctx, rules, mailbox):
+    from tests.jobs import run_jobs
+    from webforms.domain import events
+    from webforms.models import Assignment, AssignmentState
+
+    conference = create_conference(slug="hn-chuyen")
+    rec = create_recommendation(create_registration(conference), field_code="DAU_TU")
+    sync_departments(rules)
+    calendar = app.extensions["doithoai"].calendar
+    events.recommendation_received.send(rec, now=conference.starts_at - dt.timedelta(days=10), rules=rules,
+                                        calendar=calendar, settings=app.extensions["doithoai"].settings)
+    db.session.commit()
+    first = db.session.query(Assignment).filter_by(recommendation_id=rec.id).one()
+    assert first.department.code == "QLDT"
+    staff("consolidation")
+    page = client.get(f"/quan-tri/kien-nghi/{rec.id}").get_data(as_text=True)
+    assert "Chuyển đơn vị xử lý" in page
+    response = client.post(f"/quan-tri/kien-nghi/{rec.id}/chuyen-don-vi", follow_redirects=True,
+                           data={"csrf_token": csrf(client), "department": "TNMT", "reason": "Thuộc lĩnh vực đất đai"})
+    assert "Đã chuyển kiến nghị" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assignments = db.session.query(Assignment).filter_by(recommendation_id=rec.id).order_by(Assignment.id).all()
+    assert [a.state for a in assignments] == [AssignmentState.RETURNED, AssignmentState.OPEN]
+    assert assignments[1].department.code == "TNMT"
+    same = client.post(f"/quan-tri/kien-nghi/{rec.id}/chuyen-don-vi", follow_redirects=True,
+                       data={"csrf_token": csrf(client), "department": "TNMT"})
+    assert "chính đơn vị này" in same.get_data(as_text=True)
+    db.session.rollback()
+    run_jobs(app)
+    assert mailbox.to("tnmt@heza.example.vn")  # the new owner gets its link

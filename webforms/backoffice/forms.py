@@ -93,6 +93,13 @@ class InviteeConfirmForm(FlaskForm):
     csv_text = HiddenField()
 
 
+class ReassignForm(FlaskForm):
+    """Choices are the internal departments of departments.yaml, filled by the view."""
+
+    department = SelectField(_l("Chuyển đến phòng, đơn vị"), choices=[])
+    reason = TextAreaField(_l("Lý do (gửi kèm thư cho đơn vị mới)"), validators=[Optional(), Length(max=2000)])
+
+
 class ScreenOutForm(FlaskForm):
     """Choices are filled from the domain's screening reasons by the view."""
 

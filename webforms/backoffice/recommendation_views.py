@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from webforms.backoffice.access import permission_required
-from webforms.backoffice.forms import ActionForm, DuplicateForm, PrivateForm, ScreenOutForm
+from webforms.backoffice.forms import ActionForm, DuplicateForm, PrivateForm, ReassignForm, ScreenOutForm
 from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
 from webforms.backoffice.routes import bp
 from webforms.domain import intake
@@ -71,7 +71,37 @@ def recommendation_detail(rec_id: int):
                            departments={d.id: d for d in db.session.query(Department)},
                            fields={f.code: f.name for f in services().rules.fields},
                            duplicate_form=DuplicateForm(), private_form=PrivateForm(private=recommendation.private),
-                           action_form=ActionForm(), screen_form=_screen_form())
+                           action_form=ActionForm(), screen_form=_screen_form(), reassign_form=_reassign_form())
+
+
+def _reassign_form() -> ReassignForm:
+    form = ReassignForm()
+    form.department.choices = [(d.code, d.name) for d in services().rules.departments if d.is_internal]
+    return form
+
+
+@bp.post("/kien-nghi/<int:rec_id>/chuyen-don-vi")
+@permission_required("route_recommendation")
+def recommendation_reassign(rec_id: int):
+    from webforms.domain import replies
+
+    recommendation = get_or_404(Recommendation, rec_id)
+    form = _reassign_form()
+    if not form.validate_on_submit():
+        flash(_("Vui lòng chọn phòng, đơn vị nhận."), "error")
+        return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
+    svc = services()
+    try:
+        replies.reassign_by_staff(recommendation, form.department.data, form.reason.data or "",
+                                  actor=current_actor(), now=utcnow(), rules=svc.rules, calendar=svc.calendar,
+                                  settings=svc.settings)
+    except replies.ReplyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã chuyển kiến nghị; đơn vị mới nhận thư với đường dẫn trả lời."), "info")
+    return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
 
 
 def _screen_form() -> ScreenOutForm:

@@ -38,6 +38,7 @@ from webforms.domain.routing import (
 from webforms.domain.text import clean_text
 from webforms.domain.workdays import WorkingCalendar
 from webforms.models import (
+    OPEN_STATES,
     AnswerMode,
     Assignment,
     AssignmentRole,
@@ -416,6 +417,36 @@ def return_not_ours(
         previous=assignment,
     )
     return new
+
+
+def reassign_by_staff(
+    recommendation,
+    department_code: str,
+    reason: str,
+    *,
+    actor: Actor,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+) -> Assignment:
+    """Staff move a recommendation to another internal department: the open owner assignment is
+    returned on the department's behalf (its link revoked, its draft and files carried over); an item
+    with no open owner gets a new one."""
+    target = find_internal_department(department_code, rules)
+    if target is None:
+        raise ReplyError(_("Vui lòng chọn một phòng, đơn vị của Ban."))
+    owner = next((a for a in recommendation.assignments
+                  if a.role == AssignmentRole.OWNER and a.state in OPEN_STATES), None)
+    if owner is None:
+        new = create_assignment(recommendation, target, role=AssignmentRole.OWNER, now=now, rules=rules,
+                                calendar=calendar)
+        _audit(actor, "assignment.reassign", new, now, to=target, reason=clean_text(reason, multiline=True))
+        return new
+    if owner.department.code == target:
+        raise ReplyError(_("Kiến nghị đang do chính đơn vị này xử lý."))
+    return return_not_ours(owner, reason or _("Phòng tổng hợp chuyển đơn vị xử lý."), target, actor=actor,
+                           now=now, rules=rules, calendar=calendar, settings=settings)
 
 
 def find_internal_department(text: str, rules: Rules) -> str | None:
