@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, abort, g, has_request_context, render_template, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from config.rules import load_rules
 from config.settings import Settings, load_settings
@@ -197,10 +198,15 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.before_request
     def _remember_language():
-        # A NUL can never match a slug, code, token or key, and PostgreSQL refuses it in any text
-        # parameter: whatever was asked for is not found.
-        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        # PostgreSQL refuses NUL in any text parameter (a 500), and no slug, code or value needs one:
+        # a path with one is not found, and query and form values lose theirs before any view reads them.
+        if "\x00" in request.path:
             abort(404)
+        for name in ("args", "form"):
+            values = getattr(request, name)
+            if any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+                setattr(request, name, ImmutableMultiDict(
+                    (k.replace("\x00", ""), v.replace("\x00", "")) for k, v in values.items(multi=True)))
         g.lang = _select_locale()
 
     @app.after_request

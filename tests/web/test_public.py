@@ -29,3 +29,17 @@ def test_security_headers(client):
     response = client.get("/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_nul_in_path_query_or_form_never_reaches_the_database(client, app_ctx):
+    # PostgreSQL refuses NUL in text parameters: a path with one is not found, values lose theirs.
+    from tests.factories import create_conference
+
+    create_conference(slug="hn-nul")
+    from webforms.extensions import db
+
+    db.session.commit()
+    assert client.get("/hoi-nghi/hn-nul%00x").status_code == 404
+    assert client.get("/hoi-nghi/hn-nul?lang=vi%00").status_code == 200
+    assert client.get("/doi-thoai-doanh-nghiep/tim-kiem?q=%00h%C3%A0").status_code == 200
+    assert client.get("/quan-tri/kien-nghi?conference=hn-nul%00").status_code in (302, 200)
