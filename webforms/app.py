@@ -134,6 +134,7 @@ def configure_sqlite(engine) -> None:
 
 def register_blueprints(app: Flask, settings: Settings) -> None:
     from webforms.api.routes import bp as api_bp
+    from webforms.backoffice import queue_dashboard
     from webforms.backoffice.routes import bp as backoffice_bp
     from webforms.folder.routes import bp as folder_bp
     from webforms.intake.routes import bp as intake_bp
@@ -146,6 +147,7 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(reply_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(folder_bp)
+    queue_dashboard.mount(app)
     if settings.mail_sink_dir is not None:
         from webforms.dev.routes import bp as dev_bp
 

@@ -4,9 +4,11 @@ download a document; and a screenshot of each main page in docs/screenshots/."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,34 @@ def test_phone_layout_and_english(server, browser_page, scene):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width
     shot(page, "10-dashboard-phone-en")
+
+
+def test_admin_requeues_a_failed_job_from_the_queue_dashboard(server, browser_page, scene, app):
+    """rq-dashboard's own scripts run under our CSP and its Requeue button passes CSRF."""
+    from rq import Queue
+    from rq.job import Job
+    from rq.worker import SimpleWorker
+
+    with app.app_context():
+        redis = app.extensions["doithoai"].redis
+        queue = Queue("default", connection=redis)
+        job = queue.enqueue(math.sqrt, -1)
+        SimpleWorker([queue], connection=redis).work(burst=True, with_scheduler=False, logging_level="CRITICAL")
+        assert job.get_status(refresh=True) == "failed"
+    errors = []
+    page = browser_page
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, server, scene["email"])
+    page.wait_for_url("**/quan-tri/hoi-nghi")
+    page.get_by_role("link", name="Hàng đợi").click()
+    page.locator("#queues").get_by_text("default").first.wait_for()
+    shot(page, "12-queues")
+    page.goto(f"{server}/quan-tri/rq/0/view/job/{job.id}")
+    page.get_by_text("math domain error").first.wait_for()
+    page.locator("#requeue-job-btn").click()
+    deadline = time.monotonic() + 10
+    while Job.fetch(job.id, connection=redis).get_status() != "queued" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Job.fetch(job.id, connection=redis).get_status() == "queued"
+    assert errors == []

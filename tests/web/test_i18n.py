@@ -138,3 +138,17 @@ def test_english_catalogue_is_complete():
     assert untranslated == []
     assert fuzzy == []
     assert not catalog.fuzzy, "the catalogue header is marked fuzzy"
+
+
+def test_every_translatable_string_is_in_the_catalogue():
+    """A string added to a view or template without `python scripts/translations.py` fails here."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("translations", PO.parents[4] / "scripts" / "translations.py")
+    translations = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(translations)
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    extracted = translations.extract()
+    assert len(extracted) > 600
+    assert [m.id for m in extracted if m.id not in catalog] == []

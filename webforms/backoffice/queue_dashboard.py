@@ -1,0 +1,69 @@
+"""rq-dashboard, mounted inside the back office for the roles plan.yaml allows `view_queues`.
+
+The library's blueprint is used as it is; what this module adds is what our house rules need and
+the library does not do:
+
+- access: anonymous users go to the login page, other roles get 403, before the library's own
+  request hook opens a Redis connection;
+- CSRF: its buttons POST through jQuery; a small script (see templates/rq_dashboard/footer.html)
+  sends the session's token in the X-CSRFToken header that Flask-WTF checks, so CSRFProtect stays
+  on for these routes too. Its one state-changing GET (`requeue/<queue>`) is refused;
+- its pages run an inline script and compile underscore templates (`new Function`), so the
+  Content-Security-Policy allows inline scripts and eval on these pages only (they are admin-only
+  and show nothing an enterprise typed: our jobs carry row ids, not text);
+- Redis: the same server the queues use, including the embedded one reached by its unix socket.
+"""
+
+from __future__ import annotations
+
+import rq_dashboard
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+from rq_dashboard.web import setup_rq_connection
+
+from webforms.backoffice.access import may
+from webforms.extensions import login_manager
+from webforms.services import services
+
+URL_PREFIX = "/quan-tri/rq"
+PERMISSION = "view_queues"
+BLUEPRINT = rq_dashboard.blueprint.name
+STATE_CHANGING_GETS = {f"{BLUEPRINT}.requeue_all"}
+INLINE_SCRIPT_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+)
+
+
+def mount(app: Flask) -> None:
+    app.config.setdefault("RQ_DASHBOARD_POLL_INTERVAL", 5000)
+    app.register_blueprint(rq_dashboard.blueprint, url_prefix=URL_PREFIX)
+    app.before_request(_guard)
+    app.after_request(_allow_inline_script)
+
+
+def _guard():
+    if request.blueprint != BLUEPRINT:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not may(PERMISSION):
+        abort(403)
+    if request.method == "GET" and request.endpoint in STATE_CHANGING_GETS:
+        abort(405)
+    if not hasattr(current_app, "redis_conn"):
+        _connect(current_app)
+    return None
+
+
+def _connect(app: Flask) -> None:
+    """Point the library at the queues' Redis; the embedded server has no URL until it runs."""
+    url = services().settings.redis_url or f"unix://{services().redis.socket_file}"
+    app.config["RQ_DASHBOARD_REDIS_URL"] = url
+    setup_rq_connection(app)
+
+
+def _allow_inline_script(response):
+    if request.blueprint == BLUEPRINT:
+        response.headers["Content-Security-Policy"] = INLINE_SCRIPT_CSP
+    return response
