@@ -115,3 +115,39 @@ def print_table(rows: list[dict]) -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+
+
+def server_url() -> str | None:
+    """The PostgreSQL server of DATABASE_URL (as SQLAlchemy URL, no database), or None for SQLite."""
+    given = os.environ.get("DATABASE_URL", "")
+    if not given.startswith(("postgresql", "postgres:")):
+        return None
+    from sqlalchemy.engine import make_url
+
+    from config.settings import Settings
+
+    return make_url(Settings(database_url=given).sqlalchemy_url).set(database="postgres") \
+        .render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def fresh_database(name: str):
+    """Yield the DATABASE_URL override for one run: '' (SQLite, the caller's temp folder) when DATABASE_URL
+    is not PostgreSQL, else a freshly created PostgreSQL database `name` on that server, dropped afterwards."""
+    server = server_url()
+    if server is None:
+        yield ""
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sys
 import time
 from zoneinfo import ZoneInfo
 
-from bench.common import bench_app, median, print_table, row
+from bench.common import bench_app, fresh_database, median, print_table, row
 
 SIZES = (10_000, 100_000)
 DUE_SHARE = 0.01  # the issue's load: 1 % of the items due
@@ -46,40 +45,6 @@ FAR_AT = dt.datetime(2025, 10, 20, 23, 59, 59, tzinfo=VN)
 
 # -- the database ---------------------------------------------------------------------------------
 
-def _server_url() -> str | None:
-    """The PostgreSQL server of DATABASE_URL (as SQLAlchemy URL, no database), or None for SQLite."""
-    given = os.environ.get("DATABASE_URL", "")
-    if not given.startswith(("postgresql", "postgres:")):
-        return None
-    from sqlalchemy.engine import make_url
-
-    from config.settings import Settings
-
-    return make_url(Settings(database_url=given).sqlalchemy_url).set(database="postgres") \
-        .render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def fresh_database():
-    """Yield the DATABASE_URL override for one run: '' (SQLite in bench_app's temp folder) or a freshly
-    created PostgreSQL database, dropped afterwards."""
-    server = _server_url()
-    if server is None:
-        yield ""
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-            conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-        yield make_url(server).set(database=BENCH_DB).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        admin.dispose()
 
 
 def seed(n: int, due: int, rules) -> None:
@@ -233,7 +198,7 @@ def measure(n: int, due: int) -> dict:
     from webforms.domain.tick import tick
     from webforms.extensions import db
 
-    with fresh_database() as url, bench_app(**({"database_url": url} if url else {})) as app, \
+    with fresh_database(BENCH_DB) as url, bench_app(**({"database_url": url} if url else {})) as app, \
             app.app_context():
         services = app.extensions["doithoai"]
         rules, calendar, settings = services.rules, services.calendar, services.settings

@@ -277,6 +277,7 @@ def test_tracking_codes_count_per_local_day(submit):
 def test_tracking_code_skips_numbers_already_taken(submit):
     conference = create_conference(starts_at=moments.CONFERENCE_START)
     create_registration(conference, tracking_code="KN.20250820.0007")
+    db.session.commit()
     result = submit(registration_payload(), conference=conference, now=moments.local(2025, 8, 20))
     assert result.registration.tracking_code == "KN.20250820.0008"
 
@@ -480,3 +481,54 @@ def test_validation_failure_stores_nothing(submit):
         submit(registration_payload(**{"enterprise.tax_code": "123"}), conference=conference)
     assert "enterprise.tax_code" in failed.value.errors
     assert db.session.scalar(select(func.count(Registration.id))) == 0
+
+
+# -- tracking numbers ----------------------------------------------------------------------------
+
+
+def test_tracking_numbers_follow_the_days_highest_code_and_restart_each_day(app_ctx, rules):
+    from webforms.domain.intake import next_tracking_code
+
+    conference = create_conference(starts_at=moments.CONFERENCE_START)
+    create_registration(conference, tracking_code="KN.20250820.0041")
+    create_registration(conference, tracking_code="KN.20250820.0009")
+    create_registration(conference, tracking_code="KN.20250819.0077")
+    db.session.commit()
+    day = moments.local(2025, 8, 20, 10)
+    assert [next_tracking_code(day, rules) for _ in range(3)] == [
+        "KN.20250820.0042", "KN.20250820.0043", "KN.20250820.0044"]
+    assert next_tracking_code(moments.local(2025, 8, 21, 0, 0, 1), rules) == "KN.20250821.0001"
+    # 23:30 UTC on the 20th is already the 21st in Hai Phong.
+    assert next_tracking_code(dt.datetime(2025, 8, 20, 23, 30, tzinfo=dt.UTC), rules) == "KN.20250821.0002"
+
+
+def test_a_tracking_number_never_waits_for_another_open_submission(app, app_ctx, rules, settings):
+    """PostgreSQL: the counter is bumped in its own short transaction, so a second submission gets the
+    next number while the first one's transaction is still open (it used to wait on the unique index);
+    the number of a submission that is rolled back is skipped. SQLite: the session's transaction holds
+    the only write lock anyway, so the counter moves inside it and a rollback gives the number back."""
+    import threading
+
+    from webforms.domain.intake import next_tracking_code
+
+    day = moments.local(2025, 8, 20, 10)
+    first = next_tracking_code(day, rules)  # the session's transaction stays open
+    assert first == "KN.20250820.0001"
+    if settings.is_sqlite:
+        db.session.rollback()
+        assert next_tracking_code(day, rules) == "KN.20250820.0001"
+        return
+    other = {}
+
+    def second_submission():
+        with app.app_context():
+            other["code"] = next_tracking_code(day, rules)
+            db.session.commit()
+
+    thread = threading.Thread(target=second_submission)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "the second submission waited for the first one's transaction"
+    assert other["code"] == "KN.20250820.0002"
+    db.session.rollback()
+    assert next_tracking_code(day, rules) == "KN.20250820.0003"

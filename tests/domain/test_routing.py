@@ -4,6 +4,7 @@ import datetime as dt
 import shutil
 
 import pytest
+from sqlalchemy import func, select
 
 from config.rules import load_rules
 from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
@@ -14,7 +15,14 @@ from webforms.domain.links import LinkError, link_expires_at, read_link, revoke_
 from webforms.domain.reminders import run_reminders
 from webforms.domain.routing import route
 from webforms.extensions import db
-from webforms.models import Assignment, AssignmentRole, AssignmentState, AuditEvent, RecommendationStatus
+from webforms.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    AuditEvent,
+    Department,
+    RecommendationStatus,
+)
 
 
 @pytest.mark.parametrize(("field", "zone", "expected"), [
@@ -134,3 +142,33 @@ def test_links(app_ctx, rules, calendar, settings):
         read_link(token, secret_key=settings.secret_key, now=INTAKE_OPEN, rules=rules, calendar=calendar)
     assert caught.value.reason == "revoked"
     assert db.session.get(Assignment, assignment.id).token_version == 2
+
+
+def test_first_requests_on_an_empty_database_share_one_department_sync(app, app_ctx, rules):
+    """Two submissions routed at once on a fresh database both find the departments missing: the second
+    one's sync meets the first one's rows (waiting for its commit) and uses them, instead of a 500."""
+    import threading
+    import time
+
+    from webforms.domain.departments import sync_departments
+    from webforms.domain.routing import department_row
+
+    sync_departments(rules)  # this transaction stays open: its rows are not visible to others yet
+    found, errors = {}, []
+
+    def second_request():
+        with app.app_context():
+            try:
+                found["code"] = department_row("QLLD", rules).code
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(repr(exc))
+
+    thread = threading.Thread(target=second_request)
+    thread.start()
+    time.sleep(0.5)
+    db.session.commit()
+    thread.join(timeout=30)
+    assert errors == []
+    assert found == {"code": "QLLD"}
+    assert db.session.scalar(select(func.count(Department.id))) == len(rules.departments)

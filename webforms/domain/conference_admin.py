@@ -15,8 +15,8 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
 from webforms.domain.conferences import ConferenceError, announce_conference
-from webforms.domain.mail import AddressError, checked_address, compose
-from webforms.domain.outbox import queue_mail
+from webforms.domain.mail import AddressError, checked_address
+from webforms.domain.outbox import queue_template
 from webforms.domain.text import clean_text
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -100,9 +100,8 @@ def _notify(conference: Conference, template: str, key: str, context: dict) -> i
             address = checked_address(email)
         except AddressError:
             continue  # an invitee typed by hand with a bad address: skipped, the rest still go out
-        message = compose(template, {**context, "conference": conference, "recipient_name": name})
-        queue_mail(to=[address], subject=message.subject, text=message.text, html=message.html,
-                   dedupe_key=f"{key}:{address.lower()}"[:200])
+        queue_template(template, {**context, "conference": conference, "recipient_name": name}, to=[address],
+                       dedupe_key=f"{key}:{address.lower()}"[:200])
         sent += 1
     return sent
 

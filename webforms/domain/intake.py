@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from config.rules import Rules
@@ -29,9 +29,9 @@ from webforms.domain.attachments import (
     store_upload,
 )
 from webforms.domain.audit import Actor, record
-from webforms.domain.mail import compose
-from webforms.domain.outbox import queue_mail
+from webforms.domain.outbox import queue_template
 from webforms.domain.plan import milestone_due
+from webforms.domain.sql import dialect_insert
 from webforms.domain.text import clean_text, has_control_characters
 from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
 from webforms.domain.workdays import WorkingCalendar
@@ -47,6 +47,7 @@ from webforms.models import (
     Resubmission,
     Scope,
     SubmissionKey,
+    TrackingCounter,
 )
 
 TRACKING_PREFIX = "KN"  # KN.YYYYMMDD.NNNN, after the national PAKN code (domain.md §6)
@@ -329,6 +330,7 @@ def _apply_submission(
             token_hash=hash_token(token),
             registered_at=now,
             late=late,
+            recommendations=[],  # new: known empty, no query to find out
         )
         _copy_contact(registration, cleaned)
         try:
@@ -364,17 +366,33 @@ def _apply_submission(
 
 
 def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
-    """The next free KN.YYYYMMDD.NNNN of `now`'s local day. Not reserved: the unique constraint on
-    insert decides, and the caller tries again with a fresh number."""
+    """The next KN.YYYYMMDD.NNNN of `now`'s local day, from the day's counter (seeded from the day's
+    highest existing code the first time).
+
+    On PostgreSQL the counter is bumped in a short transaction of its own, so concurrent submissions do
+    not wait for each other's open transaction on one row or one code; a number whose submission then
+    fails is skipped, never reused. On SQLite the session's transaction already holds the database's only
+    write lock (BEGIN IMMEDIATE), so the counter is bumped inside it and nothing is skipped. The unique
+    constraint on the code has the last word: the caller tries again with a fresh number.
+    """
     day = now.astimezone(rules.plan.timezone).date()
     prefix = f"{TRACKING_PREFIX}.{day:%Y%m%d}."
-    last = db.session.scalar(
-        select(Registration.tracking_code)
+    highest = (
+        select(func.coalesce(func.max(cast(func.substr(Registration.tracking_code, len(prefix) + 1), Integer)), 0))
         .where(Registration.tracking_code.like(prefix + "%"))
-        .order_by(func.length(Registration.tracking_code).desc(), Registration.tracking_code.desc())
-        .limit(1)
+        .scalar_subquery()
     )
-    number = int(last.rsplit(".", 1)[1]) + 1 if last else 1
+    statement = (
+        dialect_insert(db.session)(TrackingCounter)
+        .values(day=day, last=highest + 1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": TrackingCounter.last + 1})
+        .returning(TrackingCounter.last)
+    )
+    if db.session.get_bind().dialect.name == "sqlite":
+        number = db.session.execute(statement).scalar_one()
+    else:
+        with db.engine.begin() as connection:
+            number = connection.execute(statement).scalar_one()
     return f"{prefix}{number:04d}"
 
 
@@ -454,6 +472,8 @@ def _add_recommendations(
             scope=Scope.PENDING,
             status=RecommendationStatus.RECEIVED,
             created_at=now,
+            attachments=[],
+            assignments=[],
         )
         db.session.add(rec)
         for attachment in attachments:
@@ -477,7 +497,7 @@ def _after_recommendations(
         key = None
     if key:
         link = status_url(settings, registration.tracking_code, result.token) if result.token else None
-        composed = compose(
+        queue_template(
             "receipt_to_enterprise",
             {
                 "registration": registration,
@@ -490,12 +510,7 @@ def _after_recommendations(
                 "closes_at": intake_closes_at(conference, rules, calendar),
                 "fields": {f.code: f.name for f in rules.fields},
             },
-        )
-        queue_mail(
             to=[registration.contact_email],
-            subject=composed.subject,
-            text=composed.text,
-            html=composed.html,
             dedupe_key=key,
         )
     action = "registration.create" if result.created else "registration.add_recommendations"
@@ -539,7 +554,7 @@ def _hold_resubmission(
     link = settings.public_base_url + CONFIRM_PATH.format(
         token=resubmission_link_token(resubmission, settings)
     )
-    composed = compose(
+    queue_template(
         "resubmission_confirm_to_enterprise",
         {
             "registration": registration,
@@ -548,12 +563,7 @@ def _hold_resubmission(
             "confirm_url": link,
             "submitted_at": now,
         },
-    )
-    queue_mail(
         to=[registration.contact_email],
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
         dedupe_key=f"resubmission:{resubmission.id}",
     )
     record(
@@ -607,7 +617,7 @@ def confirm_resubmission(
     result.resubmission = resubmission
     db.session.flush()
     key = f"receipt:{registration.tracking_code}:r{resubmission.id}"
-    composed = compose(
+    queue_template(
         "receipt_to_enterprise",
         {
             "registration": registration,
@@ -621,12 +631,7 @@ def confirm_resubmission(
             "closes_at": window.closes_at,
             "fields": {f.code: f.name for f in rules.fields},
         },
-    )
-    queue_mail(
         to=[registration.contact_email],
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
         dedupe_key=key,
     )
     record(
@@ -698,7 +703,7 @@ def screen_out(
     if duplicate_of is not None:
         rec.duplicate_of_id = duplicate_of.id
     registration = rec.registration
-    composed = compose(
+    queue_template(
         "screened_out_to_enterprise",
         {
             "rec": rec,
@@ -709,12 +714,7 @@ def screen_out(
             "scope": rules.plan.scope,
             "duplicate_of": duplicate_of,
         },
-    )
-    queue_mail(
         to=[registration.contact_email],
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
         dedupe_key=f"screened_out:{rec.code}",
     )
     record(

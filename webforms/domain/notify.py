@@ -15,8 +15,7 @@ import yaml
 from sqlalchemy import select
 
 from config.rules import Rules
-from webforms.domain.mail import compose
-from webforms.domain.outbox import queue_mail
+from webforms.domain.outbox import queue_template
 from webforms.extensions import db
 from webforms.models import OutboxMessage
 
@@ -101,7 +100,10 @@ def send(
     if not recipients:
         return False
     copies = [a for a in dict.fromkeys(cc) if a and a not in recipients]
-    composed = compose(
+    domain = "doithoai.local"
+    if settings is not None and "@" in settings.mail_default_sender:
+        domain = settings.mail_default_sender.rsplit("@", 1)[1].strip(" >") or domain
+    queue_template(
         template,
         {
             "rules": rules,
@@ -109,16 +111,8 @@ def send(
             "consolidating": rules.consolidating_department,
             **context,
         },
-    )
-    domain = "doithoai.local"
-    if settings is not None and "@" in settings.mail_default_sender:
-        domain = settings.mail_default_sender.rsplit("@", 1)[1].strip(" >") or domain
-    queue_mail(
         to=recipients,
         cc=copies,
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
         dedupe_key=dedupe_key,
         reply_to=reply_to(rules),
         attachments=list(attachments),

@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
+import secrets
 from collections.abc import Iterable, Sequence
 
 from redis import Redis
@@ -48,15 +48,13 @@ def _add(row: OutboxMessage) -> OutboxMessage:
     """Insert unless a row with the same dedupe_key exists; return whichever row stands."""
     session = db.session
     if row.dedupe_key:
-        existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == row.dedupe_key))
-        if existing is not None:
-            return existing
+        # Most keys are new (a fresh tracking code, a new day's digest): try the insert and let the
+        # unique index say when the key was used before, by this transaction or another.
         try:
             with session.begin_nested():
                 session.add(row)
                 session.flush()
         except IntegrityError:
-            # Another transaction inserted it between our SELECT and INSERT: theirs stands.
             return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == row.dedupe_key))
     else:
         session.add(row)
@@ -65,9 +63,10 @@ def _add(row: OutboxMessage) -> OutboxMessage:
     return row
 
 
-def message_id_for(row_id: int, dedupe_key: str | None, domain: str) -> str:
-    digest = hashlib.sha256(f"{row_id}:{dedupe_key or ''}".encode()).hexdigest()[:16]
-    return f"<doithoai.{row_id}.{digest}@{domain}>"
+def new_message_id(domain: str) -> str:
+    """Chosen once, stored with the row and sent on every attempt: the receiver sees one message however
+    many times the worker retries it."""
+    return f"<doithoai.{secrets.token_hex(12)}@{domain}>"
 
 
 def queue_mail(
@@ -103,11 +102,17 @@ def queue_mail(
         "attachments": list(attachments),
     }
     row = OutboxMessage(kind=MAIL_KIND, queue="mail", dedupe_key=dedupe_key, payload=payload,
-                        status=OutboxStatus.PENDING)
-    row = _add(row)
-    if not row.message_id:
-        row.message_id = message_id_for(row.id, dedupe_key, message_domain)
-    return row
+                        status=OutboxStatus.PENDING, message_id=new_message_id(message_domain))
+    return _add(row)
+
+
+def queue_template(template: str, context: dict, *, to: Sequence[str], **options) -> OutboxMessage:
+    """`compose(template, context)` written to the outbox: the subject, text and HTML of the template pair
+    emails/<template>.{subject,txt,html}; `options` as for queue_mail (dedupe_key, cc, reply_to, …)."""
+    from webforms.domain.mail import compose
+
+    composed = compose(template, context)
+    return queue_mail(to=to, subject=composed.subject, text=composed.text, html=composed.html, **options)
 
 
 def queue_task(name: str, args: dict, *, queue: str = "default", dedupe_key: str | None = None) -> OutboxMessage:
@@ -152,6 +157,11 @@ def dispatch_pending(session: Session, redis: Redis, settings, now: dt.datetime)
 
 
 def forget_pending(session: Session) -> None:
+    """After a rollback: the rows of the rolled-back transaction will never exist. A SAVEPOINT rolled
+    back (a dedupe key found taken) keeps the outer transaction's rows: they still commit with it; an id
+    of a row written inside that SAVEPOINT, if any, finds nothing to claim and is skipped by the job."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING_IDS, None)
 
 

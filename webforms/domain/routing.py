@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from config.rules import Rules
 from webforms.domain import events
@@ -47,7 +48,11 @@ def route(field_code: str, zone_code: str, rules: Rules) -> str:
 def department_row(code: str, rules: Rules) -> Department:
     row = db.session.scalar(select(Department).where(Department.code == code))
     if row is None:
-        sync_departments(rules)
+        try:
+            with db.session.begin_nested():
+                sync_departments(rules)
+        except IntegrityError:
+            pass  # a concurrent request wrote the same rows first: theirs stand
         row = db.session.scalar(select(Department).where(Department.code == code))
     if row is None:
         raise KeyError(code)

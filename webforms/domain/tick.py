@@ -24,16 +24,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from config.rules import Rules
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, record
 from webforms.domain.intake import quorum as intake_quorum
-from webforms.domain.mail import address_domain, compose
+from webforms.domain.mail import address_domain
 from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.recipients import recipients_for
 from webforms.domain.reminders import run_reminders
+from webforms.domain.sql import dialect_insert
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.formatting import local_datetime
@@ -169,10 +169,8 @@ def _mail_context(ctx: Context, **extra) -> dict:
 
 
 def _queue_mail(ctx: Context, template: str, to, *, cc=(), **extra):
-    composed = compose(template, _mail_context(ctx, **extra))
-    return outbox.queue_mail(to=list(to), cc=list(cc), subject=composed.subject, text=composed.text,
-                             html=composed.html, dedupe_key=f"tick:{ctx.conference.id}:{ctx.key}",
-                             message_domain=ctx.message_domain)
+    return outbox.queue_template(template, _mail_context(ctx, **extra), to=list(to), cc=list(cc),
+                                 dedupe_key=f"tick:{ctx.conference.id}:{ctx.key}", message_domain=ctx.message_domain)
 
 
 def _alert_announce(ctx: Context) -> dict:
@@ -256,9 +254,7 @@ def _insert_run(conference_id: int, key: str, now: dt.datetime) -> bool:
     fresh data, and on PostgreSQL it blocks on the unique index until the other transaction ends."""
     values = {"conference_id": conference_id, "milestone": key, "action": "claimed", "details": {},
               "as_of": now}
-    dialect = db.session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    statement = insert(MilestoneRun).values(**values).on_conflict_do_nothing(
+    statement = dialect_insert(db.session)(MilestoneRun).values(**values).on_conflict_do_nothing(
         index_elements=["conference_id", "milestone"]).returning(MilestoneRun.id)
     # RETURNING, not rowcount: through the ORM session the rowcount of this INSERT is -1 on PostgreSQL
     # (psycopg 3), which made every stage look claimed by someone else there.

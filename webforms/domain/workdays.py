@@ -19,6 +19,7 @@ from config.rules import HolidayOverrides
 WEEKDAY_NAMES_VI = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 # Working-day arithmetic refuses to walk further than this many calendar days: a calendar with no
 # working day in it is a configuration error, not a reason to loop forever.
+_MAX_REMEMBERED = 4096  # computations kept per calendar
 _MAX_SCAN_DAYS = 3660
 
 
@@ -44,6 +45,9 @@ class WorkingCalendar:
         self._working = {e.date: e.name for e in (overrides.working_days if overrides else ())}
         self._language = language
         self._by_year: dict[int, holidays_lib.HolidayBase] = {}
+        # (start, n) -> Computation: the calendar never changes once built, and each conference's
+        # milestones are asked for on every intake request and every tick.
+        self._explained: dict[tuple[dt.date, int], Computation] = {}
         self.name = "holidays VN " + holidays_lib.__version__ + " + config/holidays.yaml"
 
     def _package(self, year: int) -> holidays_lib.HolidayBase:
@@ -72,6 +76,14 @@ class WorkingCalendar:
 
     def explain_add(self, start: dt.date, n: int) -> Computation:
         """The n-th working day after `start` (before it when n < 0); `start` itself is not counted."""
+        key = (start, n)
+        if key not in self._explained:
+            if len(self._explained) >= _MAX_REMEMBERED:
+                self._explained.clear()
+            self._explained[key] = self._explain_add(start, n)
+        return self._explained[key]
+
+    def _explain_add(self, start: dt.date, n: int) -> Computation:
         step = 1 if n >= 0 else -1
         remaining = abs(n)
         day = start

@@ -20,7 +20,7 @@ from webforms.models.recommendation import (
     RecommendationStatus,
     Scope,
 )
-from webforms.models.registration import Registration, Resubmission, SubmissionKey
+from webforms.models.registration import Registration, Resubmission, SubmissionKey, TrackingCounter
 from webforms.models.user import Role, User
 
 __all__ = [
@@ -49,5 +49,6 @@ __all__ = [
     "Role",
     "Scope",
     "SubmissionKey",
+    "TrackingCounter",
     "User",
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webforms.extensions import db
@@ -43,6 +43,15 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.tracking_code}>"
+
+
+class TrackingCounter(db.Model):
+    """The last tracking-code number handed out on a local day (the NNNN of KN.YYYYMMDD.NNNN)."""
+
+    __tablename__ = "tracking_counters"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class SubmissionKey(db.Model):
