@@ -6,9 +6,24 @@ import datetime as dt
 
 from webforms.timeutil import to_local
 
+# Local times as each language writes them; English spells the month out so 04/09 is never read as April.
+DATETIME_FORMATS = {"vi": "%H:%M ngày %d/%m/%Y", "en": "%H:%M, %d %b %Y"}
+DATE_FORMATS = {"vi": "%d/%m/%Y", "en": "%d %b %Y"}
 
-def local_datetime(value: dt.datetime | None, fmt: str = "%H:%M ngày %d/%m/%Y") -> str:
-    return "" if value is None else to_local(value).strftime(fmt)
+
+def _language() -> str:
+    """The page's language (Flask-Babel's locale); Vietnamese outside a request, in emails and documents."""
+    from flask import has_app_context
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_app_context() else None
+    return locale.language if locale is not None and locale.language in DATETIME_FORMATS else "vi"
+
+
+def local_datetime(value: dt.datetime | None, fmt: str | None = None) -> str:
+    if value is None:
+        return ""
+    return to_local(value).strftime(fmt or DATETIME_FORMATS[_language()])
 
 
 def local_date(value: dt.datetime | dt.date | None) -> str:
@@ -16,7 +31,7 @@ def local_date(value: dt.datetime | dt.date | None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = to_local(value).date()
-    return value.strftime("%d/%m/%Y")
+    return value.strftime(DATE_FORMATS[_language()])
 
 
 def vn_date_long(value: dt.date | dt.datetime, place: str | None = None) -> str:

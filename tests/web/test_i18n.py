@@ -49,6 +49,9 @@ def test_conference_page_in_english(client, app_ctx, rules, calendar):
         ["Deadline for registrations and recommendations:", "Scope of the conference", "Published documents"],
         ["Hạn cuối nhận đăng ký và kiến nghị", "Phạm vi của Hội nghị", "Văn bản đã công bố"],
     )
+    starts = conference.starts_at.astimezone(rules.plan.timezone)
+    assert starts.strftime("08:30, %d %b %Y") in page  # the month spelled out, no "ngày"
+    assert starts.strftime("ngày %d/%m/%Y") not in page
 
 
 def test_registration_form_in_english(client, app_ctx, rules, calendar):
@@ -101,6 +104,7 @@ def test_vietnamese_stays_the_default(client, app_ctx, rules, calendar):
     page = text(client.get(f"/hoi-nghi/{conference.slug}"))
     assert "Hạn cuối nhận đăng ký và kiến nghị" in page
     assert "Deadline for registrations" not in page
+    assert conference.starts_at.astimezone(rules.plan.timezone).strftime("08:30 ngày %d/%m/%Y") in page
     form = text(client.get(f"/hoi-nghi/{conference.slug}/dang-ky"))
     assert "Mã số thuế" in form
     assert "Tax code" not in form
@@ -152,3 +156,15 @@ def test_every_translatable_string_is_in_the_catalogue():
     extracted = translations.extract()
     assert len(extracted) > 600
     assert [m.id for m in extracted if m.id not in catalog] == []
+
+
+def test_emails_stay_vietnamese_when_the_form_was_read_in_english(client, app, app_ctx, rules, calendar, mailbox):
+    conference = announced_conference(rules, calendar)
+    url = f"/hoi-nghi/{conference.slug}/dang-ky?lang=en"
+    data = {**form_fields(registration_payload()), **fetch_form(client, url)}
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    run_jobs(app)
+    [mail] = mailbox.messages
+    assert "Hạn cuối nhận đăng ký và kiến nghị:" in mail.text
+    assert " ngày " in mail.text.split("Hạn cuối nhận đăng ký và kiến nghị:")[1].splitlines()[0]

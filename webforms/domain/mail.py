@@ -13,6 +13,7 @@ from email.utils import formataddr, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import force_locale
 
 from webforms.domain.text import clean_text
 
@@ -54,11 +55,13 @@ def address_domain(value: str) -> str:
 
 
 def compose(template: str, context: dict) -> Composed:
-    """Render `emails/<template>.txt` (subject and body blocks) and `emails/<template>.html`."""
+    """Render `emails/<template>.txt` (subject and body blocks) and `emails/<template>.html`, in Vietnamese
+    whatever language the page that caused the email was read in."""
     env = current_app.jinja_env
-    text_template = env.get_template(f"emails/{template}.txt")
-    ctx = text_template.new_context(dict(context))
-    subject = header_safe("".join(text_template.blocks["subject"](ctx)))
-    text = "".join(text_template.blocks["body"](ctx)).strip() + "\n"
-    html = env.get_template(f"emails/{template}.html").render(**context)
+    with force_locale("vi"):
+        text_template = env.get_template(f"emails/{template}.txt")
+        ctx = text_template.new_context(dict(context))
+        subject = header_safe("".join(text_template.blocks["subject"](ctx)))
+        text = "".join(text_template.blocks["body"](ctx)).strip() + "\n"
+        html = env.get_template(f"emails/{template}.html").render(**context)
     return Composed(subject=subject, text=text, html=html)
