@@ -363,6 +363,16 @@ def test_attachments_are_sniffed_and_stored_outside_static(client, app_ctx, rule
         assert path.is_file()
         assert "static" not in path.parts
         assert re.fullmatch(r"[0-9a-f]{32}", attachment.stored_name)
+    # Listed on the private status page, served back with the token only.
+    received = client.get(response.headers["Location"]).get_data(as_text=True)
+    status_link = re.search(r'href="(/theo-doi/[^"]+)"', received).group(1).replace("&amp;", "&")
+    status_page = client.get(status_link).get_data(as_text=True)
+    assert "ho-so.pdf" in status_page and "van-ban.docx" in status_page
+    path, query = status_link.split("?")
+    download = client.get(f"{path}/tep/{stored[0].id}?{query}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Cache-Control"] == "no-store"
+    assert client.get(f"{path}/tep/{stored[0].id}").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -399,12 +399,22 @@ def test_draft_files_are_listed_removable_and_reach_the_enterprise_with_the_answ
     assert attached["Công văn 123-BQL.pdf"] == PDF
     assert "Phụ lục.pdf" not in attached
     assert "Công văn 123-BQL.pdf" in to_enterprise.text
-    try:
-        import webforms.domain.documents  # noqa: F401 - the documents work, once merged
-    except ImportError:
-        assert list(attached) == ["Công văn 123-BQL.pdf"]
-    else:
-        assert sorted(attached) == sorted([f"tra-loi-{code}.docx", "Công văn 123-BQL.pdf"])
+    assert sorted(attached) == sorted([f"tra-loi-{code}.docx", "Công văn 123-BQL.pdf"])
+
+    # The enterprise's private status page lists the answer's file and serves it with its token only.
+    with app.app_context():
+        registration = rec_by_code(code).registration
+        status = f"/theo-doi/{registration.tracking_code}"
+        stranger = create_registration(registration.conference, token="khac")
+        db.session.commit()
+        stranger_status = f"/theo-doi/{stranger.tracking_code}"
+    listed = client.get(status + "?token=token").get_data(as_text=True)
+    assert "Tệp kèm theo trả lời:" in listed and "Công văn 123-BQL.pdf" in listed and "Phụ lục.pdf" not in listed
+    assert client.get(f"{status}/tep/{letter_id}?token=token").data == PDF
+    assert client.get(f"{status}/tep/{letter_id}?token=sai").status_code == 404
+    assert client.get(f"{status}/tep/{letter_id}").status_code == 404
+    assert client.get(f"{stranger_status}/tep/{letter_id}?token=khac").status_code == 404
+    assert client.get(f"{status}/tep/{annex_id}?token=token").status_code == 404  # removed from the draft
 
     # Approved: the files stay, listed read-only; neither removing nor adding is possible any more.
     html = client.get(path).get_data(as_text=True)

@@ -135,6 +135,15 @@ def department_files(assignment: Assignment) -> list[Attachment]:
     )
 
 
+def answer_files(recommendation) -> list[Attachment]:
+    """The files that went out with the approved answer (the approved owner assignment's), oldest first;
+    none while no answer is approved."""
+    for assignment in recommendation.assignments:
+        if assignment.role == AssignmentRole.OWNER and assignment.state == AssignmentState.APPROVED:
+            return department_files(assignment)
+    return []
+
+
 def add_draft_files(
     assignment: Assignment, uploads: Sequence[Upload], *, actor: Actor, now: dt.datetime, settings
 ) -> list[Attachment]:

@@ -10,7 +10,17 @@ URL map (the whole public surface of this blueprint):
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,10 +40,11 @@ from webforms.domain.intake import (
     screening_reason_label,
     submit_registration,
 )
+from webforms.domain.replies import answer_files
 from webforms.domain.validation import ValidationFailed
 from webforms.extensions import db, limiter
 from webforms.intake.forms import RegistrationForm
-from webforms.models import Document, Registration
+from webforms.models import Attachment, Document, Registration
 from webforms.services import services
 from webforms.timeutil import utcnow
 
@@ -255,6 +266,7 @@ def status(tracking_code: str):
             "answer": approved_answer(rec),
             "reason_label": screening_reason_label(rec.scope_reason_code) if rec.scope_reason_code else "",
             "field": fields.get(rec.field_code, rec.field_code),
+            "answer_files": answer_files(rec),
         }
         for rec in registration.recommendations
     ]
@@ -270,6 +282,21 @@ def status(tracking_code: str):
     )
 
 
+def status_file(tracking_code: str, attachment_id: int):
+    """A file of this registration: one the enterprise sent, or one sent with an approved answer."""
+    registration = find_registration(tracking_code, request.args.get("token"))
+    item = db.session.get(Attachment, attachment_id) if registration is not None else None
+    if item is None:
+        abort(404)
+    own = {rec.id for rec in registration.recommendations}
+    with_answers = {f.id for rec in registration.recommendations for f in answer_files(rec)}
+    if item.recommendation_id not in own and item.id not in with_answers:
+        abort(404)
+    return _private(send_from_directory(services().settings.resolved_uploads_dir, item.stored_name,
+                                        as_attachment=True, download_name=item.original_name,
+                                        mimetype=item.content_type))
+
+
 bp.add_url_rule("/hoi-nghi/<slug>", "conference_page", conference_page)
 bp.add_url_rule(
     "/hoi-nghi/<slug>/dang-ky",
@@ -280,3 +307,4 @@ bp.add_url_rule(
 bp.add_url_rule("/hoi-nghi/<slug>/da-gui", "received", received)
 bp.add_url_rule("/hoi-nghi/xac-nhan/<token>", "confirm", confirm, methods=("GET", "POST"))
 bp.add_url_rule("/theo-doi/<tracking_code>", "status", status)
+bp.add_url_rule("/theo-doi/<tracking_code>/tep/<int:attachment_id>", "status_file", status_file)
