@@ -1,8 +1,13 @@
 """Outbox tasks that render documents and mail them: `render_document` and `send_invitations`.
 
-Both are idempotent through the outbox: a document's email has a dedupe key, and the render, the
-Document row and the email row commit together, so a task run again after a crash (the sweep frees a
-stale claim) skips what is already done and finishes the rest.
+Both are idempotent through the outbox: a document's email has a dedupe key, and the Document row and
+the email row commit together, so a task run again after a crash (the sweep frees a stale claim)
+skips what is already done and finishes the rest.
+
+Each render runs with no transaction open (on SQLite any transaction holds the write lock, so a
+render inside one would stop every other worker): read and commit, render, then one short write
+transaction that checks again that the email is not already there, records the Document and queues
+the email.
 """
 
 from __future__ import annotations
@@ -16,7 +21,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from webforms.domain import outbox
-from webforms.domain.documents import generate_document
+from webforms.domain.documents import (
+    RenderedDocument,
+    prepare_document,
+    record_document,
+    render_outside_transaction,
+    render_prepared,
+)
 from webforms.domain.ics import conference_ics
 from webforms.domain.invitations import invitation_addressees
 from webforms.domain.mail import address_domain, compose
@@ -53,8 +64,14 @@ def render_document(args: dict) -> dict:
         return {"skipped": "already sent"}
     as_of = dt.datetime.fromisoformat(args["as_of"])
     # .docx only: the Office edits and signs them; a PDF batch conversion can follow later.
-    document = generate_document(conference, args["kind"], svc.rules, svc.settings, as_of, pdf=False,
-                                 **args.get("subject", {}))
+    rendered = render_outside_transaction(conference, args["kind"], svc.rules, svc.settings, as_of, pdf=False,
+                                          **args.get("subject", {}))
+    try:
+        if mail and _mail_exists(mail["dedupe_key"]):
+            return {"skipped": "already sent"}  # another run of this task finished during our render
+        document = record_document(rendered)
+    finally:
+        rendered.discard()
     if mail:
         context = {"conference": conference, "document": document, "now": as_of,
                    "base_url": svc.settings.public_base_url, **mail.get("context", {})}
@@ -69,27 +86,28 @@ def render_document(args: dict) -> dict:
     return {"document_id": document.id}
 
 
-def _invitation_document(conference: Conference, addressee, rules, settings, as_of: dt.datetime) -> Document:
-    """The addressee's invitation: the one already rendered (a re-run after a crash), else a new one."""
-    existing = db.session.scalar(
-        select(Document).where(Document.conference_id == conference.id, Document.kind == "invitation",
-                               Document.subject_key == addressee.subject_key, Document.status == "done")
+def _rendered_invitation_id(conference_id: int, subject_key: str) -> int | None:
+    """The addressee's invitation already rendered (a re-run after a crash), if any."""
+    return db.session.scalar(
+        select(Document.id).where(Document.conference_id == conference_id, Document.kind == "invitation",
+                                  Document.subject_key == subject_key, Document.status == "done")
         .order_by(Document.version.desc()).limit(1)
     )
-    if existing is not None:
-        return existing
-    return generate_document(conference, "invitation", rules, settings, as_of, pdf=False, **addressee.subject)
 
 
 @task("send_invitations")
 def send_invitations(args: dict) -> dict:
     """One invitation per addressee (.docx + .ics), committed in chunks of one mail batch so each
-    chunk goes out as one mail job; progress goes to the job's meta after each chunk."""
+    chunk goes out as one mail job; progress goes to the job's meta after each chunk.
+
+    Per chunk: read what is missing and the contexts, commit; render with no transaction open; then
+    one short write transaction records the documents and queues the mails."""
     svc = services()
     settings = svc.settings
     conference = db.session.get(Conference, args["conference_id"])
     if conference is None:
         return {"skipped": "conference gone"}
+    conference_id = conference.id
     as_of = dt.datetime.fromisoformat(args["as_of"])
     domain = address_domain(settings.mail_default_sender)
     ics = conference_ics(conference, domain=domain, organizer=parseaddr(settings.mail_default_sender)[1],
@@ -100,23 +118,48 @@ def send_invitations(args: dict) -> dict:
     total = len(addressees)
     queued = skipped = no_email = 0
     report_progress(0, total)
-    for done, addressee in enumerate(addressees, start=1):
-        dedupe_key = f"invitation:{conference.id}:{addressee.subject_key}"
-        if not addressee.email:
-            no_email += 1
-        elif _mail_exists(dedupe_key):
-            skipped += 1
-        else:
-            document = _invitation_document(conference, addressee, svc.rules, settings, as_of)
-            composed = compose("invitation_to_invitee", {"conference": conference, "addressee": addressee,
-                                                         "now": as_of, "base_url": settings.public_base_url})
-            outbox.queue_mail(to=[addressee.email], subject=composed.subject, text=composed.text,
-                              html=composed.html, dedupe_key=dedupe_key, message_domain=domain,
-                              attachments=[_docx_attachment(document), ics_attachment])
-            queued += 1
-        if done % settings.mail_batch_size == 0 or done == total:
-            db.session.commit()  # the chunk's documents and mails together; dispatched as one mail job
-            report_progress(done, total)
+    batch = settings.mail_batch_size
+    for start in range(0, total, batch):
+        chunk = addressees[start:start + batch]
+        # Read: who still needs an invitation, and the context of each one not rendered yet.
+        todo: list[tuple] = []  # (addressee, dedupe key, existing Document id or PreparedDocument)
+        for addressee in chunk:
+            dedupe_key = f"invitation:{conference_id}:{addressee.subject_key}"
+            if not addressee.email:
+                no_email += 1
+            elif _mail_exists(dedupe_key):
+                skipped += 1
+            else:
+                existing = _rendered_invitation_id(conference_id, addressee.subject_key)
+                todo.append((addressee, dedupe_key, existing if existing is not None else prepare_document(
+                    conference, "invitation", svc.rules, settings, as_of, **addressee.subject)))
+        db.session.commit()
+        # Render: no transaction open, and no ORM object touched (a lazy load would open one).
+        rendered: dict[str, RenderedDocument] = {}
+        try:
+            for _addressee, dedupe_key, document in todo:
+                if not isinstance(document, int):
+                    rendered[dedupe_key] = render_prepared(document, settings, pdf=False)
+            # Write: the chunk's documents and mails together; dispatched as one mail job.
+            for addressee, dedupe_key, document in todo:
+                if _mail_exists(dedupe_key):
+                    skipped += 1  # another run of this task queued it during our render
+                    continue
+                if dedupe_key in rendered:
+                    document = record_document(rendered[dedupe_key])
+                else:
+                    document = db.session.get(Document, document)
+                composed = compose("invitation_to_invitee", {"conference": conference, "addressee": addressee,
+                                                             "now": as_of, "base_url": settings.public_base_url})
+                outbox.queue_mail(to=[addressee.email], subject=composed.subject, text=composed.text,
+                                  html=composed.html, dedupe_key=dedupe_key, message_domain=domain,
+                                  attachments=[_docx_attachment(document), ics_attachment])
+                queued += 1
+            db.session.commit()
+        finally:
+            for leftover in rendered.values():
+                leftover.discard()
+        report_progress(start + len(chunk), total)
     log.info("invitations conference=%s total=%s queued=%s skipped=%s no_email=%s", conference.slug, total,
              queued, skipped, no_email)
     return {"total": total, "queued": queued, "skipped": skipped, "no_email": no_email}

@@ -1,0 +1,113 @@
+"""A worker's render holds no transaction, so other writers (other render workers) go on meanwhile;
+versions are chosen when the row is written and never collide, even when two workers write at once."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+from sqlalchemy import create_engine, select, text
+
+from tests.documents.conftest import NOW
+from webforms.domain.documents import (
+    generate_document,
+    list_documents,
+    record_document,
+    render_docx,
+    render_outside_transaction,
+)
+from webforms.extensions import db
+from webforms.models import Conference, Document
+
+
+def _other_connection(settings):
+    """A second connection that gives up after 1 s on a lock (SQLite) instead of the app's 30 s."""
+    if settings.is_sqlite:
+        return create_engine(settings.sqlalchemy_url, connect_args={"timeout": 1})
+    return create_engine(settings.sqlalchemy_url)
+
+
+def test_another_connection_writes_while_a_document_renders(full_conference, rules, settings):
+    conference = full_conference.conference
+    conference_id, old_title = conference.id, conference.title
+    db.session.commit()
+    other = _other_connection(settings)
+    seen = {}
+
+    def render_while_another_writes(template, context):
+        seen["in_transaction"] = db.session().in_transaction()
+        # On SQLite this UPDATE needs the write lock: it fails after 1 s if the render's session holds it.
+        with other.begin() as conn:
+            conn.execute(text("UPDATE conferences SET title = :title WHERE id = :id"),
+                         {"title": "Renamed during the render", "id": conference_id})
+        return render_docx(template, context)
+
+    try:
+        rendered = render_outside_transaction(conference, "results_report", rules, settings, NOW, pdf=False,
+                                              render=render_while_another_writes)
+    finally:
+        other.dispose()
+    assert seen == {"in_transaction": False}
+    document = record_document(rendered)
+    db.session.commit()
+    data = (settings.resolved_documents_dir / document.path).read_bytes()
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    assert (document.version, document.path) == (1, "hoi-nghi-2025/results_report-v1.docx")
+    # The document shows the data as read, before the render; the write made meanwhile stands.
+    assert document.snapshot["conference"]["title"] == old_title
+    assert db.session.get(Conference, conference_id).title == "Renamed during the render"
+    assert not list(settings.resolved_documents_dir.rglob(".*"))  # no staged file left behind
+
+
+def test_two_workers_rendering_the_same_document_at_once_get_distinct_versions(app, full_conference, rules,
+                                                                                settings):
+    conference_id = full_conference.conference.id
+    db.session.commit()
+    rounds = 3
+    both_rendered = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        try:
+            with app.app_context():
+                for _ in range(rounds):
+                    conference = db.session.get(Conference, conference_id)
+                    rendered = render_outside_transaction(conference, "results_report", rules, settings, NOW,
+                                                          pdf=False)
+                    both_rendered.wait(timeout=30)  # both read the same last version before either writes
+                    record_document(rendered)
+                    db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            both_rendered.abort()
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    documents = db.session.scalars(select(Document).order_by(Document.version)).all()
+    assert [d.version for d in documents] == list(range(1, 2 * rounds + 1))
+    assert len({d.path for d in documents}) == 2 * rounds
+    for document in documents:  # every row names its own file, with the bytes it was rendered with
+        data = (settings.resolved_documents_dir / document.path).read_bytes()
+        assert document.sha256 == hashlib.sha256(data).hexdigest()
+    assert not list(settings.resolved_documents_dir.rglob(".*"))
+
+
+def test_a_file_already_holding_the_version_name_is_kept_and_the_new_one_goes_beside_it(
+    full_conference, rules, settings
+):
+    # A row rolled back after its file was named leaves that file: it is never overwritten.
+    folder = settings.resolved_documents_dir / "hoi-nghi-2025"
+    folder.mkdir(parents=True)
+    (folder / "results_report-v1.docx").write_bytes(b"left by a rolled-back render")
+    document = generate_document(full_conference.conference, "results_report", rules, settings, NOW, pdf=False)
+    assert document.version == 1
+    assert document.path.startswith("hoi-nghi-2025/results_report-v1-")
+    assert (folder / "results_report-v1.docx").read_bytes() == b"left by a rolled-back render"
+    data = (settings.resolved_documents_dir / document.path).read_bytes()
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    assert [d.path for d in list_documents(full_conference.conference)] == [document.path]
