@@ -30,7 +30,7 @@ from webforms.domain.documents import (
 )
 from webforms.domain.ics import conference_ics
 from webforms.domain.invitations import invitation_addressees
-from webforms.domain.mail import address_domain, compose
+from webforms.domain.mail import address_domain
 from webforms.domain.recipients import recipients_for
 from webforms.extensions import db
 from webforms.models import Conference, Document, OutboxMessage
@@ -75,11 +75,9 @@ def render_document(args: dict) -> dict:
     if mail:
         context = {"conference": conference, "document": document, "now": as_of,
                    "base_url": svc.settings.public_base_url, **mail.get("context", {})}
-        composed = compose(mail["template"], context)
-        outbox.queue_mail(to=mail["to"], cc=mail.get("cc", ()), subject=composed.subject, text=composed.text,
-                          html=composed.html, dedupe_key=mail["dedupe_key"],
-                          attachments=[_docx_attachment(document)],
-                          message_domain=address_domain(svc.settings.mail_default_sender))
+        outbox.queue_template(mail["template"], context, to=mail["to"], cc=mail.get("cc", ()),
+                              dedupe_key=mail["dedupe_key"], attachments=[_docx_attachment(document)],
+                              message_domain=address_domain(svc.settings.mail_default_sender))
     db.session.commit()
     log.info("document conference=%s kind=%s version=%s document=%s", conference.slug, document.kind,
              document.version, document.id)
@@ -149,11 +147,11 @@ def send_invitations(args: dict) -> dict:
                     document = record_document(rendered[dedupe_key])
                 else:
                     document = db.session.get(Document, document)
-                composed = compose("invitation_to_invitee", {"conference": conference, "addressee": addressee,
-                                                             "now": as_of, "base_url": settings.public_base_url})
-                outbox.queue_mail(to=[addressee.email], subject=composed.subject, text=composed.text,
-                                  html=composed.html, dedupe_key=dedupe_key, message_domain=domain,
-                                  attachments=[_docx_attachment(document), ics_attachment])
+                outbox.queue_template("invitation_to_invitee",
+                                      {"conference": conference, "addressee": addressee, "now": as_of,
+                                       "base_url": settings.public_base_url},
+                                      to=[addressee.email], dedupe_key=dedupe_key, message_domain=domain,
+                                      attachments=[_docx_attachment(document), ics_attachment])
                 queued += 1
             db.session.commit()
         finally:
