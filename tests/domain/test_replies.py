@@ -77,7 +77,7 @@ def test_answer_approved_signal_is_sent_once(app_ctx, rules, calendar, settings)
     assert seen == [(rec.code, INTAKE_OPEN)]
 
 
-def test_draft_files_follow_a_return_and_only_the_owner_attaches(app_ctx, rules, calendar, settings):
+def test_draft_files_follow_a_return_and_only_the_owners_reach_the_enterprise(app_ctx, rules, calendar, settings):
     import io
 
     from webforms.domain.attachments import Upload
@@ -96,9 +96,10 @@ def test_draft_files_follow_a_return_and_only_the_owner_attaches(app_ctx, rules,
     assert replies.department_files(owner) == [] and replies.department_files(new) == [item]
     (agency,) = replies.declare_coordination(new, ["THUE"], actor=ACTOR, now=INTAKE_OPEN, rules=rules,
                                              calendar=calendar, settings=settings)
-    with pytest.raises(replies.ReplyError):
-        replies.add_draft_files(agency, [Upload("Ý kiến.pdf", io.BytesIO(pdf))], actor=ACTOR, now=INTAKE_OPEN,
-                                settings=settings)
+    # The coordinating agency attaches to its own input: the lead unit sees it, the enterprise does not.
+    (agency_file,) = replies.add_draft_files(agency, [Upload("Ý kiến.pdf", io.BytesIO(pdf))], actor=ACTOR,
+                                             now=INTAKE_OPEN, settings=settings)
+    assert agency_file.assignment_id == agency.id
     replies.save_draft_answer(new, "Trả lời kèm phụ lục.", actor=ACTOR, now=INTAKE_OPEN)
     replies.submit_for_approval(new, actor=ACTOR, now=INTAKE_OPEN, rules=rules, calendar=calendar,
                                 settings=settings)

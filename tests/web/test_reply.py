@@ -22,6 +22,7 @@ from webforms.extensions import db
 from webforms.models import (
     Assignment,
     AssignmentState,
+    Attachment,
     AuditEvent,
     OutboxMessage,
     Recommendation,
@@ -284,15 +285,39 @@ def test_coordination_moves_the_deadline_and_the_agency_input_reaches_the_owner(
     tax_path = LINK.search(to_tax.text).group(1)
     tax_page = client.get(tax_path)
     assert tax_page.status_code == 200
-    client.post(tax_path + "/y-kien-phoi-hop", data={"input-csrf_token": csrf(tax_page.data, "input"),
-                                                     "input-text": "Doanh nghiệp được hưởng ưu đãi theo Nghị định 31."})
+    assert 'enctype="multipart/form-data"' in tax_page.get_data(as_text=True)
+
+    def give_input(files):
+        return client.post(tax_path + "/y-kien-phoi-hop", data={
+            "input-csrf_token": csrf(tax_page.data, "input"),
+            "input-text": "Doanh nghiệp được hưởng ưu đãi theo Nghị định 31.",
+            "input-attachments": [(io.BytesIO(data), name) for name, data in files]})
+
+    # A refused file: the message next to the field, the input not sent, nothing kept.
+    refused = give_input([("Bảng tính ưu đãi.pdf", b"\x7fELF not a pdf")])
+    assert refused.status_code == 422
+    assert "không khớp với định dạng PDF" in refused.get_data(as_text=True)
+    assert stored_files(settings) == set()
+    with app.app_context():
+        assert rec_by_code(code).assignments[1].state == "open"
+
+    assert give_input([("Bảng tính ưu đãi.pdf", PDF)]).status_code == 302
     run_jobs(app)
-    assert any("Ý kiến phối hợp" in m.subject for m in mailbox.to("qldt@heza.example.vn"))
-    assert "Nghị định 31" in client.get(path).get_data(as_text=True)
+    (to_owner,) = [m for m in mailbox.to("qldt@heza.example.vn") if "Ý kiến phối hợp" in m.subject]
+    assert "Bảng tính ưu đãi.pdf" in to_owner.text
+    owner_page = client.get(path).get_data(as_text=True)
+    assert "Nghị định 31" in owner_page and "Bảng tính ưu đãi.pdf" in owner_page
+    with app.app_context():
+        (item,) = db.session.scalars(db.select(Attachment)).all()
+        tax_assignment = rec_by_code(code).assignments[1]
+        assert item.assignment_id == tax_assignment.id and item.recommendation_id is None
+        assert db.session.scalar(db.select(AuditEvent.action).where(
+            AuditEvent.action == "coordination.attachment_add")) == "coordination.attachment_add"
+    assert client.get(f"{path}/tep/{item.id}").data == PDF  # the owner downloads it through its own link
+    assert "Bảng tính ưu đãi.pdf" in client.get(tax_path).get_data(as_text=True)  # listed, read-only
 
 
 def test_attachments_are_served_only_through_the_link(app, client, rules, calendar, settings, mailbox):
-    from webforms.models import Attachment
 
     code = future_recommendation(app, rules, calendar, settings)
     with app.app_context():
@@ -329,7 +354,6 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 120
 
 
 def department_files(code: str):
-    from webforms.models import Attachment
 
     rec = rec_by_code(code)
     ids = [a.id for a in rec.assignments]

@@ -147,7 +147,9 @@ def answer_files(recommendation) -> list[Attachment]:
 def add_draft_files(
     assignment: Assignment, uploads: Sequence[Upload], *, actor: Actor, now: dt.datetime, settings
 ) -> list[Attachment]:
-    """Check and store files for the owner's draft (the intake's types and limits); all or nothing.
+    """Check and store files for the owner's draft, or for a coordinating unit's input (the intake's types
+    and limits); all or nothing. The owner's go to the enterprise with the approved answer; a coordinating
+    unit's go to the owner only.
 
     A file identical (name and content) to one already attached is not added twice. Raises
     FilesRefused with one Vietnamese message per refused file; nothing stays on disk then. The caller
@@ -155,7 +157,6 @@ def add_draft_files(
     """
     if not uploads:
         return []
-    _require_owner(assignment)
     _require_workable(assignment)
     uploads_dir = settings.resolved_uploads_dir
     existing = department_files(assignment)
@@ -201,7 +202,7 @@ def add_draft_files(
         for item in added:
             _audit(
                 actor,
-                "answer.attachment_add",
+                "answer.attachment_add" if assignment.role == AssignmentRole.OWNER else "coordination.attachment_add",
                 assignment,
                 now,
                 attachment=item.id,
@@ -353,7 +354,8 @@ def give_coordination_input(
     owner = assignment.parent
     if owner is not None and owner.state in WORKABLE + (AssignmentState.SUBMITTED,):
         context = assignment_context(owner, rules, calendar, settings)
-        context.update(agency=assignment.department, input=assignment)
+        context.update(agency=assignment.department, input=assignment,
+                       files=[item.original_name for item in department_files(assignment)])
         send(
             "coordination_input_to_department",
             to=assignment_recipients(owner, rules),

@@ -26,7 +26,15 @@ ANSWER_MODES = [
 ]
 
 
-class DraftForm(FlaskForm):
+class _Uploads:
+    """`uploads()`: the files chosen in the form's `attachments` field."""
+
+    def uploads(self) -> list[Upload]:
+        chosen = [f for f in (self.attachments.data or []) if getattr(f, "filename", "")]
+        return [Upload(filename=f.filename, stream=f.stream) for f in chosen]
+
+
+class DraftForm(_Uploads, FlaskForm):
     answer = TextAreaField(
         _l("Dự thảo nội dung trả lời (nêu rõ căn cứ pháp lý)"),
         validators=[Length(max=ANSWER_MAX, message=_l("Nội dung quá dài."))],
@@ -41,10 +49,6 @@ class DraftForm(FlaskForm):
             mb=MAX_FILE_BYTES // (1024 * 1024),
         ),
     )
-
-    def uploads(self) -> list[Upload]:
-        chosen = [f for f in (self.attachments.data or []) if getattr(f, "filename", "")]
-        return [Upload(filename=f.filename, stream=f.stream) for f in chosen]
 
 
 class RemoveFileForm(FlaskForm):
@@ -89,11 +93,20 @@ class DelegateForm(FlaskForm):
     )
 
 
-class InputForm(FlaskForm):
+class InputForm(_Uploads, FlaskForm):
     text = TextAreaField(
         _l("Ý kiến phối hợp"),
         validators=[
             DataRequired(message=_l("Vui lòng nhập ý kiến phối hợp.")),
             Length(max=ANSWER_MAX, message=_l("Nội dung quá dài.")),
         ],
+    )
+    attachments = MultipleFileField(
+        _l("Tài liệu kèm ý kiến phối hợp"),
+        description=_l(
+            "PDF, DOC, DOCX, XLS, XLSX, JPG, PNG; tối đa %(n)s tệp, mỗi tệp %(mb)s MB. "
+            "Tệp được gửi đơn vị chủ trì cùng ý kiến, không gửi doanh nghiệp.",
+            n=MAX_FILES_PER_RECOMMENDATION,
+            mb=MAX_FILE_BYTES // (1024 * 1024),
+        ),
     )

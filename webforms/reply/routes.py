@@ -113,11 +113,14 @@ def page(token: str):
     return _render(token, _load(token))
 
 
-def _render(token: str, assignment: Assignment, *, draft: DraftForm | None = None, status: int = 200):
+def _render(token: str, assignment: Assignment, *, draft: DraftForm | None = None,
+            input_form: InputForm | None = None, status: int = 200):
     svc = services()
     forms = _forms(assignment)
     if draft is not None:
         forms["draft"] = draft
+    if input_form is not None:
+        forms["input"] = input_form
     recommendation = assignment.recommendation
     inputs = [
         a
@@ -131,6 +134,7 @@ def _render(token: str, assignment: Assignment, *, draft: DraftForm | None = Non
         recommendation=recommendation,
         enterprise=recommendation.registration.enterprise,
         inputs=inputs,
+        input_files={i.id: replies.department_files(i) for i in inputs},
         deadlines=deadlines_for(assignment, svc.rules, svc.calendar),
         calendar=svc.calendar,
         history=_history(assignment),
@@ -242,8 +246,24 @@ def give_input(token: str):
     form = InputForm(prefix="input")
     if _invalid(form):
         return _back(token)
-    replies.give_coordination_input(assignment, form.text.data, actor=_actor(assignment), **_domain_args())
-    db.session.commit()
+    args = _domain_args()
+    actor = _actor(assignment)
+    # Files first (handing in the input closes the assignment to more files), all or nothing; a refused
+    # file keeps the text unsent, shown again with the message next to the field.
+    try:
+        added = replies.add_draft_files(assignment, form.uploads(), actor=actor, now=args["now"],
+                                        settings=args["settings"])
+    except replies.FilesRefused as refused:
+        db.session.rollback()
+        form.attachments.errors = list(refused.messages)
+        return _render(token, assignment, input_form=form, status=422)
+    try:
+        replies.give_coordination_input(assignment, form.text.data, actor=actor, **args)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        discard_files(added, args["settings"].resolved_uploads_dir)
+        raise
     flash(_("Đã gửi ý kiến phối hợp cho đơn vị chủ trì."), "success")
     return _back(token)
 
