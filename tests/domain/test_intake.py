@@ -532,3 +532,40 @@ def test_a_tracking_number_never_waits_for_another_open_submission(app, app_ctx,
     assert other["code"] == "KN.20250820.0002"
     db.session.rollback()
     assert next_tracking_code(day, rules) == "KN.20250820.0003"
+
+
+def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expires(submit, app, rules, calendar,
+                                                                                    settings):
+    import io
+
+    from webforms.domain.attachments import Upload
+    from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE
+    from webforms.domain.tick import tick
+    from webforms.models import Attachment
+
+    pdf = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+    conference = create_conference(starts_at=moments.CONFERENCE_START)
+    tax_code = valid_tax_code(79)
+    submit(registration_payload(tax_code=tax_code, recommendations=1), conference=conference)
+    held = submit(registration_payload(tax_code=tax_code, recommendations=2), conference=conference,
+                  files={1: [Upload(filename="ho-so.pdf", stream=io.BytesIO(pdf))]})
+    db.session.commit()
+    assert held.pending_confirmation
+    (attachment,) = db.session.scalars(select(Attachment)).all()
+    stored = settings.resolved_uploads_dir / attachment.stored_name
+    assert stored.is_file()
+
+    still_valid = held.resubmission.submitted_at + dt.timedelta(seconds=RESUBMISSION_LINK_MAX_AGE - 60)
+    assert not any(a["action"] == "unconfirmed_files_discarded" for a in tick(still_valid, rules, calendar, settings))
+    assert stored.is_file()
+
+    expired = held.resubmission.submitted_at + dt.timedelta(seconds=RESUBMISSION_LINK_MAX_AGE + 60)
+    actions = [a for a in tick(expired, rules, calendar, settings) if a["action"] == "unconfirmed_files_discarded"]
+    assert actions == [{"conference": None, "milestone": None, "action": "unconfirmed_files_discarded", "files": 1}]
+    assert not stored.exists()
+    assert db.session.scalar(select(func.count(Attachment.id))) == 0
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.action == "registration.resubmission_expired")) == "registration.resubmission_expired"
+    # Once: the next tick finds nothing more to do.
+    later = expired + dt.timedelta(minutes=1)
+    assert not any(a["action"] == "unconfirmed_files_discarded" for a in tick(later, rules, calendar, settings))

@@ -28,7 +28,7 @@ from webforms.domain.attachments import (
     discard_files,
     store_upload,
 )
-from webforms.domain.audit import Actor, record
+from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.outbox import queue_template
 from webforms.domain.plan import milestone_due
 from webforms.domain.sql import dialect_insert
@@ -575,6 +575,36 @@ def _hold_resubmission(
         resubmission=resubmission.id,
     )
     return Submission(registration=registration, resubmission=resubmission)
+
+
+def discard_unconfirmed_files(now: dt.datetime) -> list[str]:
+    """Delete the attachment rows of re-submissions whose confirmation link has expired unused; return the
+    stored names of their files for the caller to remove once its transaction has committed. Each held
+    re-submission is looked at once: its payload then records that its files are gone."""
+    cutoff = now - dt.timedelta(seconds=RESUBMISSION_LINK_MAX_AGE)
+    held = db.session.scalars(
+        select(Resubmission).where(Resubmission.confirmed_at.is_(None), Resubmission.submitted_at < cutoff)
+    ).all()
+    names: list[str] = []
+    for resubmission in held:
+        payload = dict(resubmission.payload or {})
+        ids = [i for group in (payload.get("attachments") or {}).values() for i in group]
+        if payload.get("files_discarded_at") or not ids:
+            continue
+        unclaimed = db.session.scalars(
+            select(Attachment).where(
+                Attachment.id.in_(ids), Attachment.recommendation_id.is_(None), Attachment.assignment_id.is_(None)
+            )
+        ).all()
+        for attachment in unclaimed:
+            names.append(attachment.stored_name)
+            db.session.delete(attachment)
+        payload["attachments"] = {}
+        payload["files_discarded_at"] = now.isoformat()
+        resubmission.payload = payload
+        record(SYSTEM, "registration.resubmission_expired", "registration", resubmission.registration.tracking_code,
+               now=now, resubmission=resubmission.id, files=len(unclaimed))
+    return names
 
 
 def confirm_resubmission(

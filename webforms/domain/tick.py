@@ -28,6 +28,7 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, record
+from webforms.domain.intake import discard_unconfirmed_files
 from webforms.domain.intake import quorum as intake_quorum
 from webforms.domain.mail import address_domain
 from webforms.domain.plan import MilestoneDue, milestones_for
@@ -323,6 +324,13 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings=Non
     for action in run_reminders(now, rules, calendar, settings):
         actions.append(action)
     db.session.commit()
+    discarded = discard_unconfirmed_files(now)
+    db.session.commit()
+    for name in discarded:  # after the commit: had it failed, rows and files would both still be there
+        (settings.resolved_uploads_dir / name).unlink(missing_ok=True)
+    if discarded:
+        actions.append({"conference": None, "milestone": None, "action": "unconfirmed_files_discarded",
+                        "files": len(discarded)})
     if redis is not None:
         swept = outbox.sweep(redis, settings, now)
         if swept["requeued"] or swept["stale_claims_freed"]:
