@@ -3,6 +3,7 @@ versions are chosen when the row is written and never collide, even when two wor
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 
@@ -111,3 +112,26 @@ def test_a_file_already_holding_the_version_name_is_kept_and_the_new_one_goes_be
     data = (settings.resolved_documents_dir / document.path).read_bytes()
     assert document.sha256 == hashlib.sha256(data).hexdigest()
     assert [d.path for d in list_documents(full_conference.conference)] == [document.path]
+
+
+def test_a_tick_removes_staged_files_that_no_render_will_name(app_ctx, rules, calendar, settings):
+    """A worker killed between staging and recording leaves a hidden file; the tick removes it once it is
+    older than any render, and leaves a fresh one (a render in progress) alone."""
+    import os
+    import time
+
+    from webforms.domain.documents.generate import STAGED_MAX_AGE_SECONDS
+    from webforms.domain.tick import tick
+
+    folder = settings.resolved_documents_dir / "hoi-nghi"
+    folder.mkdir(parents=True, exist_ok=True)
+    old, fresh, named = folder / ".invitation-x.ab12.docx", folder / ".invitation-y.cd34.docx", folder / "a-v1.docx"
+    for path in (old, fresh, named):
+        path.write_bytes(b"PK\x03\x04")
+    long_ago = time.time() - STAGED_MAX_AGE_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    os.utime(named, (long_ago, long_ago))
+    actions = [a for a in tick(dt.datetime.now(dt.UTC), rules, calendar, settings)
+               if a["action"] == "stale_staged_files_removed"]
+    assert actions == [{"conference": None, "milestone": None, "action": "stale_staged_files_removed", "files": 1}]
+    assert not old.exists() and fresh.exists() and named.exists()

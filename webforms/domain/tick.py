@@ -28,6 +28,7 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, record
+from webforms.domain.documents.generate import discard_stale_staged_files
 from webforms.domain.intake import discard_unconfirmed_files
 from webforms.domain.intake import quorum as intake_quorum
 from webforms.domain.mail import address_domain
@@ -331,6 +332,10 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings=Non
     if discarded:
         actions.append({"conference": None, "milestone": None, "action": "unconfirmed_files_discarded",
                         "files": len(discarded)})
+    stale = discard_stale_staged_files(settings.resolved_documents_dir)
+    if stale:
+        actions.append({"conference": None, "milestone": None, "action": "stale_staged_files_removed",
+                        "files": len(stale)})
     if redis is not None:
         swept = outbox.sweep(redis, settings, now)
         if swept["requeued"] or swept["stale_claims_freed"]:

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from webforms.models import Conference, Document
 
 # Tries at a version before giving up: each lost race means another worker recorded one meanwhile.
 _RECORD_ATTEMPTS = 5
+# A staged file older than this belongs to a render that died before naming it (a render takes seconds).
+STAGED_MAX_AGE_SECONDS = 3600
 
 
 def subject_key_for(kind: str, **subject) -> str:
@@ -290,6 +293,21 @@ def _stage(folder: Path, prefix: str, data: bytes) -> Path:
         Path(name).unlink(missing_ok=True)
         raise
     return Path(name)
+
+
+def discard_stale_staged_files(documents_dir: Path) -> list[Path]:
+    """Remove staged (hidden) files that no render will name any more: left by a worker killed between
+    writing and recording. Ages are the files' own, on the real clock."""
+    cutoff = time.time() - STAGED_MAX_AGE_SECONDS
+    removed = []
+    for path in documents_dir.glob("*/.*.docx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # named or removed meanwhile
+            continue
+    return removed
 
 
 def _version_name(prepared: PreparedDocument, version: int) -> tuple[str, str]:
