@@ -55,6 +55,7 @@ def _raw_docxtpl(template, context) -> float:
 def _ours(app, conference_id: int, invitee_id: int) -> float:
     """One invitation the way the render workers make it: read and commit, render, short write."""
     from webforms.domain.documents import record_document, render_outside_transaction
+    from webforms.domain.sql import begin_read_only
     from webforms.extensions import db
     from webforms.models import Conference
     from webforms.timeutil import utcnow
@@ -62,6 +63,7 @@ def _ours(app, conference_id: int, invitee_id: int) -> float:
     svc = app.extensions["doithoai"]
     with app.app_context():
         start = time.perf_counter()
+        begin_read_only(db.session)
         conference = db.session.get(Conference, conference_id)
         rendered = render_outside_transaction(conference, "invitation", svc.rules, svc.settings, utcnow(), pdf=False,
                                               invitee=invitee_id)

@@ -10,6 +10,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from config.rules import load_rules
 from config.settings import Settings, load_settings
+from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from webforms.services import Services, redis_url_for_limits
@@ -106,6 +107,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
         with app.app_context():
             configure_sqlite(db.engine)
 
+        @app.before_request
+        def _page_views_take_no_write_lock():
+            if request.method in ("GET", "HEAD") and request.endpoint not in (None, "static"):
+                begin_read_only(db.session)
+
 
 def configure_sqlite(engine) -> None:
     """WAL so readers and one writer overlap; foreign keys on; and SQLAlchemy's recipe for pysqlite,
@@ -126,10 +132,14 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
-        # failing at once when a read transaction tries to become a write one (SQLITE_BUSY).
-        # WAL readers are never blocked by it.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that may write takes the write lock up front (IMMEDIATE), so two writers queue on
+        # busy_timeout instead of one failing at once when its read snapshot tries to become a write
+        # (SQLITE_BUSY). One declared read-only (domain.sql.begin_read_only: page views, a render's read
+        # phase) begins DEFERRED: a WAL reader neither waits for the writer nor holds it up.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask, settings: Settings) -> None:

@@ -32,6 +32,7 @@ from webforms.domain.ics import conference_ics
 from webforms.domain.invitations import invitation_addressees
 from webforms.domain.mail import address_domain
 from webforms.domain.recipients import recipients_for
+from webforms.domain.sql import begin_read_only
 from webforms.extensions import db
 from webforms.models import Conference, Document, OutboxMessage
 from webforms.services import services
@@ -56,6 +57,7 @@ def _docx_attachment(document: Document) -> dict:
 def render_document(args: dict) -> dict:
     """Render one document as of `as_of` and, when `mail` is given, email it as an attachment."""
     svc = services()
+    begin_read_only(db.session)  # the read phase; the write after the render begins as usual
     conference = db.session.get(Conference, args["conference_id"])
     if conference is None:
         return {"skipped": "conference gone"}
@@ -102,6 +104,7 @@ def send_invitations(args: dict) -> dict:
     one short write transaction records the documents and queues the mails."""
     svc = services()
     settings = svc.settings
+    begin_read_only(db.session)
     conference = db.session.get(Conference, args["conference_id"])
     if conference is None:
         return {"skipped": "conference gone"}
@@ -120,6 +123,7 @@ def send_invitations(args: dict) -> dict:
     for start in range(0, total, batch):
         chunk = addressees[start:start + batch]
         # Read: who still needs an invitation, and the context of each one not rendered yet.
+        begin_read_only(db.session)
         todo: list[tuple] = []  # (addressee, dedupe key, existing Document id or PreparedDocument)
         for addressee in chunk:
             dedupe_key = f"invitation:{conference_id}:{addressee.subject_key}"

@@ -198,8 +198,9 @@ def render_outside_transaction(
 ) -> RenderedDocument:
     """Read the context, commit that read, then render with no transaction open.
 
-    On SQLite every transaction takes the write lock at its first statement, reads included
-    (BEGIN IMMEDIATE, webforms/app.py), so a render inside one stops every other writer, other render
+    On SQLite a transaction takes the write lock at its first statement, reads included, unless it was
+    begun read-only (BEGIN IMMEDIATE, webforms/app.py; the workers begin this read with
+    `domain.sql.begin_read_only`), so a render inside one would stop every other writer, other render
     workers too. The session must hold nothing uncommitted: the read's commit would take it along.
     Touch no ORM object until the render returns: a lazy load would open a transaction again.
     Then `record_document` in a short write transaction.
