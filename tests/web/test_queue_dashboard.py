@@ -123,6 +123,7 @@ def test_its_buttons_keep_csrf_and_work_with_the_header_its_script_sends(app, cl
 def test_its_state_changing_get_is_refused(client, staff, jobs, app):
     staff("admin")
     assert client.get(f"{URL_PREFIX}/requeue/{DEFAULT}").status_code == 405
+    assert client.head(f"{URL_PREFIX}/requeue/{DEFAULT}").status_code == 405
     assert Job.fetch(jobs["failed"], connection=app.extensions["doithoai"].redis).get_status() == "failed"
 
 

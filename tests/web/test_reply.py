@@ -314,6 +314,9 @@ def test_coordination_moves_the_deadline_and_the_agency_input_reaches_the_owner(
         assert db.session.scalar(db.select(AuditEvent.action).where(
             AuditEvent.action == "coordination.attachment_add")) == "coordination.attachment_add"
     assert client.get(f"{path}/tep/{item.id}").data == PDF  # the owner downloads it through its own link
+    assert client.get(f"{tax_path}/tep/{item.id}").data == PDF  # and the agency that sent it
+    customs_path = LINK.search(mailbox.to("haiquan@haiphong.example.vn")[0].text).group(1)
+    assert client.get(f"{customs_path}/tep/{item.id}").status_code == 404  # another agency: not its business
     assert "Bảng tính ưu đãi.pdf" in client.get(tax_path).get_data(as_text=True)  # listed, read-only
 
 

@@ -49,8 +49,8 @@ def _guard():
         return login_manager.unauthorized()
     if not may(PERMISSION):
         abort(403)
-    if request.method == "GET" and request.endpoint in STATE_CHANGING_GETS:
-        abort(405)
+    if request.method in ("GET", "HEAD") and request.endpoint in STATE_CHANGING_GETS:
+        abort(405)  # HEAD runs the same view in Flask, and CSRF protection does not look at it
     if not hasattr(current_app, "redis_conn"):
         _connect(current_app)
     return None

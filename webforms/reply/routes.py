@@ -311,15 +311,23 @@ def done():
     )
 
 
+def _readable_assignments(assignment: Assignment) -> set[int]:
+    """Whose files a link may download besides the enterprise's: its own; the lead unit's link also those of
+    the agencies it asked to coordinate. An agency never sees another agency's files or the lead's draft."""
+    readable = {assignment.id}
+    if assignment.role == AssignmentRole.OWNER:
+        readable |= {a.id for a in assignment.recommendation.assignments
+                     if a.role == AssignmentRole.COORDINATING and a.parent_id == assignment.id}
+    return readable
+
+
 @bp.get("/<token>/tep/<int:attachment_id>")
 def attachment(token: str, attachment_id: int):
     assignment = _load(token)
     recommendation = assignment.recommendation
     item = db.session.get(Attachment, attachment_id)
-    allowed_assignments = {a.id for a in recommendation.assignments}
-    if item is None or not (
-        item.recommendation_id == recommendation.id or item.assignment_id in allowed_assignments
-    ):
+    if item is None or not (item.recommendation_id == recommendation.id
+                            or item.assignment_id in _readable_assignments(assignment)):
         abort(404)
     return send_from_directory(
         services().settings.resolved_uploads_dir,
