@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from webforms.domain import outbox
+from webforms.extensions import db
 from webforms.timeutil import utcnow
 from workers.runtime import app_job
 
@@ -51,21 +52,26 @@ def run_outbox_tasks(row_ids: Sequence[int]) -> dict:
             skipped.append(row_id)
             continue
         name = row.payload.get("task")
+        args = row.payload.get("args", {})
         func = TASKS.get(name)
         if func is None:
             outbox.mark_failed(row, f"unknown task {name!r}", utcnow())
             continue
+        # End the claim's read: the task starts its own transactions (a render begins read-only, which
+        # only works with none open). And end whatever the task left open before marking the row: a
+        # write inside its read-only transaction could fail at once on SQLite.
+        db.session.commit()
         try:
-            func(row.payload.get("args", {}))
+            func(args)
+            db.session.commit()
         except Exception as exc:  # noqa: BLE001 - recorded on the row, then retried by RQ
-            from webforms.extensions import db
-
             db.session.rollback()
             row = db.session.get(type(row), row_id, populate_existing=True)
             if outbox.mark_for_retry(row, f"{type(exc).__name__}: {exc}", utcnow(), settings.retry_intervals):
                 retry.append(row_id)
             log.exception("task row=%s %s failed", row_id, name)
             continue
+        row = db.session.get(type(row), row_id, populate_existing=True)
         outbox.mark_done(row, utcnow())
         done.append(row_id)
         log.info("task row=%s %s done", row_id, name)
