@@ -126,12 +126,13 @@ def test_a_tick_removes_staged_files_that_no_render_will_name(app_ctx, rules, ca
     folder = settings.resolved_documents_dir / "hoi-nghi"
     folder.mkdir(parents=True, exist_ok=True)
     old, fresh, named = folder / ".invitation-x.ab12.docx", folder / ".invitation-y.cd34.docx", folder / "a-v1.docx"
-    for path in (old, fresh, named):
+    old_pdf = folder / ".invitation-x.ab12.pdf"  # its PDF, when the render was killed after converting
+    for path in (old, fresh, named, old_pdf):
         path.write_bytes(b"PK\x03\x04")
     long_ago = time.time() - STAGED_MAX_AGE_SECONDS - 60
-    os.utime(old, (long_ago, long_ago))
-    os.utime(named, (long_ago, long_ago))
+    for path in (old, named, old_pdf):
+        os.utime(path, (long_ago, long_ago))
     actions = [a for a in tick(dt.datetime.now(dt.UTC), rules, calendar, settings)
                if a["action"] == "stale_staged_files_removed"]
-    assert actions == [{"conference": None, "milestone": None, "action": "stale_staged_files_removed", "files": 1}]
-    assert not old.exists() and fresh.exists() and named.exists()
+    assert actions == [{"conference": None, "milestone": None, "action": "stale_staged_files_removed", "files": 2}]
+    assert not old.exists() and not old_pdf.exists() and fresh.exists() and named.exists()

@@ -569,3 +569,40 @@ def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expir
     # Once: the next tick finds nothing more to do.
     later = expired + dt.timedelta(minutes=1)
     assert not any(a["action"] == "unconfirmed_files_discarded" for a in tick(later, rules, calendar, settings))
+
+
+def test_two_ticks_discarding_the_same_expired_resubmission_act_once(submit, app, rules, calendar, settings):
+    import io
+    import threading
+    import time
+
+    from webforms.domain.attachments import Upload
+    from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE, discard_unconfirmed_files
+    from webforms.models import Resubmission
+
+    pdf = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+    conference = create_conference(starts_at=moments.CONFERENCE_START)
+    tax_code = valid_tax_code(80)
+    submit(registration_payload(tax_code=tax_code, recommendations=1), conference=conference)
+    held = submit(registration_payload(tax_code=tax_code, recommendations=2), conference=conference,
+                  files={1: [Upload(filename="ho-so.pdf", stream=io.BytesIO(pdf))]})
+    db.session.commit()
+    expired = held.resubmission.submitted_at + dt.timedelta(seconds=RESUBMISSION_LINK_MAX_AGE + 60)
+    first = discard_unconfirmed_files(expired)  # this transaction stays open for a moment
+    assert len(first) == 1
+    other = {}
+
+    def second_tick():
+        with app.app_context():
+            other["names"] = discard_unconfirmed_files(expired)
+            db.session.commit()
+
+    thread = threading.Thread(target=second_tick)
+    thread.start()
+    time.sleep(0.5)
+    db.session.commit()
+    thread.join(timeout=30)
+    assert other == {"names": []}
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "registration.resubmission_expired")) == 1
+    assert db.session.scalar(select(Resubmission.discarded_at)) is not None

@@ -339,3 +339,23 @@ def test_staff_reassign_moves_the_item_and_revokes_the_old_link(client, staff, a
     db.session.rollback()
     run_jobs(app)
     assert mailbox.to("tnmt@heza.example.vn")  # the new owner gets its link
+
+
+def test_staff_reading_in_english_still_store_and_send_vietnamese(client, staff, app, app_ctx, mailbox):
+    """A default reason is written into the record and the enterprise's email: always in Vietnamese."""
+    from tests.jobs import run_jobs
+
+    conference = create_conference(slug="hn-loc-en")
+    registration = create_registration(conference, contact_email="dn.en@example.vn")
+    rec = create_recommendation(registration, title="Khiếu nại")
+    db.session.commit()
+    staff("consolidation")
+    response = client.post(f"/quan-tri/kien-nghi/{rec.id}/loai?lang=en",
+                           data={"csrf_token": csrf(client), "reason_code": "complaint", "reason": ""})
+    assert response.status_code in (302, 303)
+    db.session.expire_all()
+    assert rec.scope_reason == "Là đơn thư khiếu nại, tố cáo"
+    db.session.rollback()  # end this test's read: on SQLite it holds the write lock the worker needs
+    run_jobs(app)
+    (mail,) = mailbox.to("dn.en@example.vn")
+    assert "Là đơn thư khiếu nại, tố cáo" in mail.text and "complaint" not in mail.text.lower()

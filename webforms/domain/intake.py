@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import quote
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Integer, cast, func, select, update
+from sqlalchemy import Integer, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from config.rules import Rules
@@ -382,18 +383,25 @@ def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
         .where(Registration.tracking_code.like(prefix + "%"))
         .scalar_subquery()
     )
-    statement = (
+    bump = (
+        update(TrackingCounter).where(TrackingCounter.day == day)
+        .values(last=TrackingCounter.last + 1).returning(TrackingCounter.last)
+    )
+    first_of_the_day = (  # the subquery runs only when the day has no counter yet
         dialect_insert(db.session)(TrackingCounter)
         .values(day=day, last=highest + 1)
         .on_conflict_do_update(index_elements=["day"], set_={"last": TrackingCounter.last + 1})
         .returning(TrackingCounter.last)
     )
+
+    def allocate(executor) -> int:
+        number = executor.execute(bump).scalar()
+        return number if number is not None else executor.execute(first_of_the_day).scalar_one()
+
     if db.session.get_bind().dialect.name == "sqlite":
-        number = db.session.execute(statement).scalar_one()
-    else:
-        with db.engine.begin() as connection:
-            number = connection.execute(statement).scalar_one()
-    return f"{prefix}{number:04d}"
+        return f"{prefix}{allocate(db.session):04d}"
+    with db.engine.begin() as connection:
+        return f"{prefix}{allocate(connection):04d}"
 
 
 def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
@@ -578,32 +586,44 @@ def _hold_resubmission(
 
 
 def discard_unconfirmed_files(now: dt.datetime) -> list[str]:
-    """Delete the attachment rows of re-submissions whose confirmation link has expired unused; return the
-    stored names of their files for the caller to remove once its transaction has committed. Each held
-    re-submission is looked at once: its payload then records that its files are gone."""
+    """Remove the attachment rows of re-submissions whose confirmation link has expired unused; return the
+    stored names of their files for the caller to remove once its transaction has committed.
+
+    Each re-submission is claimed first (discarded_at set where it is still unconfirmed and undiscarded),
+    so two ticks at once act once, and a confirmation that wins the race keeps its files: a claimed
+    re-submission can no longer be confirmed, and only rows no recommendation took are deleted."""
     cutoff = now - dt.timedelta(seconds=RESUBMISSION_LINK_MAX_AGE)
-    held = db.session.scalars(
-        select(Resubmission).where(Resubmission.confirmed_at.is_(None), Resubmission.submitted_at < cutoff)
+    expired = db.session.scalars(
+        select(Resubmission.id).where(
+            Resubmission.confirmed_at.is_(None), Resubmission.discarded_at.is_(None),
+            Resubmission.submitted_at < cutoff,
+        )
     ).all()
     names: list[str] = []
-    for resubmission in held:
-        payload = dict(resubmission.payload or {})
-        ids = [i for group in (payload.get("attachments") or {}).values() for i in group]
-        if payload.get("files_discarded_at") or not ids:
-            continue
-        unclaimed = db.session.scalars(
-            select(Attachment).where(
-                Attachment.id.in_(ids), Attachment.recommendation_id.is_(None), Attachment.assignment_id.is_(None)
-            )
-        ).all()
-        for attachment in unclaimed:
-            names.append(attachment.stored_name)
-            db.session.delete(attachment)
-        payload["attachments"] = {}
-        payload["files_discarded_at"] = now.isoformat()
-        resubmission.payload = payload
-        record(SYSTEM, "registration.resubmission_expired", "registration", resubmission.registration.tracking_code,
-               now=now, resubmission=resubmission.id, files=len(unclaimed))
+    for resubmission_id in expired:
+        claimed = db.session.scalar(
+            update(Resubmission)
+            .where(Resubmission.id == resubmission_id, Resubmission.confirmed_at.is_(None),
+                   Resubmission.discarded_at.is_(None))
+            .values(discarded_at=now)
+            .returning(Resubmission.payload)
+        )
+        if claimed is None:
+            continue  # confirmed or discarded by someone else meanwhile
+        ids = [i for group in (claimed.get("attachments") or {}).values() for i in group]
+        removed = db.session.scalars(
+            delete(Attachment)
+            .where(Attachment.id.in_(ids), Attachment.recommendation_id.is_(None), Attachment.assignment_id.is_(None))
+            .returning(Attachment.stored_name),
+            execution_options={"synchronize_session": False},
+        ).all() if ids else []
+        names.extend(removed)
+        code = db.session.scalar(
+            select(Registration.tracking_code).join(Resubmission, Resubmission.registration_id == Registration.id)
+            .where(Resubmission.id == resubmission_id)
+        )
+        record(SYSTEM, "registration.resubmission_expired", "registration", code, now=now,
+               resubmission=resubmission_id, files=len(removed))
     return names
 
 
@@ -627,7 +647,8 @@ def confirm_resubmission(
         raise IntakeClosed(window)
     taken = db.session.execute(
         update(Resubmission)
-        .where(Resubmission.id == resubmission.id, Resubmission.confirmed_at.is_(None))
+        .where(Resubmission.id == resubmission.id, Resubmission.confirmed_at.is_(None),
+               Resubmission.discarded_at.is_(None))
         .values(confirmed_at=now)
     ).rowcount
     db.session.refresh(resubmission)
@@ -728,7 +749,9 @@ def screen_out(
         raise ScreeningError("an answered recommendation cannot be screened out")
     rec.scope = Scope.OUT_OF_SCOPE
     rec.scope_reason_code = reason_code
-    rec.scope_reason = clean_text(reason, multiline=True) or screening_reason_label(reason_code)
+    with force_locale("vi"):  # stored and emailed: in Vietnamese whatever language the staff page is in
+        label = screening_reason_label(reason_code)
+    rec.scope_reason = clean_text(reason, multiline=True) or label
     rec.status = RecommendationStatus.SCREENED_OUT
     if duplicate_of is not None:
         rec.duplicate_of_id = duplicate_of.id
@@ -739,7 +762,7 @@ def screen_out(
             "rec": rec,
             "registration": registration,
             "conference": rec.conference,
-            "reason_label": screening_reason_label(reason_code),
+            "reason_label": label,
             "reason": rec.scope_reason,
             "scope": rules.plan.scope,
             "duplicate_of": duplicate_of,

@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Sequence
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from config.rules import Rules
@@ -456,8 +457,11 @@ def reassign_by_staff(
         return new
     if owner.department.code == target:
         raise ReplyError(_("Kiến nghị đang do chính đơn vị này xử lý."))
-    return return_not_ours(owner, reason or _("Phòng tổng hợp chuyển đơn vị xử lý."), target, actor=actor,
-                           now=now, rules=rules, calendar=calendar, settings=settings)
+    if not reason:
+        with force_locale("vi"):  # stored and emailed: in Vietnamese whatever language the staff page is in
+            reason = _("Phòng tổng hợp chuyển đơn vị xử lý.")
+    return return_not_ours(owner, reason, target, actor=actor, now=now, rules=rules, calendar=calendar,
+                           settings=settings)
 
 
 def find_internal_department(text: str, rules: Rules) -> str | None:

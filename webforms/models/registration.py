@@ -78,6 +78,8 @@ class Resubmission(db.Model):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when its link expired unconfirmed and its files were removed: it can no longer be confirmed.
+    discarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     registration = relationship("Registration")
 

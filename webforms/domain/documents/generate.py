@@ -301,7 +301,7 @@ def discard_stale_staged_files(documents_dir: Path) -> list[Path]:
     writing and recording. Ages are the files' own, on the real clock."""
     cutoff = time.time() - STAGED_MAX_AGE_SECONDS
     removed = []
-    for path in documents_dir.glob("*/.*.docx"):
+    for path in (*documents_dir.glob("*/.*.docx"), *documents_dir.glob("*/.*.pdf")):
         try:
             if path.stat().st_mtime < cutoff:
                 path.unlink()
