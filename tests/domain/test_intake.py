@@ -534,23 +534,30 @@ def test_a_tracking_number_never_waits_for_another_open_submission(app, app_ctx,
     assert next_tracking_code(day, rules) == "KN.20250820.0003"
 
 
-def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expires(submit, app, rules, calendar,
-                                                                                    settings):
+def held_resubmission_with_a_file(submit, n: int):
+    """A second submission for a registered tax code, with one PDF, held for confirmation (committed)."""
     import io
 
     from webforms.domain.attachments import Upload
-    from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE
-    from webforms.domain.tick import tick
-    from webforms.models import Attachment
 
     pdf = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
     conference = create_conference(starts_at=moments.CONFERENCE_START)
-    tax_code = valid_tax_code(79)
+    tax_code = valid_tax_code(n)
     submit(registration_payload(tax_code=tax_code, recommendations=1), conference=conference)
     held = submit(registration_payload(tax_code=tax_code, recommendations=2), conference=conference,
                   files={1: [Upload(filename="ho-so.pdf", stream=io.BytesIO(pdf))]})
     db.session.commit()
     assert held.pending_confirmation
+    return held
+
+
+def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expires(submit, app, rules, calendar,
+                                                                                    settings):
+    from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE
+    from webforms.domain.tick import tick
+    from webforms.models import Attachment
+
+    held = held_resubmission_with_a_file(submit, 79)
     (attachment,) = db.session.scalars(select(Attachment)).all()
     stored = settings.resolved_uploads_dir / attachment.stored_name
     assert stored.is_file()
@@ -572,21 +579,13 @@ def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expir
 
 
 def test_two_ticks_discarding_the_same_expired_resubmission_act_once(submit, app, rules, calendar, settings):
-    import io
     import threading
     import time
 
-    from webforms.domain.attachments import Upload
     from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE, discard_unconfirmed_files
     from webforms.models import Resubmission
 
-    pdf = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
-    conference = create_conference(starts_at=moments.CONFERENCE_START)
-    tax_code = valid_tax_code(80)
-    submit(registration_payload(tax_code=tax_code, recommendations=1), conference=conference)
-    held = submit(registration_payload(tax_code=tax_code, recommendations=2), conference=conference,
-                  files={1: [Upload(filename="ho-so.pdf", stream=io.BytesIO(pdf))]})
-    db.session.commit()
+    held = held_resubmission_with_a_file(submit, 80)
     expired = held.resubmission.submitted_at + dt.timedelta(seconds=RESUBMISSION_LINK_MAX_AGE + 60)
     first = discard_unconfirmed_files(expired)  # this transaction stays open for a moment
     assert len(first) == 1
