@@ -251,6 +251,7 @@ def register_outbox_dispatch() -> None:
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
+    from webforms.domain.documents.generate import forget_named_files, remove_named_files
     from webforms.domain.outbox import forget_pending
 
     if event.contains(Session, "after_commit", _dispatch_after_commit):
@@ -258,6 +259,9 @@ def register_outbox_dispatch() -> None:
 
     event.listen(Session, "after_commit", _dispatch_after_commit)
     event.listen(Session, "after_rollback", forget_pending)
+    # Document files named inside a transaction share its fate.
+    event.listen(Session, "after_commit", forget_named_files)
+    event.listen(Session, "after_rollback", remove_named_files)
 
 
 def _dispatch_after_commit(session) -> None:

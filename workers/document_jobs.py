@@ -49,6 +49,17 @@ def _mail_exists(dedupe_key: str) -> bool:
     return found is not None
 
 
+class ConcurrentRun(RuntimeError):
+    """Another run of the same task queued the mail first (a job freed as stale while still running)."""
+
+
+def _require_own_mail(row: OutboxMessage, document: Document) -> None:
+    """The mail row is this run's, attaching this document; else roll everything back (the document and
+    its file too) and let the retry find the other run's mail and stop."""
+    if row.payload["attachments"][0].get("document_id") != document.id:
+        raise ConcurrentRun(f"mail {row.dedupe_key!r} was queued by another run with another document")
+
+
 def _docx_attachment(document: Document) -> dict:
     return {"filename": Path(document.path).name, "content_type": DOCX, "document_id": document.id}
 
@@ -77,9 +88,10 @@ def render_document(args: dict) -> dict:
     if mail:
         context = {"conference": conference, "document": document, "now": as_of,
                    "base_url": svc.settings.public_base_url, **mail.get("context", {})}
-        outbox.queue_template(mail["template"], context, to=mail["to"], cc=mail.get("cc", ()),
-                              dedupe_key=mail["dedupe_key"], attachments=[_docx_attachment(document)],
-                              message_domain=address_domain(svc.settings.mail_default_sender))
+        row = outbox.queue_template(mail["template"], context, to=mail["to"], cc=mail.get("cc", ()),
+                                    dedupe_key=mail["dedupe_key"], attachments=[_docx_attachment(document)],
+                                    message_domain=address_domain(svc.settings.mail_default_sender))
+        _require_own_mail(row, document)
     db.session.commit()
     log.info("document conference=%s kind=%s version=%s document=%s", conference.slug, document.kind,
              document.version, document.id)
@@ -151,11 +163,12 @@ def send_invitations(args: dict) -> dict:
                     document = record_document(rendered[dedupe_key])
                 else:
                     document = db.session.get(Document, document)
-                outbox.queue_template("invitation_to_invitee",
-                                      {"conference": conference, "addressee": addressee, "now": as_of,
-                                       "base_url": settings.public_base_url},
-                                      to=[addressee.email], dedupe_key=dedupe_key, message_domain=domain,
-                                      attachments=[_docx_attachment(document), ics_attachment])
+                row = outbox.queue_template("invitation_to_invitee",
+                                            {"conference": conference, "addressee": addressee, "now": as_of,
+                                             "base_url": settings.public_base_url},
+                                            to=[addressee.email], dedupe_key=dedupe_key, message_domain=domain,
+                                            attachments=[_docx_attachment(document), ics_attachment])
+                _require_own_mail(row, document)
                 queued += 1
             db.session.commit()
         finally:

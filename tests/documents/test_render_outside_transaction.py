@@ -101,7 +101,7 @@ def test_two_workers_rendering_the_same_document_at_once_get_distinct_versions(a
 def test_a_file_already_holding_the_version_name_is_kept_and_the_new_one_goes_beside_it(
     full_conference, rules, settings
 ):
-    # A row rolled back after its file was named leaves that file: it is never overwritten.
+    # A file already there (a copy put back by hand, a crash between naming and commit) is never overwritten.
     folder = settings.resolved_documents_dir / "hoi-nghi-2025"
     folder.mkdir(parents=True)
     (folder / "results_report-v1.docx").write_bytes(b"left by a rolled-back render")
@@ -136,3 +136,67 @@ def test_a_tick_removes_staged_files_that_no_render_will_name(app_ctx, rules, ca
                if a["action"] == "stale_staged_files_removed"]
     assert actions == [{"conference": None, "milestone": None, "action": "stale_staged_files_removed", "files": 2}]
     assert not old.exists() and not old_pdf.exists() and fresh.exists() and named.exists()
+
+
+def test_a_rolled_back_document_takes_its_file_along_and_a_committed_one_keeps_it(full_conference, rules,
+                                                                                 settings):
+    conference = full_conference.conference
+    rendered = render_outside_transaction(conference, "results_report", rules, settings, NOW, pdf=False)
+    document = record_document(rendered)
+    named = settings.resolved_documents_dir / document.path
+    assert named.is_file()
+    db.session.rollback()  # e.g. the mail queued with it failed: no row, and no file named for it
+    assert not named.exists()
+    assert not list(settings.resolved_documents_dir.rglob("*.docx"))
+
+    conference = db.session.get(Conference, conference.id)
+    rendered = render_outside_transaction(conference, "results_report", rules, settings, NOW, pdf=False)
+    document = record_document(rendered)
+    db.session.commit()
+    db.session.rollback()  # a later rollback has nothing of it left to take
+    assert (settings.resolved_documents_dir / document.path).is_file()
+    assert document.path == "hoi-nghi-2025/results_report-v1.docx"  # the rolled-back v1 left no name behind
+
+
+def test_a_filesystem_without_hard_links_gets_a_copy_never_an_overwrite(tmp_path, monkeypatch):
+    """SMB, FAT and some FUSE mounts refuse link(2); os.link is made to refuse the way they do."""
+    import errno
+    import os
+
+    import pytest
+
+    from webforms.domain.documents.generate import _name_file
+
+    def refuse(*_args):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    source, target = tmp_path / ".staged.docx", tmp_path / "v1.docx"
+    source.write_bytes(b"PK\x03\x04 rendered")
+    monkeypatch.setattr(os, "link", refuse)
+    _name_file(source, target)
+    assert target.read_bytes() == b"PK\x03\x04 rendered"
+    with pytest.raises(FileExistsError):
+        _name_file(source, target)
+
+
+def test_a_render_whose_mail_another_run_queued_first_is_refused(full_conference, rules, settings):
+    """Two runs of one render task at once (a job freed as stale while still running): the second finds
+    the mail's dedupe key taken by the first run's row, which attaches another document; it must not
+    commit its own document as if it had been sent (the task runner rolls it back and retries)."""
+    import pytest
+
+    from webforms.domain import outbox
+    from workers.document_jobs import ConcurrentRun, _docx_attachment, _require_own_mail
+
+    def queue_with(document):
+        return outbox.queue_mail(to=["vanphong@heza.example.vn"], subject="Báo cáo", text="Kèm theo.",
+                                 dedupe_key="doc-mail:results", attachments=[_docx_attachment(document)])
+
+    first = generate_document(full_conference.conference, "results_report", rules, settings, NOW, pdf=False)
+    mine = queue_with(first)
+    _require_own_mail(mine, first)  # its own row: fine
+    second = generate_document(full_conference.conference, "results_report", rules, settings, NOW, pdf=False)
+    theirs = queue_with(second)
+    assert theirs.id == mine.id
+    with pytest.raises(ConcurrentRun):
+        _require_own_mail(theirs, second)

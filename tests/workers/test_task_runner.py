@@ -42,3 +42,4 @@ def test_a_task_starts_clean_and_its_read_only_leftovers_do_not_break_the_markin
     finally:
         TASKS.pop("probe_read_only", None)
         other.dispose()
+

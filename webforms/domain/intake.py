@@ -615,7 +615,7 @@ def discard_unconfirmed_files(now: dt.datetime) -> list[str]:
             delete(Attachment)
             .where(Attachment.id.in_(ids), Attachment.recommendation_id.is_(None), Attachment.assignment_id.is_(None))
             .returning(Attachment.stored_name),
-            execution_options={"synchronize_session": False},
+            execution_options={"synchronize_session": "fetch"},
         ).all() if ids else []
         names.extend(removed)
         code = db.session.scalar(

@@ -10,6 +10,7 @@ version and records the row. `generate_document` does all three in the caller's 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import os
 import re
@@ -319,8 +320,9 @@ def _version_name(prepared: PreparedDocument, version: int) -> tuple[str, str]:
 
 
 def _link_beside(rendered: RenderedDocument, stem: str) -> str:
-    """Give the staged file(s) the name `stem`, or a name beside it when a file already has it (a row
-    rolled back after its file was named): never overwrite. Returns the name taken."""
+    """Give the staged file(s) the name `stem`, or a name beside it when a file already has it: never
+    overwrite. The names are durable (the folder is fsynced) and are removed again if the caller's
+    transaction rolls back (`remove_named_files`). Returns the name taken."""
     folder = rendered.staged.parent
     for name in (stem, *(f"{stem}-{uuid.uuid4().hex[:8]}" for _ in range(3))):
         sources = [(rendered.staged, folder / f"{name}.docx")]
@@ -329,14 +331,59 @@ def _link_beside(rendered: RenderedDocument, stem: str) -> str:
         linked: list[Path] = []
         try:
             for source, target in sources:
-                os.link(source, target)
+                _name_file(source, target)
                 linked.append(target)
         except FileExistsError:
             for target in linked:
                 target.unlink()
             continue
+        _fsync_folder(folder)
+        db.session.info.setdefault(_NAMED_FILES, []).extend(str(target) for target in linked)
         return name
     raise FileExistsError(f"no free name for {stem} in {folder}")
+
+
+def _name_file(source: Path, target: Path) -> None:
+    """A second name for `source`; a copy where the filesystem has no hard links (SMB, FAT, some FUSE
+    mounts). Never replaces an existing `target` (FileExistsError)."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+        with source.open("rb") as src, target.open("xb") as dst:
+            shutil.copyfileobj(src, dst)
+            dst.flush()
+            os.fsync(dst.fileno())
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# Session.info key: the files `record_document` named in the session's open transaction.
+_NAMED_FILES = "doithoai_named_document_files"
+
+
+def forget_named_files(session) -> None:
+    """After a commit: the named files belong to committed rows now."""
+    if not session.in_nested_transaction():
+        session.info.pop(_NAMED_FILES, None)
+
+
+def remove_named_files(session) -> None:
+    """After a rollback: the rows that would have pointed at these names are gone, so are the names (the
+    staged file was already removed; a SAVEPOINT rolled back keeps the outer transaction's)."""
+    if session.in_nested_transaction():
+        return
+    for path in session.info.pop(_NAMED_FILES, ()):
+        Path(path).unlink(missing_ok=True)
 
 
 def list_documents(conference: Conference) -> list[Document]:
