@@ -32,6 +32,8 @@ STEADY_TICKS = 30  # the machines are noisy: a median of many
 PER_REGISTRATION = 10  # recommendations per registration (and per enterprise)
 BATCH = 5_000  # rows per executemany
 BENCH_DB = "doithoai_sweep_bench"
+HISTORY_OUTBOX = 1_000_000  # finished outbox rows of past years (issue 18)
+HISTORY_AUDIT = 300_000  # audit events of past years
 PLAN_WIDTH = 240  # characters per printed plan line (an IN list of 500 keys is long)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CONFERENCE_STARTS = dt.datetime(2025, 9, 4, 8, 30, tzinfo=VN)  # Thursday
@@ -122,6 +124,38 @@ def seed(n: int, due: int, rules) -> None:
     session.commit()
 
 
+def seed_history(outbox_rows: int, audit_rows: int) -> None:
+    """Years of use: `outbox_rows` sent or failed outbox rows and `audit_rows` audit events, all before
+    the conference, plus a few resubmissions long confirmed or discarded."""
+    from sqlalchemy import insert
+
+    from webforms.extensions import db
+    from webforms.models import AuditEvent, OutboxMessage, OutboxStatus
+
+    session = db.session
+    long_ago = NOW - dt.timedelta(days=3 * 365)
+    for start in range(0, outbox_rows, BATCH):
+        stop = min(outbox_rows, start + BATCH)
+        session.execute(insert(OutboxMessage), [
+            {"kind": "mail", "queue": "mail", "dedupe_key": f"history:{i}",
+             "payload": {"to": [f"lienhe{i % 5000}@dn.example.vn"], "subject": "Đã nhận kiến nghị"},
+             "status": OutboxStatus.FAILED if i % 500 == 0 else OutboxStatus.SENT, "attempts": 1,
+             "last_error": "", "message_id": f"<history.{i}@test.example>",
+             "created_at": long_ago + dt.timedelta(seconds=90 * i),
+             "enqueued_at": long_ago + dt.timedelta(seconds=90 * i),
+             "claimed_at": long_ago + dt.timedelta(seconds=90 * i + 1),
+             "done_at": long_ago + dt.timedelta(seconds=90 * i + 2)}
+            for i in range(start, stop)])
+    for start in range(0, audit_rows, BATCH):
+        stop = min(audit_rows, start + BATCH)
+        session.execute(insert(AuditEvent), [
+            {"at": long_ago + dt.timedelta(seconds=300 * i), "actor_kind": "system", "actor": "tick",
+             "action": "mail_sent", "target_kind": "outbox", "target_id": str(i), "ip": "", "user_agent": "",
+             "details": {}}
+            for i in range(start, stop)])
+    session.commit()
+
+
 def analyze() -> None:
     """Statistics as a live server has them; on PostgreSQL also VACUUM, so that autovacuum does not
     start on the freshly inserted rows in the middle of the measured ticks."""
@@ -194,7 +228,7 @@ def explain(statements) -> list[str]:
     return lines
 
 
-def measure(n: int, due: int) -> dict:
+def measure(n: int, due: int, history: bool = False) -> dict:
     from webforms.domain.tick import tick
     from webforms.extensions import db
 
@@ -205,6 +239,8 @@ def measure(n: int, due: int) -> dict:
         redis = services.redis
         started = time.perf_counter()
         seed(n, due, rules)
+        if history:
+            seed_history(HISTORY_OUTBOX, HISTORY_AUDIT)
         analyze()
         seeded = time.perf_counter() - started
         started = time.perf_counter()
@@ -224,7 +260,7 @@ def measure(n: int, due: int) -> dict:
         with capture_statements() as statements:
             tick(NOW + dt.timedelta(minutes=STEADY_TICKS + 1), rules, calendar, settings, redis)
         plans = explain(statements)
-        return {"n": n, "due": due, "dialect": db.engine.dialect.name, "seed_s": seeded, "first_s": first,
+        return {"n": n, "due": due, "history": history, "dialect": db.engine.dialect.name, "seed_s": seeded, "first_s": first,
                 "first_actions": len(first_actions), "steady_s": median(steady),
                 "steady_max_s": max(steady), "statements": len(statements), "plans": plans}
 
@@ -234,17 +270,20 @@ def main() -> list[dict]:
     same_due = round(small * DUE_SHARE)
     # 1 % due at both sizes (the issue's load), and the large size with only the small one's due items:
     # steady(large, same due) / steady(small) isolates the growth with all items, which should be none.
-    results = [measure(small, same_due), measure(large, same_due), measure(large, round(large * DUE_SHARE))]
+    results = [measure(small, same_due), measure(large, same_due), measure(large, round(large * DUE_SHARE)),
+               measure(large, round(large * DUE_SHARE), history=True)]
     for r in results:
-        print(f"\n== sweep, {r['dialect']}, N={r['n']:,}, {r['due']:,} due: seeded in {r['seed_s']:.1f} s; "
+        past = (f" + {HISTORY_OUTBOX:,} finished outbox rows and {HISTORY_AUDIT:,} audit events"
+                if r["history"] else "")
+        print(f"\n== sweep, {r['dialect']}, N={r['n']:,}{past}, {r['due']:,} due: seeded in {r['seed_s']:.1f} s; "
               f"first tick {r['first_s'] * 1000:.0f} ms ({r['first_actions']} actions); steady tick median "
               f"{r['steady_s'] * 1000:.1f} ms (max {r['steady_max_s'] * 1000:.1f}), "
               f"{r['statements']} SQL statements", file=sys.stderr)
-    base, flat, loaded = results
-    print(f"\n== query plans of a steady tick, N={loaded['n']:,}, {loaded['due']:,} due "
-          f"({loaded['dialect']})",
+    base, flat, loaded, aged = results
+    print(f"\n== query plans of a steady tick, N={aged['n']:,} with history, {aged['due']:,} due "
+          f"({aged['dialect']})",
           file=sys.stderr)
-    for line in loaded["plans"]:
+    for line in aged["plans"]:
         print(line, file=sys.stderr)
     dialect = loaded["dialect"]
     return [
@@ -257,6 +296,12 @@ def main() -> list[dict]:
         row(f"sweep ({dialect}): steady tick, 1 % due: {large:,} vs {small:,} (grows with the due items)",
             f"{loaded['steady_s'] * 1000:.1f} ms", f"{base['steady_s'] * 1000:.1f} ms",
             loaded["steady_s"] / base["steady_s"], f"<= {large / small:.0f}x"),
+        row(f"sweep ({dialect}): steady tick, {large:,} assignments, 1 % due, with {HISTORY_OUTBOX:,} finished "
+            f"outbox rows and {HISTORY_AUDIT:,} audit events vs without",
+            f"{aged['steady_s'] * 1000:.1f} ms", f"{loaded['steady_s'] * 1000:.1f} ms",
+            aged["steady_s"] / loaded["steady_s"], "<= 1.2x"),
+        row(f"sweep ({dialect}): steady tick with history, against 100 ms",
+            f"{aged['steady_s'] * 1000:.1f} ms", "100 ms", aged["steady_s"] / 0.1, "<= 1x"),
     ]
 
 

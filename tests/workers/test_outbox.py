@@ -200,3 +200,42 @@ def test_permanent_refusal_fails_at_once(app, mailbox):
         assert row.status == OutboxStatus.FAILED
         assert row.attempts == 1
         assert "550" in row.last_error
+
+
+def test_sweep_reads_only_the_live_rows_through_their_index(app_ctx):
+    """Years of sent rows must not enter the sweep's reads: its queries use the partial index of the
+    pending and sending rows (the plan's words differ by database; both must name the index)."""
+    from sqlalchemy import event, insert
+
+    old = utcnow() - dt.timedelta(days=900)
+    db.session.execute(insert(OutboxMessage), [
+        {"kind": "mail", "queue": "mail", "dedupe_key": f"past:{i}", "payload": {}, "status": OutboxStatus.SENT,
+         "attempts": 1, "last_error": "", "message_id": f"<past.{i}@test.example>", "created_at": old,
+         "done_at": old} for i in range(2000)])
+    db.session.commit()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+    seen: list[tuple[str, object]] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "outbox_messages" in statement:
+            seen.append((statement, parameters))
+
+    settings = app_ctx.extensions["doithoai"].settings
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        outbox.sweep(app_ctx.extensions["doithoai"].redis, settings, utcnow())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(seen) == 2  # stale claims, then rows left pending
+    postgres = db.engine.dialect.name == "postgresql"
+    with db.engine.connect() as conn:
+        if postgres:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table: ask which index it would use
+        for statement, parameters in seen:
+            prefix = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            plan = " ".join(str(r[-1] if not postgres else r[0]) for r in conn.exec_driver_sql(prefix + statement,
+                                                                                              parameters))
+            assert "ix_outbox_live" in plan, plan
+        conn.rollback()

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from webforms.extensions import db
 from webforms.models import OutboxMessage, OutboxStatus
+from webforms.models.outbox import outbox_live
 
 log = logging.getLogger("doithoai.outbox")
 
@@ -193,7 +194,7 @@ def sweep(redis: Redis, settings, now: dt.datetime) -> dict:
     """Re-enqueue pending rows left behind (Redis was down, a job was lost) and free stale claims."""
     grace = dt.timedelta(seconds=settings.outbox_grace_seconds)
     stale = set(db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - STALE_CLAIM)))
+        outbox_live(), OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - STALE_CLAIM)))
     freed = 0
     if stale:
         freed = db.session.execute(
@@ -204,6 +205,7 @@ def sweep(redis: Redis, settings, now: dt.datetime) -> dict:
     rows = db.session.execute(
         select(OutboxMessage.queue, OutboxMessage.kind, OutboxMessage.id)
         .where(
+            outbox_live(),
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.created_at < now - grace,
             or_(OutboxMessage.enqueued_at.is_(None), OutboxMessage.enqueued_at < now - grace),

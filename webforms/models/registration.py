@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webforms.extensions import db
@@ -70,6 +70,13 @@ class Resubmission(db.Model):
     change someone else's registration."""
 
     __tablename__ = "resubmissions"
+    # Partial: only the re-submissions still waiting for their confirmation, which the tick reads each
+    # minute to discard the expired ones; years of confirmed and discarded ones stay out of it.
+    __table_args__ = (
+        Index("ix_resubmissions_waiting", "submitted_at",
+              sqlite_where=text("confirmed_at IS NULL AND discarded_at IS NULL"),
+              postgresql_where=text("confirmed_at IS NULL AND discarded_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"), index=True)
