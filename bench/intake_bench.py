@@ -1,6 +1,8 @@
 """Intake: a valid registration with one recommendation POSTed through gunicorn (2 sync workers,
-production settings, rate limits off) against a bare Flask endpoint doing one INSERT on the same
-kind of database under the same gunicorn settings. Goal: at least 50 % of that limit.
+production settings, rate limits off) against two limits under the same gunicorn settings on the same
+kind of database: a bare Flask endpoint doing one INSERT (bench/bare_app.py), and one writing the same
+rows a registration writes, in doithoai's schema, with SQLAlchemy Core in one transaction
+(bench/bare_rows_app.py). Goal (issue 18): at least 50 % of the same-rows limit, p99 under 150 ms.
 
 SQLite in a temporary folder by default; with DATABASE_URL=postgresql://user@host[:port] both apps get a
 fresh database on that server (created and dropped here):
@@ -78,11 +80,24 @@ def worker_rss_kb(master_pid: int) -> int:
     return max(peaks, default=0)
 
 
+def prepare(env: dict) -> None:
+    """A migrated database with the announced conference `bench` (and the departments) in it."""
+    subprocess.run([sys.executable, "-m", "webforms.cli", "db", "upgrade"], env=env, check=True,  # noqa: S603
+                   capture_output=True)
+    start = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    subprocess.run([sys.executable, "-m", "webforms.cli", "conference", "create", "--title",  # noqa: S603
+                    "Hội nghị đo tải", "--date", start, "--venue", "Trụ sở", "--slug", "bench"],
+                   env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "webforms.cli", "conference", "announce", "bench"],  # noqa: S603
+                   env=env, check=True, capture_output=True)
+
+
 def main() -> list[dict]:
     from webforms.dev.embedded import start_embedded_redis, stop_embedded_redis
 
     with tempfile.TemporaryDirectory(prefix="doithoai-bench-") as tmp, \
-            fresh_database("doithoai_intake_bench") as ours_url, fresh_database("doithoai_bare_bench") as bare_url:
+            fresh_database("doithoai_intake_bench") as ours_url, fresh_database("doithoai_bare_bench") as bare_url, \
+            fresh_database("doithoai_rows_bench") as rows_url:
         tmp_path = Path(tmp)
         kind = "PostgreSQL" if ours_url else "SQLite"
         redis_server, redis_url = start_embedded_redis(tmp_path / "redis.db")
@@ -93,14 +108,9 @@ def main() -> list[dict]:
             env.pop("DATABASE_URL", None)
             if ours_url:
                 env["DATABASE_URL"] = ours_url
-            subprocess.run([sys.executable, "-m", "webforms.cli", "db", "upgrade"], env=env, check=True,  # noqa: S603
-                           capture_output=True)
-            start = (dt.date.today() + dt.timedelta(days=60)).isoformat()
-            subprocess.run([sys.executable, "-m", "webforms.cli", "conference", "create", "--title",  # noqa: S603
-                            "Hội nghị đo tải", "--date", start, "--venue", "Trụ sở", "--slug", "bench"],
-                           env=env, check=True, capture_output=True)
-            subprocess.run([sys.executable, "-m", "webforms.cli", "conference", "announce", "bench"],  # noqa: S603
-                           env=env, check=True, capture_output=True)
+            prepare(env)
+            rows_env = dict(env, DATABASE_URL=rows_url or f"sqlite:///{tmp_path / 'rows.sqlite3'}")
+            prepare(rows_env)
             port = free_port()
             with gunicorn("webforms.app:create_app()", env, port) as master:
                 run_load(port, "/api/v1/conferences/bench/registrations", payload, clients=4, seconds=1.5)
@@ -112,10 +122,23 @@ def main() -> list[dict]:
             with gunicorn("bench.bare_app:create_app()", bare_env, port):
                 run_load(port, "/insert", payload, clients=4, seconds=1.5)
                 limit = run_load(port, "/insert", payload, clients=CLIENTS, seconds=SECONDS)
+            rows_env = dict(rows_env, BARE_DATABASE_URL=rows_env["DATABASE_URL"])
+            port = free_port()
+            with gunicorn("bench.bare_rows_app:create_app()", rows_env, port):
+                run_load(port, "/rows", lambda n: payload(n + 500_000), clients=4, seconds=1.5)
+                same = run_load(port, "/rows", lambda n: payload(n + 600_000), clients=CLIENTS, seconds=SECONDS)
         finally:
             stop_embedded_redis(redis_server)
     ratio = ours["rps"] / limit["rps"]
     return [
+        row(f"intake: POST registration + 1 recommendation against the same rows written with Core, "
+            f"{CLIENTS} clients ({kind})",
+            f"{ours['rps']:.0f} req/s, p99 {ours['p99_ms']:.0f} ms",
+            f"{same['rps']:.0f} req/s, p50 {same['p50_ms']:.0f} ms, p99 {same['p99_ms']:.0f} ms, "
+            f"{same['errors']} errors",
+            ours["rps"] / same["rps"], ">= 50%"),
+        row(f"intake: p99 at {CLIENTS} clients ({kind})", f"{ours['p99_ms']:.0f} ms", "150 ms",
+            ours["p99_ms"] / 150, "<= 1x"),
         row(f"intake: POST registration + 1 recommendation, gunicorn 2 workers, {CLIENTS} clients ({kind})",
             f"{ours['rps']:.0f} req/s, p50 {ours['p50_ms']:.0f} ms, p99 {ours['p99_ms']:.0f} ms, "
             f"{ours['errors']} errors {ours['error_kinds']}",
