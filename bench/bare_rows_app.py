@@ -55,7 +55,8 @@ def create_app() -> Flask:
         conference_id = conn.scalar(select(Conference.__table__.c.id).where(Conference.__table__.c.slug == "bench"))
         department_id = conn.scalar(select(Department.__table__.c.id).order_by(Department.__table__.c.id))
         # The written-reply deadline every new assignment carries (D+7 wd; its computation is not a row).
-        due_at = conn.scalar(select(Conference.__table__.c.starts_at).where(Conference.__table__.c.id == conference_id)) \
+        conferences = Conference.__table__
+        due_at = conn.scalar(select(conferences.c.starts_at).where(conferences.c.id == conference_id)) \
             + dt.timedelta(days=9)
     sequence = itertools.count(1)
     pid = os.getpid()

@@ -260,7 +260,8 @@ def measure(n: int, due: int, history: bool = False) -> dict:
         with capture_statements() as statements:
             tick(NOW + dt.timedelta(minutes=STEADY_TICKS + 1), rules, calendar, settings, redis)
         plans = explain(statements)
-        return {"n": n, "due": due, "history": history, "dialect": db.engine.dialect.name, "seed_s": seeded, "first_s": first,
+        return {"n": n, "due": due, "history": history, "dialect": db.engine.dialect.name, "seed_s": seeded,
+                "first_s": first,
                 "first_actions": len(first_actions), "steady_s": median(steady),
                 "steady_max_s": max(steady), "statements": len(statements), "plans": plans}
 

@@ -580,7 +580,6 @@ def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expir
 
 def test_two_ticks_discarding_the_same_expired_resubmission_act_once(submit, app, rules, calendar, settings):
     import threading
-    import time
 
     from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE, discard_unconfirmed_files
     from webforms.models import Resubmission
@@ -591,14 +590,19 @@ def test_two_ticks_discarding_the_same_expired_resubmission_act_once(submit, app
     assert len(first) == 1
     other = {}
 
+    started = threading.Event()
+
     def second_tick():
         with app.app_context():
+            started.set()
             other["names"] = discard_unconfirmed_files(expired)
             db.session.commit()
 
     thread = threading.Thread(target=second_tick)
     thread.start()
-    time.sleep(0.5)
+    assert started.wait(timeout=30)
+    thread.join(timeout=1)
+    assert thread.is_alive(), "the second tick did not wait for the first one's claim: no race was tested"
     db.session.commit()
     thread.join(timeout=30)
     assert other == {"names": []}

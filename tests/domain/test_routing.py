@@ -148,7 +148,6 @@ def test_first_requests_on_an_empty_database_share_one_department_sync(app, app_
     """Two submissions routed at once on a fresh database both find the departments missing: the second
     one's sync meets the first one's rows (waiting for its commit) and uses them, instead of a 500."""
     import threading
-    import time
 
     from webforms.domain.departments import sync_departments
     from webforms.domain.routing import department_row
@@ -156,8 +155,11 @@ def test_first_requests_on_an_empty_database_share_one_department_sync(app, app_
     sync_departments(rules)  # this transaction stays open: its rows are not visible to others yet
     found, errors = {}, []
 
+    started = threading.Event()
+
     def second_request():
         with app.app_context():
+            started.set()
             try:
                 found["code"] = department_row("QLLD", rules).code
                 db.session.commit()
@@ -166,7 +168,9 @@ def test_first_requests_on_an_empty_database_share_one_department_sync(app, app_
 
     thread = threading.Thread(target=second_request)
     thread.start()
-    time.sleep(0.5)
+    assert started.wait(timeout=30)
+    thread.join(timeout=1)
+    assert thread.is_alive(), "the second request did not wait for the first one's rows: no race was tested"
     db.session.commit()
     thread.join(timeout=30)
     assert errors == []
