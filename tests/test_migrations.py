@@ -8,7 +8,7 @@ from webforms.extensions import db
 
 def test_migrations_match_models(app_ctx):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 
