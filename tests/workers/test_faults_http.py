@@ -30,7 +30,7 @@ from tests.factories import create_conference, create_recommendation, create_reg
 from tests.intake_helpers import registration_payload
 from tests.jobs import run_jobs
 from tests.smtp import SMTPServer, free_port
-from tests.workers.test_faults import DOITHOAI, RedisProcess, process_env, wait_for
+from tests.workers.test_faults import DOITHOAI, RedisProcess, process_env, row_status, wait_for
 from webforms.domain import outbox
 from webforms.extensions import db
 from webforms.models import Document, OutboxMessage, OutboxStatus, Registration
@@ -214,7 +214,10 @@ def test_worker_killed_mid_render_gives_one_document_and_one_email(app, settings
             db.session.remove()
             row = db.session.get(OutboxMessage, row_id)
             raise AssertionError(f"{row.status} {row.last_error}: {log.read_text()[-3000:]}") from None
-    time.sleep(0.6)  # inside the render of 800 long rows (about 2 s)
+    # The claim is committed before the render starts (the task runner ends its transaction first), and
+    # the render of 800 long rows then takes seconds: the row seen `sending` is the worker inside the
+    # task, before its commit, whatever the machine's speed.
+    wait_for(lambda: row_status(app, row_id) == OutboxStatus.SENDING, timeout=30, what="the claim")
     worker.send_signal(signal.SIGKILL)
     assert worker.wait(timeout=10) == -signal.SIGKILL
     with app.app_context():
