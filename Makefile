@@ -21,8 +21,11 @@ run: $(STAMP)
 	$(BIN)/python -m webforms.dev.supervisor
 
 ## Set up and run the whole test suite.
-test: $(STAMP)
+test: $(STAMP) tests/tools/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+tests/tools/node_modules/.installed: tests/tools/package-lock.json
+	scripts/test-tools.sh
 
 ## Benchmarks against the stack's own limits (see README, Performance).
 bench: $(STAMP)

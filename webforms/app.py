@@ -202,11 +202,16 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from webforms import formatting
+    from webforms.domain.documents.kinds import kind_label
+    from webforms.services import services
 
     app.jinja_env.filters["local_dt"] = formatting.local_datetime
     app.jinja_env.filters["local_date"] = formatting.local_date
     app.jinja_env.filters["vn_date_long"] = formatting.vn_date_long
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
+    app.jinja_env.filters["datetime_attr"] = formatting.datetime_attribute
+    app.jinja_env.globals["kind_label"] = kind_label
+    app.jinja_env.globals["agency"] = lambda: services().rules.plan.agency
 
     @app.before_request
     def _remember_language():

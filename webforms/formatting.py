@@ -26,6 +26,13 @@ def local_datetime(value: dt.datetime | None, fmt: str | None = None) -> str:
     return to_local(value).strftime(fmt or DATETIME_FORMATS[_language()])
 
 
+def datetime_attribute(value: dt.datetime | None) -> str:
+    """A `<time datetime>` value: local time to the second with its offset ("2026-12-30T08:30:00+07:00")."""
+    if value is None:
+        return ""
+    return to_local(value).replace(microsecond=0).isoformat()
+
+
 def local_date(value: dt.datetime | dt.date | None) -> str:
     if value is None:
         return ""

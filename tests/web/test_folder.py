@@ -65,7 +65,11 @@ def test_folder_pages_show_only_published_content(client, folder_world):
     assert "Kính mời các doanh nghiệp tham dự." in page
     assert "Trả lời công khai số một" in page and "Công ty Đồng Ý" in page
     assert "Trả lời ẩn danh" in page  # shown, without the enterprise's name
-    assert "conclusion_notice" in page and "results_report" not in page
+    # The Vietnamese name of the kind, never the internal key; the unpublished report not at all.
+    assert "Thông báo kết luận Hội nghị (phiên bản 1" in page and "conclusion_notice" not in page
+    assert "results_report" not in page and "Báo cáo kết quả" not in page
+    english = client.get("/doi-thoai-doanh-nghiep/dtdn-2025?lang=en").get_data(as_text=True)
+    assert "conclusion_notice" not in english
     assert_no_secrets(page)
     assert client.get("/doi-thoai-doanh-nghiep/dtdn-nhap").status_code == 404
 
@@ -90,7 +94,8 @@ def test_atom_feed(client, folder_world):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
     assert "Câu hỏi công khai về đất đai" in titles and "Hội nghị đối thoại doanh nghiệp năm 2025" in titles
-    assert "conclusion_notice v1" in titles
+    assert "Thông báo kết luận Hội nghị, phiên bản 1" in titles
+    assert not any("conclusion_notice" in t for t in titles)
     assert root.findtext("a:updated", namespaces=ns)
 
 

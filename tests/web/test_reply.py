@@ -102,8 +102,9 @@ def test_end_to_end_email_link_draft_approve_enterprise_gets_the_answer(app, cli
     form = {"draft-csrf_token": csrf(page.data, "draft"), "draft-answer": answer, "draft-answer_mode": "in_writing"}
     assert client.post(path + "/du-thao", data=form).status_code == 302
     assert client.post(path + "/du-thao", data=form).status_code == 302  # double submit
-    token = csrf(page.data, "submit")
-    assert client.post(path + "/gui-duyet", data={"submit-csrf_token": token}).status_code == 302
+    # The page's second button of the same form: what is typed is saved and goes for approval.
+    assert client.post(path + "/du-thao", data={**form, "draft-intent": "submit"}).status_code == 302
+    token = csrf(page.data, "draft")  # the older separate route still refuses nothing twice
     assert client.post(path + "/gui-duyet", data={"submit-csrf_token": token}).status_code == 302
     with app.app_context():
         rec = rec_by_code(code)
@@ -142,6 +143,29 @@ def test_end_to_end_email_link_draft_approve_enterprise_gets_the_answer(app, cli
     assert "đã được duyệt" in client.get(path).get_data(as_text=True)
 
 
+def test_typed_text_goes_for_approval_without_saving_first(app, client, rules, calendar, settings, mailbox):
+    """One form, two buttons: pressing "Gửi dự thảo để lãnh đạo duyệt" straight after typing sends the typed
+    text (it used to be a separate form that sent the last saved draft, or refused an empty one)."""
+    code = future_recommendation(app, rules, calendar, settings, field="LAO_DONG")
+    run_jobs(app)
+    path = link_from_mail(mailbox, "qlld@heza.example.vn")
+    page = client.get(path)
+    html = page.get_data(as_text=True)
+    form_html = html[html.index(f'action="{path}/du-thao"'):]
+    form_html = form_html[:form_html.index("</form>")]
+    assert 'name="draft-intent" value="save"' in form_html and 'name="draft-intent" value="submit"' in form_html
+    assert "data-warn-unsaved" in html and "unsaved.js" in html
+    assert f'action="{path}/gui-duyet"' not in html
+    typed = "Căn cứ Điều 151 Bộ luật Lao động, hồ sơ cấp giấy phép lao động gồm các giấy tờ sau."
+    sent = client.post(path + "/du-thao", data={"draft-csrf_token": csrf(page.data, "draft"), "draft-answer": typed,
+                                                "draft-intent": "submit"})
+    assert sent.status_code == 302
+    with app.app_context():
+        owner = rec_by_code(code).assignments[0]
+        assert owner.state == AssignmentState.SUBMITTED and owner.draft_answer == typed
+    assert "Đã gửi dự thảo trả lời để lãnh đạo duyệt." in client.get(path).get_data(as_text=True)
+
+
 def test_send_back_emails_the_department_with_its_link(app, client, leader_client, rules, calendar, settings,
                                                         mailbox):
     code = future_recommendation(app, rules, calendar, settings, field="LAO_DONG")
@@ -149,7 +173,7 @@ def test_send_back_emails_the_department_with_its_link(app, client, leader_clien
     path = link_from_mail(mailbox, "qlld@heza.example.vn")
     page = client.get(path)
     client.post(path + "/du-thao", data={"draft-csrf_token": csrf(page.data, "draft"), "draft-answer": "Dự thảo."})
-    client.post(path + "/gui-duyet", data={"submit-csrf_token": csrf(page.data, "submit")})
+    client.post(path + "/gui-duyet", data={"submit-csrf_token": csrf(page.data, "draft")})
     with app.app_context():
         assignment_id = rec_by_code(code).assignments[0].id
     listing = leader_client.get("/quan-tri/duyet-tra-loi")
@@ -414,7 +438,7 @@ def test_draft_files_are_listed_removable_and_reach_the_enterprise_with_the_answ
         assert event.details["name"] == "Phụ lục.pdf"
     assert "Gỡ tệp khỏi dự thảo" in client.get(path).get_data(as_text=True)  # in the history
 
-    assert client.post(path + "/gui-duyet", data={"submit-csrf_token": csrf(page.data, "submit")}).status_code == 302
+    assert client.post(path + "/gui-duyet", data={"submit-csrf_token": csrf(page.data, "draft")}).status_code == 302
     with app.app_context():
         assignment_id = rec_by_code(code).assignments[0].id
     listing = leader_client.get("/quan-tri/duyet-tra-loi")

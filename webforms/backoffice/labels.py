@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from webforms.domain.documents.kinds import DOCUMENT_KIND
 from webforms.models import AssignmentState, ConferenceStatus, OutboxStatus, RecommendationStatus, Scope
 
 CONFERENCE_STATUS = {
@@ -36,16 +37,6 @@ OUTBOX_STATUS = {OutboxStatus.PENDING: _l("Đang chờ gửi"), OutboxStatus.SEN
                  OutboxStatus.SENT: _l("Đã gửi"), OutboxStatus.FAILED: _l("Gửi lỗi")}
 MILESTONE_STATE = {"done": _l("Đã xong"), "due": _l("Sắp đến hạn"), "overdue": _l("Quá hạn")}
 FORMAT = {"in_person": _l("Trực tiếp"), "online": _l("Trực tuyến"), "hybrid": _l("Trực tiếp kết hợp trực tuyến")}
-DOCUMENT_KIND = {
-    "announcement": _l("Thông báo tổ chức Hội nghị"),
-    "invitation": _l("Giấy mời"),
-    "consolidated_table": _l("Bảng tổng hợp kiến nghị"),
-    "conclusion_notice": _l("Thông báo kết luận Hội nghị"),
-    "results_report": _l("Báo cáo kết quả Hội nghị"),
-    "postponement_report": _l("Báo cáo đề xuất dừng hoặc hoãn Hội nghị"),
-    "reply_letter": _l("Văn bản trả lời kiến nghị"),
-    "budget_estimate": _l("Dự toán kinh phí"),
-}
 
 
 def label(mapping: dict, code: str) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import extract, or_, select
 from sqlalchemy.orm import joinedload
 
+from webforms.domain.documents.kinds import kind_label
 from webforms.domain.text import clean_text
 from webforms.extensions import db
 from webforms.models import (
@@ -141,7 +143,8 @@ def feed_entries(limit: int = 50) -> list[FeedEntry]:
                                  anchor=a.code))
     for d in public_documents(limit=limit):
         when = d.generated_at or d.created_at
-        entries.append(FeedEntry(f"document:{d.id}", f"{d.kind} v{d.version}", when, d.conference.title,
+        title = _("%(kind)s, phiên bản %(version)s", kind=kind_label(d.kind), version=d.version)
+        entries.append(FeedEntry(f"document:{d.id}", title, when, d.conference.title,
                                  "document", d.conference.slug, document_id=d.id))
     entries.sort(key=lambda e: e.updated, reverse=True)
     return entries[:limit]

@@ -191,6 +191,12 @@ def save_draft(token: str):
         flash(_("Đã lưu dự thảo trả lời và %(n)s tệp đính kèm.", n=len(added)), "success")
     else:
         flash(_("Đã lưu dự thảo trả lời."), "success")
+    if request.form.get("draft-intent") == "submit":
+        # One form, two buttons: what was typed is saved (above) before it goes for approval, so a refusal
+        # here (ReplyError, shown by the handler) loses nothing.
+        replies.submit_for_approval(assignment, actor=actor, **args)
+        db.session.commit()
+        flash(_("Đã gửi dự thảo trả lời để lãnh đạo duyệt."), "success")
     return _back(token)
 
 
