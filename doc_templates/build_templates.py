@@ -260,23 +260,47 @@ def grid_table(
 
 
 def header_block(doc, *, subject_line: str | None = None) -> None:
-    """Agency (left) and national title (right), number under the agency, place and date under the motto."""
+    """Decree 30/2020 boxes 1-4 as a two-row table, so "Số:" and the place and date share one line however
+    the agency's name wraps: row 1 the agency (left) and the national title (right), each with its rule;
+    row 2 the number (and "V/v …") left, the place and date right. The agency's name breaks where
+    plan.yaml puts a line break in `agency.name`."""
     total = text_width(doc) / 360000  # EMU per cm
     landscape = total > 20
     left_w = 9.0 if landscape else 7.0
     right_w = 12.0 if landscape else total - left_w
-    table = layout_table(doc, [left_w, right_w])
+    table = layout_table(doc, [left_w, right_w], rows=2)
     left, right = table.rows[0].cells
     para(left, "{{ agency.superior }}", align=CENTER, size=12, after=0)
     para(left, "{{ agency.name }}", align=CENTER, size=13, bold=True, after=0)
     rule(left, 2.4, left_w)
-    para(left, [("Số: ", {}), ("{{ doc_number }}", {})], align=CENTER, size=13, after=0, before=2)
-    if subject_line:
-        para(left, subject_line, align=CENTER, size=12, after=6, before=6)
     para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align=CENTER, size=12, bold=True, after=0)
     para(right, "Độc lập - Tự do - Hạnh phúc", align=CENTER, size=13, bold=True, after=0)
     rule(right, 5.6, right_w)
-    para(right, "{{ date_line }}", align=CENTER, size=14, italic=True, after=0, before=2)
+    number, date = table.rows[1].cells
+    for cell in (number, date):
+        cell._tc.remove(cell.paragraphs[0]._p)
+        _cell_top(cell)
+    para(number, [("Số: ", {}), ("{{ doc_number }}", {})], align=CENTER, size=13, after=0, before=2)
+    if subject_line:
+        para(number, subject_line, align=CENTER, size=12, after=6, before=6)
+    para(date, "{{ date_line }}", align=CENTER, size=14, italic=True, after=0, before=2)
+
+
+def _cell_top(cell) -> None:
+    """Rows of a layout table align at the top, so "Số:" and the date sit on one baseline."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    align = OxmlElement("w:vAlign")
+    align.set(qn("w:val"), "top")
+    tc_pr.append(align)
+
+
+def keep_with_next(paragraph, *, lines: bool = True):
+    """The paragraph stays on the page of the one after it (and whole, with `lines`)."""
+    fmt = paragraph.paragraph_format
+    fmt.keep_with_next = True
+    if lines:
+        fmt.keep_together = True
+    return paragraph
 
 
 def title_block(doc, kind_label: str, summary: str | None) -> None:
@@ -287,18 +311,41 @@ def title_block(doc, kind_label: str, summary: str | None) -> None:
     para(doc, "", align=CENTER, after=6)
 
 
+# "Kính gửi:" starts here; each addressee's dash sits at the tab after it, the next ones under the first,
+# and a long addressee wraps under its own text (Decree 30/2020, Appendix I, box 9b).
+ADDRESSEE_START_CM = 2.5
+ADDRESSEE_DASH_CM = 5.0
+ADDRESSEE_TEXT_CM = 5.45
+
+
 def addressees_block(doc) -> None:
-    """ "Kính gửi:" for a report addressed upwards, one "- …" line per addressee."""
-    para(doc, "Kính gửi:", align=CENTER, size=14, after=0)
+    """ "Kính gửi:" for a report addressed upwards: the first addressee on its line, one "- …" line for each
+    further addressee, every dash in one column."""
     tag(doc, "{%p for a in addressees %}")
-    para(doc, "- {{ a }}", align=LEFT, size=14, after=0, indent=False).paragraph_format.left_indent = Cm(5.5)
+    paragraph = para(
+        doc,
+        [("{% if loop.first %}Kính gửi:{% endif %}", {}), ("\t- ", {}), ("{{ a }}", {})],
+        align=LEFT,
+        size=14,
+        after=0,
+        indent=False,
+    )
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = Cm(ADDRESSEE_TEXT_CM)
+    fmt.first_line_indent = Cm(ADDRESSEE_START_CM - ADDRESSEE_TEXT_CM)
+    fmt.tab_stops.add_tab_stop(Cm(ADDRESSEE_DASH_CM))
+    fmt.tab_stops.add_tab_stop(Cm(ADDRESSEE_TEXT_CM))
     tag(doc, "{%p endfor %}")
     para(doc, "", after=6)
 
 
 def closing_block(doc) -> None:
-    """ "Nơi nhận:" bottom left, the signature block bottom right."""
-    para(doc, "", after=0)
+    """ "Nơi nhận:" bottom left, the signature block bottom right. The closing paragraph before it stays on
+    the signature's page (keep with next), and so does every paragraph of the block."""
+    last = [p for p in doc.paragraphs if p.text.strip() and not p.text.startswith("{%")]
+    if last:
+        keep_with_next(last[-1])
+    keep_with_next(para(doc, "", after=0))
     total = text_width(doc) / 360000
     table = layout_table(doc, [total * 0.5, total * 0.5])
     left, right = table.rows[0].cells
@@ -311,6 +358,27 @@ def closing_block(doc) -> None:
     for _ in range(4):
         para(right, "", align=CENTER, after=0)
     para(right, "{{ signer.name }}", align=CENTER, size=14, bold=True, after=0)
+    for cell in (left, right):
+        for paragraph in cell.paragraphs[:-1]:
+            keep_with_next(paragraph)
+
+
+def restart_page_numbers(section) -> None:
+    """A section (an appendix) numbers its own pages from 1; its first page shows none, like the report's."""
+    sect_pr = section._sectPr
+    numbering = sect_pr.find(qn("w:pgNumType"))
+    if numbering is None:
+        numbering = OxmlElement("w:pgNumType")
+        following = [sect_pr.find(qn(f"w:{name}")) for name in
+                     ("cols", "formProt", "vAlign", "noEndnote", "titlePg", "textDirection", "bidi", "rtlGutter",
+                      "docGrid")]
+        anchor = next((e for e in following if e is not None), None)
+        if anchor is not None:
+            anchor.addprevious(numbering)
+        else:
+            sect_pr.append(numbering)
+    numbering.set(qn("w:start"), "1")
+    section.different_first_page_header_footer = True
 
 
 def body(doc, text, **kwargs):
@@ -420,7 +488,7 @@ def consolidated_table():
             "Tình trạng",
             "Dự thảo trả lời",
         ],
-        [1.3, 2.6, 3.0, 6.0, 2.6, 2.8, 2.2, 5.7],
+        [1.2, 3.9, 3.0, 5.2, 2.3, 2.7, 2.3, 4.6],
         "{%tr for row in rows %}",
         [
             "{{ row.no }}",
@@ -434,6 +502,8 @@ def consolidated_table():
         ],
         size=11,
     )
+    para(doc, "", after=6)
+    body(doc, "Trên đây là tổng hợp kiến nghị của doanh nghiệp gửi Hội nghị, kèm dự thảo trả lời của các đơn vị./.")
     closing_block(doc)
     return doc
 
@@ -466,7 +536,7 @@ def conclusion_notice():
     grid_table(
         doc,
         ["STT", "Doanh nghiệp, kiến nghị", "Hình thức, nội dung trả lời", "Đơn vị chủ trì", "Thời hạn"],
-        [1.3, 5.3, 5.5, 2.6, 2.0],
+        [1.2, 4.7, 5.1, 2.9, 2.6],
         "{%tr for item in items %}",
         [
             "{{ item.no }}",
@@ -567,6 +637,7 @@ def results_report():
     # The appendix, landscape, on its own page.
     section = doc.add_section()
     _page(section, landscape=True)
+    restart_page_numbers(section)
     para(doc, "Phụ lục I", align=CENTER, size=14, bold=True, after=0)
     para(doc, "{{ appendix.title }}", align=CENTER, size=14, bold=True, after=0)
     para(
