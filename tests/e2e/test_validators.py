@@ -222,3 +222,29 @@ def test_every_page_passes_the_nu_html_checker_and_axe(app, server, world, tmp_p
     broken.mkdir()
     (broken / "x.html").write_text('<!doctype html><html lang="vi"><title>x</title><p id="a"><p id="a">', "utf-8")
     assert any(re.search("Duplicate ID", m["message"]) for m in _vnu(broken))
+
+
+def test_leaving_the_answer_page_with_unsent_text_asks_first(app, server, world):  # noqa: F811
+    """Text typed into the draft and not sent: the page refuses a silent leave (unsaved.js cancels
+    beforeunload, so the browser asks); pressing "Gửi dự thảo để lãnh đạo duyệt" straight away sends the typed
+    text without asking."""
+    from playwright.sync_api import sync_playwright
+
+    leaving = """() => { const e = new Event("beforeunload", {cancelable: true}); window.dispatchEvent(e);
+                        return e.defaultPrevented; }"""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{server}/tra-loi/{world['owner']}")
+        assert page.evaluate(leaving) is False  # nothing typed: leave freely
+        page.get_by_label("Dự thảo nội dung trả lời (nêu rõ căn cứ pháp lý)").click()
+        page.keyboard.type("Căn cứ Điều 151 Bộ luật Lao động.")
+        assert page.evaluate(leaving) is True
+        asked = []
+        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+        page.get_by_role("button", name="Gửi dự thảo để lãnh đạo duyệt").click()
+        page.wait_for_load_state()
+        assert page.get_by_text("Đã gửi dự thảo trả lời để lãnh đạo duyệt.").is_visible()
+        assert asked == []  # sending the form did not ask
+        assert page.get_by_text("Căn cứ Điều 151 Bộ luật Lao động.").is_visible()
+        browser.close()
