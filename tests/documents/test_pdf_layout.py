@@ -37,13 +37,8 @@ def _pages(pdf) -> list[str]:
     return text.split("\f")
 
 
-@pytest.fixture(scope="module")
-def printed(tmp_path_factory):
-    return {}
-
-
 @pytest.fixture
-def pdfs(full_conference, rules, settings, subjects, printed):
+def pdfs(full_conference, rules, settings, subjects):
     if not (shutil.which("soffice") and shutil.which("pdftotext")):
         pytest.fail("LibreOffice (soffice) and poppler (pdftotext) are needed: scripts/system-packages.sh")
     conference = full_conference.conference
