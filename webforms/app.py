@@ -211,7 +211,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
     app.jinja_env.filters["datetime_attr"] = formatting.datetime_attribute
     app.jinja_env.globals["kind_label"] = kind_label
-    app.jinja_env.globals["agency"] = lambda: services().rules.plan.agency
+    app.jinja_env.globals["site_agency"] = lambda: services().rules.plan.agency
 
     @app.before_request
     def _remember_language():

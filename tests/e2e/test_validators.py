@@ -6,6 +6,7 @@ scripts/test-tools.sh); nothing downloads while the tests run."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -159,6 +160,8 @@ def test_every_page_passes_the_nu_html_checker_and_axe(app, server, world, tmp_p
         nonlocal seen
         assert response is not None and response.status == expect_status, (name, response and response.status)
         (captures / f"{name}.html").write_text(response.text(), encoding="utf-8")
+        if os.environ.get("DOITHOAI_CRAWL_SHOTS"):  # to look at every page: a folder for the PNGs
+            page.screenshot(path=str(Path(os.environ["DOITHOAI_CRAWL_SHOTS"]) / f"{name}.png"), full_page=True)
         violations, incomplete = _axe(page)
         problems = [f"{v['id']} ({len(v['nodes'])}): {v['help']}" for v in violations]
         problems += [f"review {v['id']} ({len(v['nodes'])})" for v in incomplete if v["id"] in NOT_FOR_REVIEW]
