@@ -550,6 +550,18 @@ def results_report():
             (" kiến nghị đang xử lý (chi tiết tại Phụ lục I kèm theo).", {}),
         ],
     )
+    tag(doc, "{%p if metrics.received_late != '0' %}")
+    body(
+        doc,
+        [
+            ("Ngoài ra, sau thời hạn tiếp nhận, ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" tiếp nhận thêm ", {}),
+            ("{{ metrics.received_late }}", {}),
+            (" kiến nghị; các kiến nghị này được trả lời bằng văn bản và không tính vào số liệu nêu trên.", {}),
+        ],
+    )
+    tag(doc, "{%p endif %}")
     body(doc, "II. ĐÁNH GIÁ, ĐỀ XUẤT", bold=True)
     body(
         doc,
@@ -560,7 +572,7 @@ def results_report():
         doc,
         [
             ("{{ agency.short_name }}", {}),
-            (" kính báo cáo Ủy ban nhân dân thành phố, Sở Tài chính theo dõi, chỉ đạo./.", {}),
+            (" kính báo cáo Ủy ban nhân dân thành phố; đồng gửi Sở Tài chính để tổng hợp./.", {}),
         ],
     )
     closing_block(doc)

@@ -114,6 +114,7 @@ def test_results_report_appendix_rows_come_from_config(full_conference, rules):
         "recommendations_received": "5",
         "in_scope": "4",
         "out_of_scope": "1",
+        "received_late": "0",
         "answered_at_conference": "1",
         "answered_in_writing_on_time": "1",
         "overdue": "1",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain.documents.config import documents_config
 from webforms.domain.documents.render import QRCode
+from webforms.domain.intake import in_scope_recommendations, intake_figures, screening_reason_label
 from webforms.domain.plan import due_after_conference, milestone_due
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import db
@@ -215,9 +216,8 @@ def conclusion_notice_context(
     modes = documents_config(rules)["answer_mode_labels"]
     items = []
     at_conference = 0
-    for rec in _recommendations(conference):
-        if rec.scope == Scope.OUT_OF_SCOPE:
-            continue
+    # The in-scope set the quorum and the results report count (intake.in_scope_recommendations).
+    for rec in in_scope_recommendations(conference, rules, calendar_for(rules.holidays)):
         answered_here = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
         at_conference += answered_here
         mode = "at_conference" if answered_here else (rec.answer_mode or "in_writing")
@@ -244,14 +244,16 @@ def conclusion_notice_context(
 
 
 def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list]:
-    registrations = list(
-        db.session.scalars(select(Registration).where(Registration.conference_id == conference.id))
-    )
-    recs = _recommendations(conference)
-    counted = [r for r in recs if r.scope != Scope.OUT_OF_SCOPE]
-    on_time = overdue = pending = 0
+    """The results report's figures. Every count is `intake_figures`' (the quorum's); the answer rows
+    split its in-scope set, so answered at the conference + in writing on time + overdue + pending =
+    in scope, and each Appendix I group adds up to in scope too."""
+    calendar = calendar_for(rules.holidays)
+    figures = intake_figures(conference, rules, calendar)
+    counted = in_scope_recommendations(conference, rules, calendar)
+    at_conference = on_time = overdue = pending = 0
     for rec in counted:
         if rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE:
+            at_conference += 1
             continue
         deadline = _deadline(rec, conference, rules)
         if rec.status == RecommendationStatus.ANSWERED_IN_WRITING:
@@ -263,21 +265,27 @@ def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[di
         else:
             pending += 1
     metrics = {
-        "enterprises_registered": len(registrations),
-        "enterprises_attending": sum(1 for r in registrations if r.attended),
-        "recommendations_received": len(recs),
-        "in_scope": sum(1 for r in recs if r.scope == Scope.IN_SCOPE),
-        "out_of_scope": len(recs) - len(counted),
-        "answered_at_conference": sum(
-            1 for r in recs if r.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
-        ),
+        "enterprises_registered": figures.registrations,
+        "enterprises_attending": figures.attended,
+        "recommendations_received": figures.received,
+        "in_scope": figures.in_scope,
+        "out_of_scope": figures.out_of_scope,
+        "received_late": figures.received_late,
+        "answered_at_conference": at_conference,
         "answered_in_writing_on_time": on_time,
         "overdue": overdue,
         "pending": pending,
     }
-    by_field = Counter(_field_name(rules, r.field_code) for r in counted)
+    # In the order of config/fields.yaml and config/departments.yaml, not by code point.
+    field_order = {f.code: i for i, f in enumerate(rules.fields)}
+    by_field = Counter(rec.field_code for rec in counted)
+    fields = [(_field_name(rules, code), n) for code, n in
+              sorted(by_field.items(), key=lambda kv: (field_order.get(kv[0], len(field_order)), kv[0]))]
+    department_order = {d.name: i for i, d in enumerate(rules.departments)}
     by_department = Counter(_department_name(r) or "Chưa phân công" for r in counted)
-    return metrics, sorted(by_field.items()), sorted(by_department.items())
+    departments = sorted(by_department.items(),
+                         key=lambda kv: (department_order.get(kv[0], len(department_order)), kv[0]))
+    return metrics, fields, departments
 
 
 def _appendix(cfg: dict, metrics: dict, by_field: list, by_department: list) -> dict:
