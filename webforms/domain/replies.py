@@ -635,11 +635,7 @@ def approve_answer(
     recommendation = assignment.recommendation
     assignment.state = AssignmentState.APPROVED
     assignment.closed_at = now
-    for other in recommendation.assignments:
-        if other.role == AssignmentRole.COORDINATING and other.state in WORKABLE:
-            other.state = AssignmentState.REVOKED  # the answer went out without their input
-            other.closed_at = now
-            revoke_links(other)
+    close_coordination(recommendation, now)
     recommendation.answer = assignment.draft_answer
     recommendation.answer_mode = assignment.answer_mode or AnswerMode.IN_WRITING
     recommendation.status = (
@@ -675,6 +671,21 @@ def approve_answer(
     )
     events.answer_approved.send(recommendation, now=now, rules=rules, calendar=calendar, settings=settings)
     return True
+
+
+def close_coordination(recommendation, now: dt.datetime) -> None:
+    """The answer is settled: every coordinating assignment closes. Input handed in was used (approved);
+    one still awaited is no longer needed (revoked, its link stops working)."""
+    for other in recommendation.assignments:
+        if other.role != AssignmentRole.COORDINATING:
+            continue
+        if other.state == AssignmentState.SUBMITTED:
+            other.state = AssignmentState.APPROVED
+            other.closed_at = other.closed_at or now
+        elif other.state in WORKABLE:
+            other.state = AssignmentState.REVOKED  # the answer went out without their input
+            other.closed_at = now
+            revoke_links(other)
 
 
 def reply_letter_attachments(recommendation, *, rules: Rules, settings, now: dt.datetime) -> list[dict]:

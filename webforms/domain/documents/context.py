@@ -16,7 +16,7 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain.documents.config import documents_config
 from webforms.domain.documents.render import QRCode
-from webforms.domain.intake import in_scope_recommendations, intake_figures, screening_reason_label
+from webforms.domain.intake import in_scope_recommendations, intake_figures
 from webforms.domain.plan import due_after_conference, milestone_due
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import db
@@ -30,7 +30,6 @@ from webforms.models import (
     Recommendation,
     RecommendationStatus,
     Registration,
-    Scope,
 )
 
 
