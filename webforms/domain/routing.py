@@ -85,7 +85,7 @@ def reply_due(
 COORDINATION_INPUT = "coordination_input"
 
 
-def assignment_due(
+def due_for_role(
     recommendation: Recommendation, role: str, rules: Rules, calendar: WorkingCalendar
 ) -> dt.datetime:
     """The deadline an assignment of `role` carries: a coordinating unit's input by `coordination_input`,
@@ -159,7 +159,7 @@ def create_assignment(
         token_version=1,
         state=AssignmentState.OPEN,
         holder_email="",
-        due_at=assignment_due(recommendation, role, rules, calendar),
+        due_at=due_for_role(recommendation, role, rules, calendar),
         created_at=now,
         updated_at=now,
         extra={},

@@ -16,7 +16,12 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain.documents.config import documents_config
 from webforms.domain.documents.render import QRCode
-from webforms.domain.intake import in_scope_recommendations, intake_figures
+from webforms.domain.intake import (
+    in_scope_recommendations,
+    intake_closes_at,
+    intake_figures,
+    screening_reason_label,
+)
 from webforms.domain.plan import due_after_conference, milestone_due
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import db
@@ -26,6 +31,7 @@ from webforms.models import (
     AssignmentRole,
     AssignmentState,
     Conference,
+    ConferenceStatus,
     Invitee,
     Recommendation,
     RecommendationStatus,
@@ -320,31 +326,115 @@ def results_report_context(
     }
 
 
+def _count(n: int) -> str:
+    """A count in an administrative sentence: below 10 with a leading 0 ("06 kiến nghị")."""
+    return f"{n:02d}" if 0 <= n < 10 else vn_number(n)
+
+
+def _out_of_scope_reasons(figures) -> str:
+    """"không liên quan đến giải quyết thủ tục hành chính" or, for several reasons, each with its count."""
+    from flask_babel import force_locale
+
+    with force_locale("vi"):
+        labels = [(screening_reason_label(code) if code else "", n) for code, n in figures.out_of_scope_reasons]
+    labels = [(label[:1].lower() + label[1:], n) for label, n in labels if label]
+    if len(labels) == 1 and labels[0][1] == figures.out_of_scope:
+        return labels[0][0]
+    return "; ".join(f"{_count(n)} kiến nghị {label}" for label, n in labels)
+
+
+DECISIONS = ("postpone", "stop")
+
+
 def postponement_report_context(
-    conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
+    conference: Conference,
+    rules: Rules,
+    now: dt.datetime,
+    *,
+    decision: str | None = None,
+    proposed_date: str | dt.date | None = None,
+    number=None,
+    **_ignored,
 ) -> dict:
+    """The report proposing to postpone or stop (plan III.1): the quorum's own figures, sentences that
+    follow the facts (announced or not, quorum met or not) and the decision. `decision` is postpone
+    (with `proposed_date`, ISO) or stop; a cancelled conference is stopped; without one the sentence is a
+    marked blank for the Office to complete before signing."""
     cfg = documents_config(rules)
-    # The quorum counts what arrived before the intake closed (plan I.2).
-    registrations = list(
-        db.session.scalars(
-            select(Registration).where(
-                Registration.conference_id == conference.id, Registration.late.is_(False)
-            )
-        )
-    )
-    recommendations = [r for r in _recommendations(conference) if not r.late and not r.registration.late]
+    calendar = calendar_for(rules.holidays)
+    figures = intake_figures(conference, rules, calendar)
+    if decision is None and conference.status == ConferenceStatus.CANCELLED:
+        decision = "stop"
+    if decision is not None and decision not in DECISIONS:
+        raise DocumentSubjectError(f"decision must be one of {', '.join(DECISIONS)}")
+    if isinstance(proposed_date, str) and proposed_date:
+        try:
+            proposed_date = dt.date.fromisoformat(proposed_date)
+        except ValueError:
+            raise DocumentSubjectError(f"proposed_date {proposed_date!r} is not YYYY-MM-DD") from None
+    if decision == "postpone" and not proposed_date:
+        raise DocumentSubjectError("a postponement needs the proposed date")
+    closes = intake_closes_at(conference, rules, calendar)
     return {
         **_common("postponement_report", conference, rules, now, number),
         "addressees": list(cfg["addressees"]["postponement_report"]),
+        "announced": {
+            "yes": conference.announced_at is not None,
+            "date": vn_date_short(conference.announced_at) if conference.announced_at else "",
+        },
+        "intake_date": vn_date_short(closes),
         "counts": {
-            "enterprises": vn_number(len(registrations)),
-            "recommendations": vn_number(len(recommendations)),
+            "enterprises": _count(figures.registrations),
+            "received": _count(figures.received),
+            "out_of_scope": _count(figures.out_of_scope),
+            "out_of_scope_reasons": _out_of_scope_reasons(figures),
+            "in_scope": _count(figures.in_scope),
         },
         "quorum": {
-            "enterprises": vn_number(rules.plan.min_enterprises),
-            "recommendations": vn_number(rules.plan.min_recommendations),
+            "enterprises": _count(rules.plan.min_enterprises),
+            "recommendations": _count(rules.plan.min_recommendations),
+            "met": figures.registrations >= rules.plan.min_enterprises
+            and figures.in_scope >= rules.plan.min_recommendations,
         },
-        "reason": conference.status_reason,
+        "decision": {
+            "kind": decision or "",
+            "proposed_date": vn_date_short(proposed_date) if decision == "postpone" else "",
+        },
+        "answers_by": vn_date_short(
+            milestone_due(conference.starts_at, "written_reply", rules.plan, calendar).due
+        ),
+    }
+
+
+def conference_notice_context(
+    conference: Conference,
+    rules: Rules,
+    now: dt.datetime,
+    *,
+    change: str | None = None,
+    old_starts_at: str | None = None,
+    reason: str = "",
+    announced: bool | None = None,
+    number=None,
+    **_ignored,
+) -> dict:
+    """Thông báo hoãn / hủy tổ chức Hội nghị: `change` is postponed (the conference already carries
+    its new date; `old_starts_at` ISO is the date it replaces) or cancelled; `reason` is the staff's;
+    `announced`: whether it had been announced before the change (default: as it stands now)."""
+    if change not in ("postponed", "cancelled"):
+        raise DocumentSubjectError("a conference notice needs change=postponed or change=cancelled")
+    old = dt.datetime.fromisoformat(old_starts_at) if old_starts_at else None
+    if change == "postponed" and old is None:
+        raise DocumentSubjectError("a postponement notice needs the date it replaces")
+    return {
+        **_common("conference_notice", conference, rules, now, number),
+        "change": change,
+        "announced": conference.announced_at is not None if announced is None else bool(announced),
+        "previous": {
+            "time_and_day": vn_time_and_day(old) if old else "",
+            "date_short": vn_date_short(old) if old else "",
+        },
+        "reason": reason,
     }
 
 
@@ -418,6 +508,7 @@ BUILDERS = {
     "conclusion_notice": conclusion_notice_context,
     "results_report": results_report_context,
     "postponement_report": postponement_report_context,
+    "conference_notice": conference_notice_context,
     "reply_letter": reply_letter_context,
     "budget_estimate": budget_estimate_context,
 }
