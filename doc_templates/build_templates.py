@@ -803,15 +803,38 @@ def reply_letter():
     )
     body(doc, "{{ recommendation.title }}", italic=True, bold=True)
     body(doc, "{{ recommendation.content|paragraphs }}", italic=True)
+    tag(doc, "{%p if at_conference %}")
+    body(
+        doc,
+        [
+            ("Tại Hội nghị đối thoại doanh nghiệp năm ", {}),
+            ("{{ conference.year }}", {}),
+            (" ngày ", {}),
+            ("{{ conference.date_short }}", {}),
+            (", lãnh đạo ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" đã trả lời trực tiếp kiến nghị của ", {}),
+            ("{{ enterprise.name }}", {}),
+            (". ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" thông báo bằng văn bản nội dung trả lời như sau:", {}),
+        ],
+    )
+    tag(doc, "{%p else %}")
     body(doc, [("Về nội dung kiến nghị, ", {}), ("{{ agency.short_name }}", {}), (" có ý kiến như sau:", {})])
+    tag(doc, "{%p endif %}")
     body(doc, "{{ recommendation.answer|paragraphs }}")
     body(
         doc,
         [
             ("{{ agency.short_name }}", {}),
+            ("{% if at_conference %}", {}),
+            (" thông báo để ", {}),
+            ("{% else %}", {}),
             (" trả lời để ", {}),
+            ("{% endif %}", {}),
             ("{{ enterprise.name }}", {}),
-            (" được biết./.", {}),
+            (" biết, thực hiện./.", {}),
         ],
     )
     closing_block(doc)

@@ -633,6 +633,8 @@ def approve_answer(
     if assignment.state != AssignmentState.SUBMITTED or assignment.role != AssignmentRole.OWNER:
         return False
     recommendation = assignment.recommendation
+    if assignment.answer_mode == AnswerMode.AT_CONFERENCE and now < recommendation.conference.starts_at:
+        raise ReplyError(_("Hội nghị chưa diễn ra: chưa thể duyệt trả lời \"tại Hội nghị\"."))
     assignment.state = AssignmentState.APPROVED
     assignment.closed_at = now
     close_coordination(recommendation, now)
@@ -643,7 +645,9 @@ def approve_answer(
         if recommendation.answer_mode == AnswerMode.AT_CONFERENCE
         else RecommendationStatus.ANSWERED_IN_WRITING
     )
-    recommendation.answered_at = now
+    given_at_conference = recommendation.answer_mode == AnswerMode.AT_CONFERENCE and recommendation.answered_at
+    # Answered at the conference: that moment stands; the approval is of its written confirmation.
+    recommendation.answered_at = recommendation.answered_at if given_at_conference else now
     recommendation.approved_by_id = approver_id
     recommendation.published = not recommendation.private
     _audit(actor, "answer.approve", assignment, now, mode=recommendation.answer_mode)

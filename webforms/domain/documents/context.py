@@ -27,6 +27,7 @@ from webforms.domain.workdays import calendar_for
 from webforms.extensions import db
 from webforms.formatting import vn_date_long, vn_date_short, vn_money, vn_number, vn_time_and_day
 from webforms.models import (
+    AnswerMode,
     Assignment,
     AssignmentRole,
     AssignmentState,
@@ -454,8 +455,12 @@ def reply_letter_context(
         raise DocumentSubjectError(f"no recommendation {recommendation} for conference {conference.slug}")
     enterprise = rec.registration.enterprise
     owner = _owner(rec)
+    at_conference = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE or (
+        owner is not None and owner.answer_mode == AnswerMode.AT_CONFERENCE and now >= conference.starts_at)
     return {
         **_common("reply_letter", conference, rules, now, number),
+        # Answered at the conference: the letter confirms in writing what was said there (fidelity 3.7).
+        "at_conference": at_conference,
         "enterprise": {
             "name": enterprise.name,
             "address": enterprise.address,
