@@ -405,7 +405,19 @@ def consolidated_table():
         [
             ("Tổng số kiến nghị tiếp nhận: ", {}),
             ("{{ total }}", {"bold": True}),
-            (" kiến nghị, theo lĩnh vực và đơn vị trả lời; kèm dự thảo trả lời của các đơn vị.", {}),
+            (" kiến nghị (đến hết thời hạn tiếp nhận: ", {}),
+            ("{{ counts.received }}", {}),
+            (" kiến nghị, trong đó ", {}),
+            ("{{ counts.in_scope }}", {}),
+            (" kiến nghị thuộc phạm vi Hội nghị, ", {}),
+            ("{{ counts.out_of_scope }}", {}),
+            (" kiến nghị không thuộc phạm vi", {}),
+            ("{% if counts.received_late != '0' %}", {}),
+            ("; sau thời hạn: ", {}),
+            ("{{ counts.received_late }}", {}),
+            (" kiến nghị", {}),
+            ("{% endif %}", {}),
+            ("), theo lĩnh vực và đơn vị trả lời; kèm dự thảo trả lời của các đơn vị.", {}),
         ],
     )
     grid_table(

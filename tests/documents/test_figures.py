@@ -96,6 +96,9 @@ def test_every_document_and_the_quorum_count_in_scope_the_same(app_ctx, rules, c
     assert figures.attended == 2
     assert dict(figures.out_of_scope_reasons) == {"": 1}
     assert quorum(conference, rules, calendar).recommendations == figures.in_scope
+    table = build_context("consolidated_table", conference, rules, NOW)
+    assert (table["total"], table["counts"]) == ("6", {"received": "5", "in_scope": "4", "out_of_scope": "1",
+                                                       "received_late": "1"})
     notice = build_context("conclusion_notice", conference, rules, NOW)
     assert notice["counts"]["total"] == str(figures.in_scope)
     report = build_context("results_report", conference, rules, NOW)

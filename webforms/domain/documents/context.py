@@ -209,10 +209,18 @@ def consolidated_table_context(
                 "draft_answer": rec.answer or (owner.draft_answer if owner is not None else ""),
             }
         )
+    figures = intake_figures(conference, rules, calendar_for(rules.holidays))
     return {
         **_common("consolidated_table", conference, rules, now, number),
         "rows": rows,
         "total": vn_number(len(rows)),
+        # The quorum's figures (intake.intake_figures), so the leaders read the same numbers everywhere.
+        "counts": {
+            "received": vn_number(figures.received),
+            "in_scope": vn_number(figures.in_scope),
+            "out_of_scope": vn_number(figures.out_of_scope),
+            "received_late": vn_number(figures.received_late),
+        },
     }
 
 
