@@ -105,3 +105,15 @@ def test_nothing_of_an_answered_recommendation_is_chased(app, rules, calendar, s
         db.session.commit()
     run_jobs(app)
     assert [m.subject for m in mailbox.messages if "quá hạn" in m.subject or "Nhắc" in m.subject] == []
+
+
+def test_nothing_of_a_screened_out_recommendation_is_chased(app_ctx, rules, calendar, settings):
+    from webforms.domain.intake import screen_out
+
+    conference, rec, owner, children = _coordinated(rules, calendar, settings, agencies=("THUE",))
+    assert screen_out(rec, "complaint", "", ACTOR, local(2025, 9, 10, 9), rules=rules, calendar=calendar,
+                      settings=settings)
+    for day in (16, 19, 24, 25):
+        actions = run_reminders(local(2025, 9, day, 9), rules, calendar, settings)
+        assert [a for a in actions if a["action"] != "weekly_summary"] == [], day
+    assert overdue_assignments(conference, now=local(2025, 9, 26, 9)) == []
