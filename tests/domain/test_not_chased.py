@@ -117,3 +117,15 @@ def test_nothing_of_a_screened_out_recommendation_is_chased(app_ctx, rules, cale
         actions = run_reminders(local(2025, 9, day, 9), rules, calendar, settings)
         assert [a for a in actions if a["action"] != "weekly_summary"] == [], day
     assert overdue_assignments(conference, now=local(2025, 9, 26, 9)) == []
+
+
+def test_the_coordination_request_gives_the_agency_its_own_deadline(app, rules, calendar, settings, mailbox):
+    with app.app_context():
+        _, rec, _, _ = _coordinated(rules, calendar, settings, agencies=("THUE",))
+        code, title = rec.code, rec.title
+        db.session.commit()
+    run_jobs(app)
+    (request,) = mailbox.to("thue@haiphong.example.vn")
+    assert same_subject(request.subject, f"[{code}] Đề nghị phối hợp trả lời kiến nghị: {title}")
+    assert "- Hạn cơ quan phối hợp cho ý kiến: 18/09/2025 (đang áp dụng)" in request.text
+    assert "24/09/2025" not in request.text and "15/09/2025" not in request.text

@@ -99,14 +99,14 @@ def due_for_role(
 
 def deadlines_for(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> list[Deadline]:
     """The due dates that apply to an assignment, each with how it was computed. A coordinating unit
-    sees its own input deadline (in force) and the lead unit's coordinated reply deadline."""
+    has one: its own input deadline (coordination_input), before the lead unit's coordinated reply."""
     plan = rules.plan
     local_start = conference_local_start(assignment.recommendation.conference.starts_at, plan)
     coordinated = assignment.recommendation.needs_coordination
     result = []
     if assignment.role == AssignmentRole.COORDINATING:
-        names = (COORDINATION_INPUT, "coordinated_reply")
-        applying = {COORDINATION_INPUT: True, "coordinated_reply": False}
+        names = (COORDINATION_INPUT,)
+        applying = {COORDINATION_INPUT: True}
     else:
         names = ("answers_prepared_by", "written_reply", "coordinated_reply")
         applying = {"answers_prepared_by": True, "written_reply": not coordinated,
