@@ -574,11 +574,14 @@ def results_report():
         ],
     )
     tag(doc, "{%p endif %}")
-    body(doc, "II. ĐÁNH GIÁ, ĐỀ XUẤT", bold=True)
+    # What only the Office can judge is a marked blank, never an automatic self-assessment (fidelity 3.5).
+    body(doc, "II. ĐÁNH GIÁ", bold=True)
+    body(doc, "[Ưu điểm, hạn chế trong công tác tổ chức Hội nghị và trả lời kiến nghị: Văn phòng bổ sung.]")
+    body(doc, "III. KIẾN NGHỊ, ĐỀ XUẤT", bold=True)
     body(
         doc,
-        "Hội nghị được tổ chức đúng kế hoạch, công khai, minh bạch; các kiến nghị của doanh nghiệp được "
-        "tiếp nhận, phân công trả lời và theo dõi đến khi hoàn thành.",
+        "[Các vấn đề vượt thẩm quyền của Ban Quản lý, đề nghị Ủy ban nhân dân thành phố, các bộ, ngành "
+        "xem xét: Văn phòng bổ sung.]",
     )
     body(
         doc,

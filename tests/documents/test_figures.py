@@ -61,6 +61,8 @@ def test_results_report_figures_are_the_quorum_s_and_appendix_i_adds_up(app_ctx,
     in_scope = _number(text, r"trong đó (\d+) kiến nghị thuộc phạm vi Hội nghị")
     assert in_scope == received - out == counts.recommendations == 4
     assert "sau thời hạn tiếp nhận, Ban Quản lý Khu kinh tế Hải Phòng tiếp nhận thêm 1 kiến nghị" in text
+    # No automatic self-assessment: a report with items pending must not call them completed.
+    assert "theo dõi đến khi hoàn thành" not in text and "[Ưu điểm, hạn chế" in text
 
     # Appendix I, read from the table of the file: rows 5-8 split row 4, and each group adds up to it.
     table = docx.Document(io.BytesIO(data)).tables[-1]
