@@ -473,7 +473,19 @@ def consolidated_table():
         [
             ("Tổng số kiến nghị tiếp nhận: ", {}),
             ("{{ total }}", {"bold": True}),
-            (" kiến nghị, theo lĩnh vực và đơn vị trả lời; kèm dự thảo trả lời của các đơn vị.", {}),
+            (" kiến nghị (đến hết thời hạn tiếp nhận: ", {}),
+            ("{{ counts.received }}", {}),
+            (" kiến nghị, trong đó ", {}),
+            ("{{ counts.in_scope }}", {}),
+            (" kiến nghị thuộc phạm vi Hội nghị, ", {}),
+            ("{{ counts.out_of_scope }}", {}),
+            (" kiến nghị không thuộc phạm vi", {}),
+            ("{% if counts.received_late != '0' %}", {}),
+            ("; sau thời hạn: ", {}),
+            ("{{ counts.received_late }}", {}),
+            (" kiến nghị", {}),
+            ("{% endif %}", {}),
+            ("), theo lĩnh vực và đơn vị trả lời; kèm dự thảo trả lời của các đơn vị.", {}),
         ],
     )
     grid_table(
@@ -620,17 +632,32 @@ def results_report():
             (" kiến nghị đang xử lý (chi tiết tại Phụ lục I kèm theo).", {}),
         ],
     )
-    body(doc, "II. ĐÁNH GIÁ, ĐỀ XUẤT", bold=True)
+    tag(doc, "{%p if metrics.received_late != '0' %}")
     body(
         doc,
-        "Hội nghị được tổ chức đúng kế hoạch, công khai, minh bạch; các kiến nghị của doanh nghiệp được "
-        "tiếp nhận, phân công trả lời và theo dõi đến khi hoàn thành.",
+        [
+            ("Ngoài ra, sau thời hạn tiếp nhận, ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" tiếp nhận thêm ", {}),
+            ("{{ metrics.received_late }}", {}),
+            (" kiến nghị; các kiến nghị này được trả lời bằng văn bản và không tính vào số liệu nêu trên.", {}),
+        ],
+    )
+    tag(doc, "{%p endif %}")
+    # What only the Office can judge is a marked blank, never an automatic self-assessment (fidelity 3.5).
+    body(doc, "II. ĐÁNH GIÁ", bold=True)
+    body(doc, "[Ưu điểm, hạn chế trong công tác tổ chức Hội nghị và trả lời kiến nghị: Văn phòng bổ sung.]")
+    body(doc, "III. KIẾN NGHỊ, ĐỀ XUẤT", bold=True)
+    body(
+        doc,
+        "[Các vấn đề vượt thẩm quyền của Ban Quản lý, đề nghị Ủy ban nhân dân thành phố, các bộ, ngành "
+        "xem xét: Văn phòng bổ sung.]",
     )
     body(
         doc,
         [
             ("{{ agency.short_name }}", {}),
-            (" kính báo cáo Ủy ban nhân dân thành phố, Sở Tài chính theo dõi, chỉ đạo./.", {}),
+            (" kính báo cáo Ủy ban nhân dân thành phố; đồng gửi Sở Tài chính để tổng hợp./.", {}),
         ],
     )
     closing_block(doc)
@@ -670,6 +697,8 @@ def results_report():
 
 
 def postponement_report():
+    """Plan III.1: no quorum by the intake deadline. The figures are the quorum's; each sentence follows
+    the facts (announced or not, quorum met or not); the last one carries the decision (fidelity 3.6)."""
     doc = new_document()
     header_block(doc)
     title_block(
@@ -679,50 +708,158 @@ def postponement_report():
     body(
         doc,
         [
-            ("Thực hiện Kế hoạch tổ chức Hội nghị đối thoại doanh nghiệp năm ", {}),
-            ("{{ conference.year }}", {}),
-            (", ", {}),
+            ("Thực hiện Kế hoạch số 121/KH-UBND ngày 19/5/2025 của Ủy ban nhân dân thành phố và Kế hoạch số "
+             "…/KH-BQL ngày … của ", {}),
             ("{{ agency.short_name }}", {}),
-            (" đã đăng thông báo tổ chức ", {}),
+            (", ", {}),
+            ("{% if announced.yes %}", {}),
+            ("ngày ", {}),
+            ("{{ announced.date }}", {}),
+            (" ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" đã đăng Thông báo số …/TB-BQL về việc tổ chức ", {}),
             ("{{ conference.title }}", {}),
-            (" dự kiến vào ", {}),
+            (" trên Cổng thông tin điện tử và tại Bộ phận một cửa.", {}),
+            ("{% else %}", {}),
+            ("{{ agency.short_name }}", {}),
+            (" dự kiến tổ chức ", {}),
+            ("{{ conference.title }}", {}),
+            (" vào ", {}),
             ("{{ conference.time_and_day }}", {}),
+            ("; đến hết thời hạn tiếp nhận, Thông báo tổ chức Hội nghị chưa được đăng.", {}),
+            ("{% endif %}", {}),
+        ],
+    )
+    body(
+        doc,
+        [
+            ("Đến hết thời hạn tiếp nhận (ngày ", {}),
+            ("{{ intake_date }}", {}),
+            ("), ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" nhận được ", {}),
+            ("{{ counts.enterprises }}", {}),
+            (" đăng ký tham dự và ", {}),
+            ("{{ counts.received }}", {}),
+            (" kiến nghị", {}),
+            ("{% if counts.out_of_scope != '00' %}", {}),
+            (", trong đó ", {}),
+            ("{{ counts.out_of_scope }}", {}),
+            (" kiến nghị không thuộc phạm vi Hội nghị", {}),
+            ("{% if counts.out_of_scope_reasons %}", {}),
+            (" (", {}),
+            ("{{ counts.out_of_scope_reasons }}", {}),
+            (")", {}),
+            ("{% endif %}", {}),
+            ("{% endif %}", {}),
+            ("; số kiến nghị thuộc phạm vi Hội nghị là ", {}),
+            ("{{ counts.in_scope }}", {}),
+            (", ", {}),
+            ("{% if quorum.met %}", {}),
+            ("đủ", {}),
+            ("{% else %}", {}),
+            ("chưa đủ", {}),
+            ("{% endif %}", {}),
+            (" điều kiện tổ chức theo Kế hoạch (tối thiểu ", {}),
+            ("{{ quorum.enterprises }}", {}),
+            (" doanh nghiệp đăng ký, trong đó tối thiểu ", {}),
+            ("{{ quorum.recommendations }}", {}),
+            (" kiến nghị).", {}),
+        ],
+    )
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            (" kính báo cáo Ủy ban nhân dân thành phố, đồng gửi Sở Tài chính: ", {}),
+            ("{% if decision.kind == 'postpone' %}", {}),
+            ("hoãn", {"bold": True}),
+            (" tổ chức Hội nghị, dự kiến tổ chức lại vào ngày ", {}),
+            ("{{ decision.proposed_date }}", {}),
+            ("{% elif decision.kind == 'stop' %}", {}),
+            ("dừng", {"bold": True}),
+            (" tổ chức Hội nghị năm ", {}),
+            ("{{ conference.year }}", {}),
+            ("{% else %}", {}),
+            ("[hoãn tổ chức Hội nghị, dự kiến tổ chức lại vào ngày …/…/…, hoặc dừng tổ chức Hội nghị năm ", {}),
+            ("{{ conference.year }}", {}),
+            ("]", {}),
+            ("{% endif %}", {}),
+            (". Các kiến nghị đã tiếp nhận được ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" trả lời bằng văn bản chậm nhất ngày ", {}),
+            ("{{ answers_by }}", {}),
+            ("./.", {}),
+        ],
+    )
+    closing_block(doc)
+    return doc
+
+
+def conference_notice():
+    """Thông báo hoãn / hủy tổ chức Hội nghị, sent with the postponement and cancellation emails."""
+    doc = new_document()
+    header_block(doc)
+    title_block(
+        doc,
+        "THÔNG BÁO",
+        "Về việc {% if change == 'postponed' %}hoãn{% else %}hủy{% endif %} tổ chức Hội nghị đối thoại doanh "
+        "nghiệp năm {{ conference.year }}",
+    )
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            ("{% if announced %}", {}),
+            (" đã thông báo tổ chức ", {}),
+            ("{% else %}", {}),
+            (" dự kiến tổ chức ", {}),
+            ("{% endif %}", {}),
+            ("{{ conference.title }}", {}),
+            (" vào ", {}),
+            ("{% if change == 'postponed' %}", {}),
+            ("{{ previous.time_and_day }}", {}),
+            ("{% else %}", {}),
+            ("{{ conference.time_and_day }}", {}),
+            ("{% endif %}", {}),
             (" tại ", {}),
             ("{{ conference.venue }}", {}),
             (".", {}),
         ],
     )
+    tag(doc, "{%p if reason %}")
+    body(doc, [("Lý do: ", {}), ("{{ reason }}", {})])
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if change == 'postponed' %}")
     body(
         doc,
         [
-            ("Đến hết thời hạn tiếp nhận (", {}),
-            ("{{ conference.intake_deadline }}", {}),
-            ("), ", {}),
             ("{{ agency.short_name }}", {}),
-            (" nhận được ", {}),
-            ("{{ counts.enterprises }}", {}),
-            (" đăng ký tham dự của doanh nghiệp và ", {}),
-            ("{{ counts.recommendations }}", {}),
-            (" kiến nghị, chưa đủ điều kiện tổ chức Hội nghị theo Kế hoạch (tối thiểu ", {}),
-            ("{{ quorum.enterprises }}", {}),
-            (" doanh nghiệp đăng ký tham dự và ", {}),
-            ("{{ quorum.recommendations }}", {}),
-            (" kiến nghị).", {}),
+            (" thông báo hoãn tổ chức Hội nghị; Hội nghị được tổ chức lại vào ", {}),
+            ("{{ conference.time_and_day }}", {"bold": True}),
+            (" tại ", {}),
+            ("{{ conference.venue }}", {}),
+            (". Doanh nghiệp tiếp tục đăng ký tham dự và gửi kiến nghị đến hết ", {}),
+            ("{{ conference.intake_deadline }}", {}),
+            ("; các đăng ký và kiến nghị đã gửi vẫn có giá trị.", {}),
         ],
     )
-    tag(doc, "{%p if reason %}")
-    body(doc, "{{ reason|paragraphs }}")
+    tag(doc, "{%p else %}")
+    body(
+        doc,
+        [
+            ("{{ agency.short_name }}", {}),
+            (" thông báo hủy tổ chức Hội nghị. Các kiến nghị đã tiếp nhận được ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" trả lời bằng văn bản theo quy định.", {}),
+        ],
+    )
     tag(doc, "{%p endif %}")
     body(
         doc,
         [
             ("{{ agency.short_name }}", {}),
-            (
-                " kính báo cáo và đề xuất Ủy ban nhân dân thành phố cho phép dừng (hoặc hoãn) việc tổ chức ",
-                {},
-            ),
-            ("{{ conference.title }}", {}),
-            ("; các kiến nghị đã tiếp nhận tiếp tục được trả lời bằng văn bản theo quy định./.", {}),
+            (" thông báo để các cơ quan, đơn vị, doanh nghiệp biết./.", {}),
         ],
     )
     closing_block(doc)
@@ -752,15 +889,38 @@ def reply_letter():
     )
     body(doc, "{{ recommendation.title }}", italic=True, bold=True)
     body(doc, "{{ recommendation.content|paragraphs }}", italic=True)
+    tag(doc, "{%p if at_conference %}")
+    body(
+        doc,
+        [
+            ("Tại Hội nghị đối thoại doanh nghiệp năm ", {}),
+            ("{{ conference.year }}", {}),
+            (" ngày ", {}),
+            ("{{ conference.date_short }}", {}),
+            (", lãnh đạo ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" đã trả lời trực tiếp kiến nghị của ", {}),
+            ("{{ enterprise.name }}", {}),
+            (". ", {}),
+            ("{{ agency.short_name }}", {}),
+            (" thông báo bằng văn bản nội dung trả lời như sau:", {}),
+        ],
+    )
+    tag(doc, "{%p else %}")
     body(doc, [("Về nội dung kiến nghị, ", {}), ("{{ agency.short_name }}", {}), (" có ý kiến như sau:", {})])
+    tag(doc, "{%p endif %}")
     body(doc, "{{ recommendation.answer|paragraphs }}")
     body(
         doc,
         [
             ("{{ agency.short_name }}", {}),
+            ("{% if at_conference %}", {}),
+            (" thông báo để ", {}),
+            ("{% else %}", {}),
             (" trả lời để ", {}),
+            ("{% endif %}", {}),
             ("{{ enterprise.name }}", {}),
-            (" được biết./.", {}),
+            (" biết, thực hiện./.", {}),
         ],
     )
     closing_block(doc)
@@ -811,6 +971,7 @@ TEMPLATES = {
     "conclusion_notice": conclusion_notice,
     "results_report": results_report,
     "postponement_report": postponement_report,
+    "conference_notice": conference_notice,
     "reply_letter": reply_letter,
     "budget_estimate": budget_estimate,
 }

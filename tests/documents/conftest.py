@@ -218,6 +218,7 @@ def subjects(full_conference) -> dict:
     return {
         "invitation": {"invitee": full_conference.invitees[0].id},
         "reply_letter": {"recommendation": full_conference.recommendations[1].code},
+        "conference_notice": {"change": "cancelled", "reason": "Chưa đủ điều kiện tổ chức."},
     }
 
 

@@ -114,6 +114,7 @@ def test_results_report_appendix_rows_come_from_config(full_conference, rules):
         "recommendations_received": "5",
         "in_scope": "4",
         "out_of_scope": "1",
+        "received_late": "0",
         "answered_at_conference": "1",
         "answered_in_writing_on_time": "1",
         "overdue": "1",
@@ -150,6 +151,7 @@ def test_hostile_text_prints_literally_and_the_file_still_opens(app_ctx, rules):
         subject = {
             "invitation": {"invitee": full.invitees[1].id},
             "reply_letter": {"recommendation": rec.code},
+            "conference_notice": {"change": "cancelled", "reason": HOSTILE},
         }.get(kind, {})
         _, data = _render(kind, conference, rules, subject)
         text = all_text(data)
@@ -158,10 +160,10 @@ def test_hostile_text_prints_literally_and_the_file_still_opens(app_ctx, rules):
             "invitation",
             "conclusion_notice",
             "results_report",
-            "postponement_report",
+            "conference_notice",
         ):
             assert "Hội trường A" in text
-        if kind in ("consolidated_table", "conclusion_notice", "reply_letter"):
+        if kind in ("consolidated_table", "conclusion_notice", "reply_letter", "conference_notice"):
             assert HOSTILE in text
     _, data = _render("reply_letter", conference, rules, {"recommendation": rec.code})
     assert long_text.strip() in all_text(data)

@@ -94,12 +94,15 @@ def test_coordination_moves_the_deadline_from_d7_to_d14(app_ctx, rules, calendar
     replies.declare_coordination(owner, ["THUE"], actor=ACTOR, now=INTAKE_OPEN, rules=rules, calendar=calendar,
                                  settings=settings)
     assert owner.due_at == local(2025, 9, 24, 23, 59, 59)
-    assert rec.assignments[1].due_at == owner.due_at
+    # The agency's own deadline: coordination_input, D+10 wd = Thursday 18/09, before the lead unit's.
+    assert rec.assignments[1].due_at == local(2025, 9, 18, 23, 59, 59)
     # No reminder for the old deadline, one for the new one, and no escalation on 15/09.
     assert kinds(run_reminders(local(2025, 9, 11, 9), rules, calendar, settings), "reminder") == []
     assert kinds(run_reminders(local(2025, 9, 15, 9), rules, calendar, settings), "overdue_digest") == []
+    agency = kinds(run_reminders(local(2025, 9, 16, 9), rules, calendar, settings), "reminder")
+    assert [(a["department"], a["due"]) for a in agency] == [("THUE", "2025-09-18")]
     reminders = kinds(run_reminders(local(2025, 9, 22, 9), rules, calendar, settings), "reminder")
-    assert sorted(a["department"] for a in reminders) == ["QLDT", "THUE"]
+    assert sorted(a["department"] for a in reminders) == ["QLDT"]
 
 
 def test_weekly_summary_once_a_week(app, rules, calendar, settings, mailbox):

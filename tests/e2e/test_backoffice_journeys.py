@@ -84,6 +84,14 @@ def scene(app, rules, settings):
         document = Document(conference_id=conference.id, kind="announcement", version=1, path="thong-bao-v1.docx",
                             status="done", generated_at=dt.datetime(2030, 8, 25, tzinfo=dt.UTC))
         db.session.add(document)
+        # A conference under way (it started an hour ago): conference mode records answers there.
+        live = create_conference(slug="dtdn-dang-hop", title="Hội nghị đối thoại doanh nghiệp đang họp",
+                                 status=ConferenceStatus.CONFIRMED,
+                                 starts_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+        reg = create_registration(live, create_enterprise(name="Công ty TNHH Đang Họp"))
+        rec = create_recommendation(reg, title="Gia hạn tiến độ dự án", field_code="DAU_TU")
+        db.session.add(Assignment(recommendation_id=rec.id, department_id=departments[0].id,
+                                  due_at=dt.datetime(2031, 1, 1, tzinfo=dt.UTC)))
         user = create_user(email="vanphong@heza.example.vn", role="admin", name="Văn phòng")
         db.session.commit()
         return {"slug": conference.slug, "email": user.email, "document_id": document.id}
@@ -119,11 +127,19 @@ def test_login_publish_conference_mode_and_download(server, browser_page, scene,
     assert page.get_by_text("Đã thông báo", exact=True).first.is_visible()
     shot(page, "03-dashboard")
 
-    # Conference mode: record one item answered on the spot.
+    # Conference mode before the conference: answers there cannot be recorded yet, and it says so.
     page.get_by_role("link", name="Chế độ phiên họp").click()
-    page.get_by_role("button", name="Ghi nhận đã trả lời tại Hội nghị: KN").first.click()
+    assert page.get_by_text("Ghi nhận trả lời khi Hội nghị bắt đầu").first.is_visible()
+    assert page.get_by_role("button", name="Ghi nhận đã trả lời tại Hội nghị: KN").count() == 0
+    # During the conference: who answered and what was said.
+    page.goto(f"{server}/quan-tri/hoi-nghi/dtdn-dang-hop/phien-hop")
+    page.get_by_text("Ghi nhận trả lời tại Hội nghị", exact=True).click()
+    page.get_by_label("Người trả lời (lãnh đạo, đơn vị)").fill("Phó Trưởng ban Nguyễn Văn B")
+    page.get_by_label("Nội dung trả lời tại Hội nghị").fill("Đồng ý gia hạn tiến độ đến quý IV.")
+    page.get_by_role("button", name="Ghi nhận đã trả lời tại Hội nghị: KN").click()
     assert page.locator(".cm-item.done").count() == 1
-    assert "1 / 4" in page.get_by_role("status").inner_text()
+    assert "1 / 1" in page.get_by_role("status").inner_text()
+    assert page.get_by_text("Trả lời: Phó Trưởng ban Nguyễn Văn B").is_visible()
     shot(page, "04-conference-mode")
 
     page.goto(f"{server}/quan-tri/kien-nghi?conference={scene['slug']}")

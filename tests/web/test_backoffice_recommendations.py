@@ -199,11 +199,19 @@ def test_duplicates_and_conference_mode(client, staff, app_ctx):
     assert copy.duplicate_of_id == original.id and original.duplicate_of_id is None
     mode = client.get("/quan-tri/hoi-nghi/hn-ngay/phien-hop").get_data(as_text=True)
     assert "0</strong> / 2" in mode
-    client.post(f"/quan-tri/kien-nghi/{original.id}/tra-loi-tai-hoi-nghi", data={"csrf_token": token})
+    missing = client.post(f"/quan-tri/kien-nghi/{original.id}/tra-loi-tai-hoi-nghi", data={"csrf_token": token},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Vui lòng ghi người trả lời (lãnh đạo, đơn vị)." in missing
+    assert "Vui lòng ghi nội dung trả lời tại Hội nghị." in missing
+    client.post(f"/quan-tri/kien-nghi/{original.id}/tra-loi-tai-hoi-nghi", data={
+        "csrf_token": token, "answered_by": "Phó Trưởng ban Nguyễn Văn B", "department": "QLDT",
+        "answer": "Hồ sơ đủ điều kiện, Phòng QLĐT giải quyết trong 05 ngày."})
     db.session.expire_all()
     assert original.status == copy.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
     assert original.answer_mode == "at_conference"
-    assert "2</strong> / 2" in client.get("/quan-tri/hoi-nghi/hn-ngay/phien-hop").get_data(as_text=True)
+    mode = client.get("/quan-tri/hoi-nghi/hn-ngay/phien-hop").get_data(as_text=True)
+    assert "2</strong> / 2" in mode and "Trả lời: Phó Trưởng ban Nguyễn Văn B" in mode
+    assert original.answer == copy.answer == "Hồ sơ đủ điều kiện, Phòng QLĐT giải quyết trong 05 ngày."
     client.post(f"/quan-tri/kien-nghi/{original.id}/tra-loi-tai-hoi-nghi", data={"csrf_token": token, "undo": "1"})
     db.session.expire_all()
     assert original.status == RecommendationStatus.RECEIVED

@@ -71,7 +71,14 @@ def approve(assignment_id: int):
     assignment = _assignment(assignment_id)
     if not ApproveForm().validate_on_submit():
         abort(400)
-    if replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id, **_domain_args()):
+    try:
+        approved = replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id,
+                                          **_domain_args())
+    except replies.ReplyError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("backoffice.approvals"))
+    if approved:
         flash(_("Đã duyệt trả lời kiến nghị %(code)s và gửi doanh nghiệp.", code=assignment.recommendation.code),
               "success")
     else:

@@ -107,6 +107,18 @@ class ScreenOutForm(FlaskForm):
     reason = TextAreaField(_l("Giải thích gửi doanh nghiệp"), validators=[Optional(), Length(max=2000)])
 
 
+class ConferenceAnswerForm(FlaskForm):
+    """An answer given at the conference; `department` choices are the internal units, filled by the view."""
+
+    answered_by = StringField(_l("Người trả lời (lãnh đạo, đơn vị)"),
+                              validators=[DataRequired(_l("Vui lòng ghi người trả lời (lãnh đạo, đơn vị).")),
+                                          Length(max=300)])
+    department = SelectField(_l("Đơn vị chủ trì"), choices=[], validate_choice=False)
+    answer = TextAreaField(_l("Nội dung trả lời tại Hội nghị"),
+                           validators=[DataRequired(_l("Vui lòng ghi nội dung trả lời tại Hội nghị.")),
+                                       Length(max=20000)])
+
+
 class DuplicateForm(FlaskForm):
     of_code = StringField(_l("Mã kiến nghị gốc"), validators=[DataRequired(_l("Vui lòng nhập mã kiến nghị.")),
                                                              Length(max=48)])

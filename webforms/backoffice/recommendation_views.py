@@ -7,7 +7,14 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from webforms.backoffice.access import permission_required
-from webforms.backoffice.forms import ActionForm, DuplicateForm, PrivateForm, ReassignForm, ScreenOutForm
+from webforms.backoffice.forms import (
+    ActionForm,
+    ConferenceAnswerForm,
+    DuplicateForm,
+    PrivateForm,
+    ReassignForm,
+    ScreenOutForm,
+)
 from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
 from webforms.backoffice.routes import bp
 from webforms.domain import intake
@@ -189,26 +196,48 @@ def conference_mode(slug: str):
         abort(404)
     items = recs.conference_mode_items(conference)
     answered = sum(1 for i in items if i.status == "answered_at_conference")
+    rules = services().rules
+    given = {i.id: recs.conference_answer(db.session.get(Recommendation, i.id)) for i in items
+             if i.status == "answered_at_conference"}
     return render_template("backoffice/conference_mode.html", conference=conference, items=items,
-                           answered=answered, action_form=ActionForm(),
-                           fields={f.code: f.name for f in services().rules.fields})
+                           answered=answered, action_form=ActionForm(), answer_form=_answer_form(),
+                           given=given, started=utcnow() >= conference.starts_at,
+                           fields={f.code: f.name for f in rules.fields})
+
+
+def _answer_form() -> ConferenceAnswerForm:
+    form = ConferenceAnswerForm()
+    form.department.choices = [("", _("(đơn vị đang chủ trì)"))] + [
+        (d.code, d.name) for d in services().rules.departments if d.is_internal]
+    return form
 
 
 @bp.post("/kien-nghi/<int:rec_id>/tra-loi-tai-hoi-nghi")
 @permission_required("record_conference")
 def recommendation_answered_here(rec_id: int):
     recommendation = get_or_404(Recommendation, rec_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
     undo = request.form.get("undo") == "1"
+    form = ActionForm() if undo else _answer_form()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        for errors in form.errors.values():
+            for message in errors:
+                flash(f"{recommendation.code}: {message}", "error")
+        return redirect(url_for("backoffice.conference_mode", slug=recommendation.conference.slug)
+                        + f"#kn-{recommendation.id}")
+    svc = services()
     try:
         if undo:
             recs.undo_answered_at_conference(recommendation, now=utcnow(), actor=current_actor())
         else:
-            recs.mark_answered_at_conference(recommendation, now=utcnow(), actor=current_actor())
-    except recs.RecommendationError:
+            recs.record_conference_answer(recommendation, answered_by=form.answered_by.data,
+                                          answer=form.answer.data, department_code=form.department.data or "",
+                                          now=utcnow(), actor=current_actor(), rules=svc.rules,
+                                          calendar=svc.calendar, settings=svc.settings)
+    except recs.RecommendationError as exc:
         db.session.rollback()
-        flash(_("Kiến nghị không thuộc phạm vi không được ghi nhận trả lời tại Hội nghị."), "error")
+        flash(f"{recommendation.code}: {exc}", "error")
     else:
         db.session.commit()
     return redirect(url_for("backoffice.conference_mode", slug=recommendation.conference.slug)

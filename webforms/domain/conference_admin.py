@@ -15,6 +15,7 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
 from webforms.domain.conferences import ConferenceError, announce_conference
+from webforms.domain.documents.notices import conference_notice_attachments
 from webforms.domain.mail import AddressError, checked_address
 from webforms.domain.outbox import queue_template
 from webforms.domain.text import clean_text
@@ -93,7 +94,7 @@ def people_concerned(conference: Conference) -> list[tuple[str, str]]:
     return [(name, email) for email, name in seen.items()]
 
 
-def _notify(conference: Conference, template: str, key: str, context: dict) -> int:
+def _notify(conference: Conference, template: str, key: str, context: dict, attachments: list = ()) -> int:
     sent = 0
     for name, email in people_concerned(conference):
         try:
@@ -101,7 +102,7 @@ def _notify(conference: Conference, template: str, key: str, context: dict) -> i
         except AddressError:
             continue  # an invitee typed by hand with a bad address: skipped, the rest still go out
         queue_template(template, {**context, "conference": conference, "recipient_name": name}, to=[address],
-                       dedupe_key=f"{key}:{address.lower()}"[:200])
+                       dedupe_key=f"{key}:{address.lower()}"[:200], attachments=attachments)
         sent += 1
     return sent
 
@@ -118,7 +119,7 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
         raise ConferenceError(f"a conference in status {conference.status} cannot be postponed")
     if new_starts_at <= now:
         raise ConferenceError("the new date must be in the future")
-    old = conference.starts_at
+    old, announced = conference.starts_at, conference.announced_at is not None
     conference.starts_at = new_starts_at
     conference.status_reason = reason
     if conference.status in (ConferenceStatus.INTAKE_CLOSED, ConferenceStatus.CONFIRMED,
@@ -126,9 +127,11 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
         conference.status = ConferenceStatus.ANNOUNCED
     record(actor, "conference.postpone", "conference", conference.slug, now=now,
            old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason)
+    notice = conference_notice_attachments(conference, "postponed", now=now, reason=reason, announced=announced,
+                                           old_starts_at=old)
     return _notify(conference, "conference_postponed_to_participant",
                    f"postponed:{conference.slug}:{new_starts_at.isoformat()}",
-                   {"old_starts_at": old, "reason": reason})
+                   {"old_starts_at": old, "reason": reason}, notice)
 
 
 def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, actor: Actor) -> int:
@@ -140,8 +143,10 @@ def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, 
     conference.status = ConferenceStatus.CANCELLED
     conference.status_reason = reason
     record(actor, "conference.cancel", "conference", conference.slug, now=now, reason=reason)
+    notice = conference_notice_attachments(conference, "cancelled", now=now, reason=reason,
+                                           announced=conference.announced_at is not None)
     return _notify(conference, "conference_cancelled_to_participant", f"cancelled:{conference.slug}",
-                   {"reason": reason})
+                   {"reason": reason}, notice)
 
 
 # -- invitees -------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from config.rules import Rules
 from webforms.domain.plan import MilestoneDue, milestones_for
+from webforms.domain.reminders import still_owed
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (
-    OPEN_STATES,
     Assignment,
     AssignmentRole,
     AssignmentState,
@@ -92,8 +92,7 @@ def overdue_assignments(conference: Conference, *, now: dt.datetime, limit: int 
                Assignment.due_at)
         .join(Recommendation, Assignment.recommendation_id == Recommendation.id)
         .join(Department, Assignment.department_id == Department.id)
-        .where(Recommendation.conference_id == conference.id, Assignment.state.in_(OPEN_STATES),
-               Assignment.due_at < now)
+        .where(Recommendation.conference_id == conference.id, still_owed(), Assignment.due_at < now)
         .order_by(Assignment.due_at).limit(limit)).all()
     return [OverdueItem(*r) for r in rows]
 

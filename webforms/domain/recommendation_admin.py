@@ -21,6 +21,7 @@ from webforms.models import (
     AnswerMode,
     Assignment,
     AssignmentRole,
+    AssignmentState,
     AuditEvent,
     Conference,
     Department,
@@ -261,36 +262,134 @@ def clear_duplicate(recommendation: Recommendation, *, now: dt.datetime, actor: 
     record(actor, "recommendation.clear_duplicate", "recommendation", recommendation.code, now=now)
 
 
-def mark_answered_at_conference(recommendation: Recommendation, *, now: dt.datetime, actor: Actor) -> bool:
-    """Conference mode: the item was answered on the spot. False when already recorded.
+ANSWER_MAX = 20_000
+NAME_MAX = 300
 
-    Its duplicates are answered by the same words, so they follow.
-    """
+
+def _conference_day_answer_time(conference: Conference, now: dt.datetime, tz) -> dt.datetime:
+    """When the answer was given: now when typed on the conference day, else the conference's start
+    (typed afterwards from the minutes)."""
+    if now.astimezone(tz).date() == conference.starts_at.astimezone(tz).date():
+        return now
+    return conference.starts_at
+
+
+def record_conference_answer(
+    recommendation: Recommendation,
+    *,
+    answered_by: str,
+    answer: str,
+    department_code: str = "",
+    now: dt.datetime,
+    actor: Actor,
+    rules,
+    calendar,
+    settings,
+) -> bool:
+    """A leader answered the item at the conference: record who (a leader, with the unit concerned) and
+    what was said, typed on the day or afterwards. The item and its duplicates are answered; every
+    coordinating assignment closes (`replies.close_coordination`) and the owner's assignment carries the
+    words to the Board's approval, from which the enterprise gets its written confirmation (the reply
+    letter says it was answered at the conference). Nothing is chased any more. False when already
+    recorded. Refused before the conference starts."""
+    from flask_babel import gettext as _
+
+    from webforms.domain.notify import send
+    from webforms.domain.replies import close_coordination
+    from webforms.domain.routing import assignment_context, create_assignment, owner_assignment
+    from webforms.formatting import local_datetime
+
+    conference = recommendation.conference
     if recommendation.scope == Scope.OUT_OF_SCOPE or recommendation.status == RecommendationStatus.SCREENED_OUT:
-        raise RecommendationError("a screened-out recommendation is not answered at the conference")
-    if recommendation.status == RecommendationStatus.ANSWERED_AT_CONFERENCE:
+        raise RecommendationError(_("Kiến nghị không thuộc phạm vi không được ghi nhận trả lời tại Hội nghị."))
+    if now < conference.starts_at:
+        raise RecommendationError(_(
+            "Hội nghị chưa bắt đầu: chỉ ghi nhận trả lời tại Hội nghị từ %(when)s.",
+            when=local_datetime(conference.starts_at)))
+    if recommendation.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE,
+                                 RecommendationStatus.ANSWERED_IN_WRITING):
         return False
+    answered_by = clean_text(answered_by)[:NAME_MAX]
+    answer = clean_text(answer, multiline=True)
+    if not answered_by:
+        raise RecommendationError(_("Vui lòng ghi người trả lời (lãnh đạo, đơn vị)."))
+    if not answer:
+        raise RecommendationError(_("Vui lòng ghi nội dung trả lời tại Hội nghị."))
+    if len(answer) > ANSWER_MAX:
+        raise RecommendationError(_("Nội dung trả lời dài quá %(max)s ký tự.", max=ANSWER_MAX))
+    if department_code and (rules.department(department_code) is None
+                            or not rules.department(department_code).is_internal):
+        raise RecommendationError(_("Đơn vị trả lời không hợp lệ."))
+    answered_at = _conference_day_answer_time(conference, now, rules.plan.timezone)
+    given = {"answered_by": answered_by, "department": department_code, "answered_at": answered_at.isoformat(),
+             "recorded_at": now.isoformat(), "recorded_by": actor.name}
     for item in [recommendation, *duplicates_of(recommendation)]:
+        if item.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE, RecommendationStatus.ANSWERED_IN_WRITING,
+                           RecommendationStatus.SCREENED_OUT):
+            continue
+        owner = owner_assignment(item)
+        created = owner is None
+        if created:
+            code = department_code or rules.consolidating_department.code
+            owner = create_assignment(item, code, role=AssignmentRole.OWNER, now=now, rules=rules,
+                                      calendar=calendar)
+            owner.notified_at = now  # nothing for the unit to do: no assignment email
+        owner.draft_answer = answer
+        owner.answer_mode = AnswerMode.AT_CONFERENCE
+        owner.state = AssignmentState.SUBMITTED  # to the Board, for the written confirmation
+        owner.submitted_at = now
+        owner.extra = {**(owner.extra or {}), "conference_answer": {**given, "created_owner": created}}
+        close_coordination(item, now)
         item.status = RecommendationStatus.ANSWERED_AT_CONFERENCE
         item.answer_mode = AnswerMode.AT_CONFERENCE
-        item.answered_at = item.answered_at or now
-        record(actor, "recommendation.answered_at_conference", "recommendation", item.code, now=now)
+        item.answer = answer
+        item.answered_at = answered_at
+        record(actor, "recommendation.answered_at_conference", "recommendation", item.code, now=now,
+               answered_by=answered_by, department=department_code, length=len(answer))
+        send("answer_submitted_to_consolidation", to=list(rules.consolidating_department.emails),
+             context=assignment_context(owner, rules, calendar, settings), rules=rules,
+             dedupe_key=f"conference-answer:{owner.id}", settings=settings)
     return True
 
 
 def undo_answered_at_conference(recommendation: Recommendation, *, now: dt.datetime, actor: Actor) -> bool:
+    """Take back an answer recorded by mistake, while its written confirmation still waits for the
+    Board (once approved, the letter has gone: refused)."""
     if recommendation.status != RecommendationStatus.ANSWERED_AT_CONFERENCE:
         return False
-    for item in [recommendation, *duplicates_of(recommendation)]:
-        if item.status != RecommendationStatus.ANSWERED_AT_CONFERENCE:
-            continue
+    items = [item for item in [recommendation, *duplicates_of(recommendation)]
+             if item.status == RecommendationStatus.ANSWERED_AT_CONFERENCE]
+    for item in items:
+        if any(a.role == AssignmentRole.OWNER and a.state == AssignmentState.APPROVED for a in item.assignments):
+            from flask_babel import gettext as _
+
+            raise RecommendationError(_("Trả lời đã được duyệt và gửi doanh nghiệp: không bỏ ghi nhận được."))
+    for item in items:
+        for owner in item.assignments:
+            given = (owner.extra or {}).get("conference_answer")
+            if owner.role == AssignmentRole.OWNER and owner.state == AssignmentState.SUBMITTED and given:
+                # Made only to carry this answer: it goes; otherwise the unit works on it again.
+                owner.state = AssignmentState.REVOKED if given.get("created_owner") else AssignmentState.OPEN
+                owner.closed_at = now if given.get("created_owner") else None
+                owner.answer_mode = ""
+                owner.extra = {k: v for k, v in owner.extra.items() if k != "conference_answer"}
         has_owner = db.session.scalar(select(func.count(Assignment.id)).where(
             Assignment.recommendation_id == item.id, Assignment.state.not_in(CLOSED_WITHOUT_OWNER)))
         item.status = RecommendationStatus.ASSIGNED if has_owner else RecommendationStatus.RECEIVED
         item.answer_mode = ""
+        item.answer = ""
         item.answered_at = None
         record(actor, "recommendation.answered_at_conference_undone", "recommendation", item.code, now=now)
     return True
+
+
+def conference_answer(recommendation: Recommendation) -> dict | None:
+    """Who answered at the conference and when, as recorded (None when not answered there)."""
+    for assignment in recommendation.assignments:
+        given = (assignment.extra or {}).get("conference_answer")
+        if assignment.role == AssignmentRole.OWNER and given:
+            return given
+    return None
 
 
 def set_private(recommendation: Recommendation, private: bool, *, now: dt.datetime, actor: Actor) -> None:

@@ -32,8 +32,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from config.rules import Rules
 from webforms.domain.links import link_url
@@ -57,11 +57,32 @@ from webforms.models import (
     Conference,
     Department,
     Recommendation,
+    RecommendationStatus,
     Registration,
 )
 
 # An item still waiting for its department (an answer handed in waits for the Board instead).
 UNANSWERED = (AssignmentState.OPEN, AssignmentState.SENT_BACK)
+# A recommendation in one of these states is done: none of its assignments is reminded or escalated.
+DONE_STATUSES = (
+    RecommendationStatus.ANSWERED_AT_CONFERENCE,
+    RecommendationStatus.ANSWERED_IN_WRITING,
+    RecommendationStatus.SCREENED_OUT,
+)
+
+
+def still_owed():
+    """The one rule of who is still chased (reminders, escalations, the dashboard's overdue list): an
+    assignment of a recommendation not answered or screened out, that is waiting for its holder, or an
+    owner's answer waiting for the Board. A coordinating unit whose input is in (submitted) is done.
+    Needs Recommendation joined."""
+    return and_(
+        Recommendation.status.not_in(DONE_STATUSES),
+        or_(
+            Assignment.state.in_(UNANSWERED),
+            and_(Assignment.state == AssignmentState.SUBMITTED, Assignment.role == AssignmentRole.OWNER),
+        ),
+    )
 # Assignment ids per `IN (…)` list when loading the items an email needs.
 LOAD_BATCH = 500
 # No deadline precedes this. "Overdue" is `EARLIEST_DUE <= due_at < end of today`: the lower bound
@@ -213,7 +234,7 @@ def _reminders_due(conferences: Sequence[Conference], *, today: dt.date, rules: 
             select(Assignment.id, Assignment.draft_answer)
             .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
             .where(Recommendation.conference_id == conference.id, Assignment.role == AssignmentRole.OWNER,
-                   Assignment.state.in_(UNANSWERED))
+                   Assignment.state.in_(UNANSWERED), Recommendation.status.not_in(DONE_STATUSES))
         ).all()
         candidates += [_Reminder(i, conference.id, "answers_prepared_by", day)
                        for i, draft in rows if not (draft or "").strip()]
@@ -222,7 +243,7 @@ def _reminders_due(conferences: Sequence[Conference], *, today: dt.date, rules: 
     rows = db.session.execute(
         select(Assignment.id, Recommendation.conference_id, Assignment.due_at)
         .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
-        .where(Assignment.state.in_(UNANSWERED),
+        .where(Assignment.state.in_(UNANSWERED), Recommendation.status.not_in(DONE_STATUSES),
                Assignment.due_at >= _start_of(first, rules),
                Assignment.due_at < _start_of(last + dt.timedelta(days=1), rules),
                _of_conferences(ids))
@@ -239,28 +260,42 @@ def _reminders_due(conferences: Sequence[Conference], *, today: dt.date, rules: 
     return dict(due)
 
 
+def _overdue_keys(conference_id: int, code: str, kind: str, state: str, lead: str | None, day: str,
+                  consolidating: str) -> set[str]:
+    """The dedupe keys of the digests one overdue assignment belongs in (see escalate_overdue)."""
+    keys = {f"overdue:{conference_id}:all:{day}"}
+    if kind == "external":
+        if lead:
+            keys.add(f"overdue:{conference_id}:{lead}:agencies:{day}")
+    elif code != consolidating and state in UNANSWERED:
+        keys.add(f"overdue:{conference_id}:{code}:{day}")
+    return keys
+
+
 def _overdue_to_escalate(conference_ids: Sequence[int], *, today: dt.date, rules: Rules) -> dict[int, list]:
     """The overdue items of each conference whose digests of the day are not all queued yet."""
     cutoff = _start_of(today + dt.timedelta(days=1), rules)  # due on or before today
+    parent = aliased(Assignment)
+    lead = aliased(Department)
     counts = db.session.execute(
-        select(Recommendation.conference_id, Department.code)
+        select(Recommendation.conference_id, Department.code, Department.kind, Assignment.state, lead.code)
         .select_from(Assignment)
         .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
         .join(Department, Department.id == Assignment.department_id)
-        .where(Assignment.state.in_(OPEN_STATES),
+        .outerjoin(parent, parent.id == Assignment.parent_id)
+        .outerjoin(lead, lead.id == parent.department_id)
+        .where(still_owed(),
                Assignment.due_at >= EARLIEST_DUE, Assignment.due_at < cutoff,
                _of_conferences(conference_ids))
-        .group_by(Recommendation.conference_id, Department.code)
+        .group_by(Recommendation.conference_id, Department.code, Department.kind, Assignment.state, lead.code)
     ).all()
     if not counts:
         return {}
     day = today.isoformat()
     consolidating = rules.consolidating_department.code
     wanted: dict[int, set[str]] = defaultdict(set)
-    for conference_id, code in counts:
-        wanted[conference_id].add(f"overdue:{conference_id}:all:{day}")
-        if code != consolidating:
-            wanted[conference_id].add(f"overdue:{conference_id}:{code}:{day}")
+    for conference_id, code, kind, state, lead_code in counts:
+        wanted[conference_id] |= _overdue_keys(conference_id, code, kind, state, lead_code, day, consolidating)
     done = queued_keys(k for keys in wanted.values() for k in keys)
     missing = [c for c, keys in wanted.items() if not keys <= done]
     if not missing:
@@ -268,7 +303,7 @@ def _overdue_to_escalate(conference_ids: Sequence[int], *, today: dt.date, rules
     ids = db.session.scalars(
         select(Assignment.id)
         .join(Recommendation, Recommendation.id == Assignment.recommendation_id)
-        .where(Assignment.state.in_(OPEN_STATES),
+        .where(still_owed(),
                Assignment.due_at >= EARLIEST_DUE, Assignment.due_at < cutoff,
                _of_conferences(missing))
     ).all()
@@ -378,9 +413,12 @@ def remind_before_due(
             due_name=reminder.name,
             due_day=reminder.due_day,
             days_left=calendar.working_days_between(today, reminder.due_day),
+            overdue=False,
         )
+        # An outside agency is not HEZA's subordinate: it gets a request in the register between agencies.
+        external = not rules.department(assignment.department.code).is_internal
         if send(
-            "reminder_to_department",
+            "reminder_to_agency" if external else "reminder_to_department",
             to=assignment_recipients(assignment, rules),
             context=context,
             rules=rules,
@@ -432,21 +470,42 @@ def escalate_overdue(
     calendar: WorkingCalendar,
     settings,
 ) -> list[dict]:
+    """Overdue items of the day:
+
+    - the head of each internal unit: its items still waiting for it (an answer waiting for the Board is
+      not the unit's to hurry);
+    - an outside agency (`kind: external`) is never escalated to: it gets one reminder per item in the
+      register between agencies (`reminder_to_agency`), and its lateness goes to the lead unit that asked
+      it (`overdue_coordination_to_lead_unit`) and to DN&GSĐT;
+    - DN&GSĐT: one digest of everything, grouped by unit.
+    """
     overdue = _overdue_items(assignments, today=today, rules=rules, calendar=calendar, settings=settings)
     if not overdue:
         return []
     actions = []
     day = today.isoformat()
     consolidating = rules.consolidating_department
+    by_lead: dict[str, list[dict]] = defaultdict(list)
     for code, items in sorted(overdue.items()):
         department = rules.department(code)
+        if not department.is_internal:
+            for item in items:
+                actions += _remind_agency_overdue(conference, item, department, today=today, rules=rules,
+                                                  calendar=calendar, settings=settings)
+                parent = item["assignment"].parent
+                if parent is not None:
+                    by_lead[parent.department.code].append({**item, "agency": department})
+            continue
         if code == consolidating.code:
             continue  # its own items are in the digest it gets below
+        waiting = [i for i in items if i["assignment"].state in UNANSWERED]
+        if not waiting:
+            continue
         to = [department.head_email] if department.head_email else department_addresses(code, rules)
         if send(
             "overdue_to_department_head",
             to=to,
-            context={"department": department, "items": items, "today": today, "conference": conference},
+            context={"department": department, "items": waiting, "today": today, "conference": conference},
             rules=rules,
             dedupe_key=f"overdue:{conference.id}:{code}:{day}",
             settings=settings,
@@ -457,6 +516,28 @@ def escalate_overdue(
                     "overdue_digest",
                     department=code,
                     recipient="head",
+                    recommendations=[i["recommendation"].code for i in waiting],
+                    day=day,
+                )
+            )
+    for code, items in sorted(by_lead.items()):
+        lead = rules.department(code)
+        to = department_addresses(code, rules) + ([lead.head_email] if lead.head_email else [])
+        if send(
+            "overdue_coordination_to_lead_unit",
+            to=to,
+            context={"department": lead, "items": items, "today": today, "conference": conference},
+            rules=rules,
+            dedupe_key=f"overdue:{conference.id}:{code}:agencies:{day}",
+            settings=settings,
+        ):
+            actions.append(
+                _action(
+                    conference,
+                    "overdue_coordination_digest",
+                    department=code,
+                    recipient="lead_unit",
+                    agencies=sorted({i["agency"].code for i in items}),
                     recommendations=[i["recommendation"].code for i in items],
                     day=day,
                 )
@@ -482,6 +563,26 @@ def escalate_overdue(
             )
         )
     return actions
+
+
+def _remind_agency_overdue(conference: Conference, item: dict, agency, *, today: dt.date, rules: Rules,
+                           calendar: WorkingCalendar, settings) -> list[dict]:
+    """Once per assignment: the agency's input deadline has passed; a courteous request, not a summons."""
+    assignment = item["assignment"]
+    context = assignment_context(assignment, rules, calendar, settings)
+    context.update(due_name="coordination_input", due_day=item["due_day"], days_left=0, overdue=True,
+                   days_late=item["days_late"])
+    if send(
+        "reminder_to_agency",
+        to=assignment_recipients(assignment, rules),
+        context=context,
+        rules=rules,
+        dedupe_key=f"agency-overdue:{assignment.id}:{item['due_day'].isoformat()}",
+        settings=settings,
+    ):
+        return [_action(conference, "agency_reminder", assignment=assignment.id, department=agency.code,
+                        recommendation=assignment.recommendation.code, due=item["due_day"].isoformat())]
+    return []
 
 
 def weekly_summary(

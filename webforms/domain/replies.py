@@ -633,13 +633,11 @@ def approve_answer(
     if assignment.state != AssignmentState.SUBMITTED or assignment.role != AssignmentRole.OWNER:
         return False
     recommendation = assignment.recommendation
+    if assignment.answer_mode == AnswerMode.AT_CONFERENCE and now < recommendation.conference.starts_at:
+        raise ReplyError(_("Hội nghị chưa diễn ra: chưa thể duyệt trả lời \"tại Hội nghị\"."))
     assignment.state = AssignmentState.APPROVED
     assignment.closed_at = now
-    for other in recommendation.assignments:
-        if other.role == AssignmentRole.COORDINATING and other.state in WORKABLE:
-            other.state = AssignmentState.REVOKED  # the answer went out without their input
-            other.closed_at = now
-            revoke_links(other)
+    close_coordination(recommendation, now)
     recommendation.answer = assignment.draft_answer
     recommendation.answer_mode = assignment.answer_mode or AnswerMode.IN_WRITING
     recommendation.status = (
@@ -647,7 +645,9 @@ def approve_answer(
         if recommendation.answer_mode == AnswerMode.AT_CONFERENCE
         else RecommendationStatus.ANSWERED_IN_WRITING
     )
-    recommendation.answered_at = now
+    given_at_conference = recommendation.answer_mode == AnswerMode.AT_CONFERENCE and recommendation.answered_at
+    # Answered at the conference: that moment stands; the approval is of its written confirmation.
+    recommendation.answered_at = recommendation.answered_at if given_at_conference else now
     recommendation.approved_by_id = approver_id
     recommendation.published = not recommendation.private
     _audit(actor, "answer.approve", assignment, now, mode=recommendation.answer_mode)
@@ -675,6 +675,21 @@ def approve_answer(
     )
     events.answer_approved.send(recommendation, now=now, rules=rules, calendar=calendar, settings=settings)
     return True
+
+
+def close_coordination(recommendation, now: dt.datetime) -> None:
+    """The answer is settled: every coordinating assignment closes. Input handed in was used (approved);
+    one still awaited is no longer needed (revoked, its link stops working)."""
+    for other in recommendation.assignments:
+        if other.role != AssignmentRole.COORDINATING:
+            continue
+        if other.state == AssignmentState.SUBMITTED:
+            other.state = AssignmentState.APPROVED
+            other.closed_at = other.closed_at or now
+        elif other.state in WORKABLE:
+            other.state = AssignmentState.REVOKED  # the answer went out without their input
+            other.closed_at = now
+            revoke_links(other)
 
 
 def reply_letter_attachments(recommendation, *, rules: Rules, settings, now: dt.datetime) -> list[dict]:

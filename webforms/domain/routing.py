@@ -80,20 +80,41 @@ def reply_due(
     )
 
 
+# A coordinating unit's own deadline, earlier than the lead unit's coordinated reply (plan III.1: the
+# lead unit needs time to draft, sign and issue the reply after the input arrives).
+COORDINATION_INPUT = "coordination_input"
+
+
+def due_for_role(
+    recommendation: Recommendation, role: str, rules: Rules, calendar: WorkingCalendar
+) -> dt.datetime:
+    """The deadline an assignment of `role` carries: a coordinating unit's input by `coordination_input`,
+    an owner's reply by `written_reply`, or `coordinated_reply` once coordination is declared."""
+    if role == AssignmentRole.COORDINATING:
+        return due_after_conference(
+            recommendation.conference.starts_at, rules.plan.offset(COORDINATION_INPUT), rules.plan, calendar
+        )
+    return reply_due(recommendation, rules, calendar, coordinated=recommendation.needs_coordination)
+
+
 def deadlines_for(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> list[Deadline]:
-    """The due dates that apply to an assignment, each with how it was computed."""
+    """The due dates that apply to an assignment, each with how it was computed. A coordinating unit
+    has one: its own input deadline (coordination_input), before the lead unit's coordinated reply."""
     plan = rules.plan
     local_start = conference_local_start(assignment.recommendation.conference.starts_at, plan)
     coordinated = assignment.recommendation.needs_coordination
     result = []
-    for name in ("answers_prepared_by", "written_reply", "coordinated_reply"):
+    if assignment.role == AssignmentRole.COORDINATING:
+        names = (COORDINATION_INPUT,)
+        applying = {COORDINATION_INPUT: True}
+    else:
+        names = ("answers_prepared_by", "written_reply", "coordinated_reply")
+        applying = {"answers_prepared_by": True, "written_reply": not coordinated,
+                    "coordinated_reply": coordinated}
+    for name in names:
         milestone = plan.milestone(name)
         computation = calendar.explain_add(local_start.date(), milestone.offset)
-        applies = {
-            "answers_prepared_by": True,
-            "written_reply": not coordinated,
-            "coordinated_reply": coordinated,
-        }[name]
+        applies = applying[name]
         result.append(
             Deadline(
                 name=name,
@@ -138,7 +159,7 @@ def create_assignment(
         token_version=1,
         state=AssignmentState.OPEN,
         holder_email="",
-        due_at=reply_due(recommendation, rules, calendar, coordinated=recommendation.needs_coordination),
+        due_at=due_for_role(recommendation, role, rules, calendar),
         created_at=now,
         updated_at=now,
         extra={},

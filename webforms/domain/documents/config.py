@@ -18,6 +18,7 @@ KINDS = (
     "conclusion_notice",
     "results_report",
     "postponement_report",
+    "conference_notice",
     "reply_letter",
     "budget_estimate",
 )

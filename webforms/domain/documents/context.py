@@ -16,20 +16,27 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain.documents.config import documents_config
 from webforms.domain.documents.render import QRCode
+from webforms.domain.intake import (
+    in_scope_recommendations,
+    intake_closes_at,
+    intake_figures,
+    screening_reason_label,
+)
 from webforms.domain.plan import due_after_conference, milestone_due
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import db
 from webforms.formatting import vn_date_long, vn_date_short, vn_money, vn_number, vn_time_and_day
 from webforms.models import (
+    AnswerMode,
     Assignment,
     AssignmentRole,
     AssignmentState,
     Conference,
+    ConferenceStatus,
     Invitee,
     Recommendation,
     RecommendationStatus,
     Registration,
-    Scope,
 )
 
 
@@ -202,10 +209,18 @@ def consolidated_table_context(
                 "draft_answer": rec.answer or (owner.draft_answer if owner is not None else ""),
             }
         )
+    figures = intake_figures(conference, rules, calendar_for(rules.holidays))
     return {
         **_common("consolidated_table", conference, rules, now, number),
         "rows": rows,
         "total": vn_number(len(rows)),
+        # The quorum's figures (intake.intake_figures), so the leaders read the same numbers everywhere.
+        "counts": {
+            "received": vn_number(figures.received),
+            "in_scope": vn_number(figures.in_scope),
+            "out_of_scope": vn_number(figures.out_of_scope),
+            "received_late": vn_number(figures.received_late),
+        },
     }
 
 
@@ -215,9 +230,8 @@ def conclusion_notice_context(
     modes = documents_config(rules)["answer_mode_labels"]
     items = []
     at_conference = 0
-    for rec in _recommendations(conference):
-        if rec.scope == Scope.OUT_OF_SCOPE:
-            continue
+    # The in-scope set the quorum and the results report count (intake.in_scope_recommendations).
+    for rec in in_scope_recommendations(conference, rules, calendar_for(rules.holidays)):
         answered_here = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
         at_conference += answered_here
         mode = "at_conference" if answered_here else (rec.answer_mode or "in_writing")
@@ -244,14 +258,16 @@ def conclusion_notice_context(
 
 
 def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list]:
-    registrations = list(
-        db.session.scalars(select(Registration).where(Registration.conference_id == conference.id))
-    )
-    recs = _recommendations(conference)
-    counted = [r for r in recs if r.scope != Scope.OUT_OF_SCOPE]
-    on_time = overdue = pending = 0
+    """The results report's figures. Every count is `intake_figures`' (the quorum's); the answer rows
+    split its in-scope set, so answered at the conference + in writing on time + overdue + pending =
+    in scope, and each Appendix I group adds up to in scope too."""
+    calendar = calendar_for(rules.holidays)
+    figures = intake_figures(conference, rules, calendar)
+    counted = in_scope_recommendations(conference, rules, calendar)
+    at_conference = on_time = overdue = pending = 0
     for rec in counted:
         if rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE:
+            at_conference += 1
             continue
         deadline = _deadline(rec, conference, rules)
         if rec.status == RecommendationStatus.ANSWERED_IN_WRITING:
@@ -263,21 +279,27 @@ def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[di
         else:
             pending += 1
     metrics = {
-        "enterprises_registered": len(registrations),
-        "enterprises_attending": sum(1 for r in registrations if r.attended),
-        "recommendations_received": len(recs),
-        "in_scope": sum(1 for r in recs if r.scope == Scope.IN_SCOPE),
-        "out_of_scope": len(recs) - len(counted),
-        "answered_at_conference": sum(
-            1 for r in recs if r.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
-        ),
+        "enterprises_registered": figures.registrations,
+        "enterprises_attending": figures.attended,
+        "recommendations_received": figures.received,
+        "in_scope": figures.in_scope,
+        "out_of_scope": figures.out_of_scope,
+        "received_late": figures.received_late,
+        "answered_at_conference": at_conference,
         "answered_in_writing_on_time": on_time,
         "overdue": overdue,
         "pending": pending,
     }
-    by_field = Counter(_field_name(rules, r.field_code) for r in counted)
+    # In the order of config/fields.yaml and config/departments.yaml, not by code point.
+    field_order = {f.code: i for i, f in enumerate(rules.fields)}
+    by_field = Counter(rec.field_code for rec in counted)
+    fields = [(_field_name(rules, code), n) for code, n in
+              sorted(by_field.items(), key=lambda kv: (field_order.get(kv[0], len(field_order)), kv[0]))]
+    department_order = {d.name: i for i, d in enumerate(rules.departments)}
     by_department = Counter(_department_name(r) or "Chưa phân công" for r in counted)
-    return metrics, sorted(by_field.items()), sorted(by_department.items())
+    departments = sorted(by_department.items(),
+                         key=lambda kv: (department_order.get(kv[0], len(department_order)), kv[0]))
+    return metrics, fields, departments
 
 
 def _appendix(cfg: dict, metrics: dict, by_field: list, by_department: list) -> dict:
@@ -313,31 +335,115 @@ def results_report_context(
     }
 
 
+def _count(n: int) -> str:
+    """A count in an administrative sentence: below 10 with a leading 0 ("06 kiến nghị")."""
+    return f"{n:02d}" if 0 <= n < 10 else vn_number(n)
+
+
+def _out_of_scope_reasons(figures) -> str:
+    """"không liên quan đến giải quyết thủ tục hành chính" or, for several reasons, each with its count."""
+    from flask_babel import force_locale
+
+    with force_locale("vi"):
+        labels = [(screening_reason_label(code) if code else "", n) for code, n in figures.out_of_scope_reasons]
+    labels = [(label[:1].lower() + label[1:], n) for label, n in labels if label]
+    if len(labels) == 1 and labels[0][1] == figures.out_of_scope:
+        return labels[0][0]
+    return "; ".join(f"{_count(n)} kiến nghị {label}" for label, n in labels)
+
+
+DECISIONS = ("postpone", "stop")
+
+
 def postponement_report_context(
-    conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
+    conference: Conference,
+    rules: Rules,
+    now: dt.datetime,
+    *,
+    decision: str | None = None,
+    proposed_date: str | dt.date | None = None,
+    number=None,
+    **_ignored,
 ) -> dict:
+    """The report proposing to postpone or stop (plan III.1): the quorum's own figures, sentences that
+    follow the facts (announced or not, quorum met or not) and the decision. `decision` is postpone
+    (with `proposed_date`, ISO) or stop; a cancelled conference is stopped; without one the sentence is a
+    marked blank for the Office to complete before signing."""
     cfg = documents_config(rules)
-    # The quorum counts what arrived before the intake closed (plan I.2).
-    registrations = list(
-        db.session.scalars(
-            select(Registration).where(
-                Registration.conference_id == conference.id, Registration.late.is_(False)
-            )
-        )
-    )
-    recommendations = [r for r in _recommendations(conference) if not r.late and not r.registration.late]
+    calendar = calendar_for(rules.holidays)
+    figures = intake_figures(conference, rules, calendar)
+    if decision is None and conference.status == ConferenceStatus.CANCELLED:
+        decision = "stop"
+    if decision is not None and decision not in DECISIONS:
+        raise DocumentSubjectError(f"decision must be one of {', '.join(DECISIONS)}")
+    if isinstance(proposed_date, str) and proposed_date:
+        try:
+            proposed_date = dt.date.fromisoformat(proposed_date)
+        except ValueError:
+            raise DocumentSubjectError(f"proposed_date {proposed_date!r} is not YYYY-MM-DD") from None
+    if decision == "postpone" and not proposed_date:
+        raise DocumentSubjectError("a postponement needs the proposed date")
+    closes = intake_closes_at(conference, rules, calendar)
     return {
         **_common("postponement_report", conference, rules, now, number),
         "addressees": list(cfg["addressees"]["postponement_report"]),
+        "announced": {
+            "yes": conference.announced_at is not None,
+            "date": vn_date_short(conference.announced_at) if conference.announced_at else "",
+        },
+        "intake_date": vn_date_short(closes),
         "counts": {
-            "enterprises": vn_number(len(registrations)),
-            "recommendations": vn_number(len(recommendations)),
+            "enterprises": _count(figures.registrations),
+            "received": _count(figures.received),
+            "out_of_scope": _count(figures.out_of_scope),
+            "out_of_scope_reasons": _out_of_scope_reasons(figures),
+            "in_scope": _count(figures.in_scope),
         },
         "quorum": {
-            "enterprises": vn_number(rules.plan.min_enterprises),
-            "recommendations": vn_number(rules.plan.min_recommendations),
+            "enterprises": _count(rules.plan.min_enterprises),
+            "recommendations": _count(rules.plan.min_recommendations),
+            "met": figures.registrations >= rules.plan.min_enterprises
+            and figures.in_scope >= rules.plan.min_recommendations,
         },
-        "reason": conference.status_reason,
+        "decision": {
+            "kind": decision or "",
+            "proposed_date": vn_date_short(proposed_date) if decision == "postpone" else "",
+        },
+        "answers_by": vn_date_short(
+            milestone_due(conference.starts_at, "written_reply", rules.plan, calendar).due
+        ),
+    }
+
+
+def conference_notice_context(
+    conference: Conference,
+    rules: Rules,
+    now: dt.datetime,
+    *,
+    change: str | None = None,
+    old_starts_at: str | None = None,
+    reason: str = "",
+    announced: bool | None = None,
+    number=None,
+    **_ignored,
+) -> dict:
+    """Thông báo hoãn / hủy tổ chức Hội nghị: `change` is postponed (the conference already carries
+    its new date; `old_starts_at` ISO is the date it replaces) or cancelled; `reason` is the staff's;
+    `announced`: whether it had been announced before the change (default: as it stands now)."""
+    if change not in ("postponed", "cancelled"):
+        raise DocumentSubjectError("a conference notice needs change=postponed or change=cancelled")
+    old = dt.datetime.fromisoformat(old_starts_at) if old_starts_at else None
+    if change == "postponed" and old is None:
+        raise DocumentSubjectError("a postponement notice needs the date it replaces")
+    return {
+        **_common("conference_notice", conference, rules, now, number),
+        "change": change,
+        "announced": conference.announced_at is not None if announced is None else bool(announced),
+        "previous": {
+            "time_and_day": vn_time_and_day(old) if old else "",
+            "date_short": vn_date_short(old) if old else "",
+        },
+        "reason": reason,
     }
 
 
@@ -357,8 +463,12 @@ def reply_letter_context(
         raise DocumentSubjectError(f"no recommendation {recommendation} for conference {conference.slug}")
     enterprise = rec.registration.enterprise
     owner = _owner(rec)
+    at_conference = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE or (
+        owner is not None and owner.answer_mode == AnswerMode.AT_CONFERENCE and now >= conference.starts_at)
     return {
         **_common("reply_letter", conference, rules, now, number),
+        # Answered at the conference: the letter confirms in writing what was said there (fidelity 3.7).
+        "at_conference": at_conference,
         "enterprise": {
             "name": enterprise.name,
             "address": enterprise.address,
@@ -411,6 +521,7 @@ BUILDERS = {
     "conclusion_notice": conclusion_notice_context,
     "results_report": results_report_context,
     "postponement_report": postponement_report_context,
+    "conference_notice": conference_notice_context,
     "reply_letter": reply_letter_context,
     "budget_estimate": budget_estimate_context,
 }

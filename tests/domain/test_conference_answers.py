@@ -1,0 +1,93 @@
+"""Answers given at the conference (issue #12 item 3): who answered and what was said are recorded, every
+assignment of the item closes (nothing chased), and the enterprise gets its written confirmation through
+the Board's approval, in the wording of fidelity 3.7. Refused before the conference starts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.documents.test_render import all_text
+from tests.domain.test_reminders import ACTOR, setup_items
+from tests.jobs import run_jobs
+from tests.moments import INTAKE_OPEN, local
+from webforms.domain import recommendation_admin as recs
+from webforms.domain import replies
+from webforms.domain.audit import Actor
+from webforms.domain.reminders import run_reminders
+from webforms.extensions import db
+from webforms.models import AssignmentState, Recommendation, RecommendationStatus
+
+STAFF = Actor(kind="staff", name="vanphong@heza.example.vn", ip="127.0.0.1")
+LEADER = Actor(kind="staff", name="truongban@heza.example.vn", ip="127.0.0.1")
+ANSWER = "Hồ sơ điều chỉnh dự án đủ điều kiện; Phòng Quản lý Đầu tư giải quyết trong 05 ngày làm việc."
+
+
+def _record(rec, now, rules, calendar, settings, **kwargs):
+    return recs.record_conference_answer(
+        rec, answered_by=kwargs.get("answered_by", "Phó Trưởng ban Nguyễn Văn B"), answer=kwargs.get("answer", ANSWER),
+        department_code="QLDT", now=now, actor=STAFF, rules=rules, calendar=calendar, settings=settings)
+
+
+def test_an_answer_at_the_conference_is_recorded_closed_and_confirmed_in_writing(
+        app, rules, calendar, settings, mailbox):
+    with app.app_context():
+        _, (rec,) = setup_items(rules, calendar, settings)
+        owner = rec.assignments[0]
+        replies.declare_coordination(owner, ["THUE"], actor=ACTOR, now=INTAKE_OPEN, rules=rules,
+                                     calendar=calendar, settings=settings)
+        with pytest.raises(recs.RecommendationError, match="Hội nghị chưa bắt đầu"):
+            _record(rec, local(2025, 9, 4, 8, 29), rules, calendar, settings)
+        with pytest.raises(recs.RecommendationError, match="người trả lời"):
+            _record(rec, local(2025, 9, 4, 10), rules, calendar, settings, answered_by="  ")
+        # Typed the day after, from the minutes: the answer stands at the conference's time.
+        assert _record(rec, local(2025, 9, 5, 9), rules, calendar, settings)
+        assert not _record(rec, local(2025, 9, 5, 9), rules, calendar, settings)
+        assert rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
+        assert rec.answer == ANSWER and rec.answered_at == local(2025, 9, 4, 8, 30)
+        assert recs.conference_answer(rec)["answered_by"] == "Phó Trưởng ban Nguyễn Văn B"
+        coordinating = rec.assignments[1]
+        assert coordinating.state == AssignmentState.REVOKED and coordinating.closed_at is not None
+        assert owner.state == AssignmentState.SUBMITTED and owner in replies.submitted_answers()
+        code, email = rec.code, rec.registration.contact_email
+        enterprise = rec.registration.enterprise.name
+        db.session.commit()
+    run_jobs(app)
+    (to_board,) = [m for m in mailbox.to("dngsdt@heza.example.vn") if code in m.subject]
+    mailbox.clear()
+    with app.app_context():
+        for day in (8, 11, 12, 15, 16, 18, 19, 22, 24, 25):
+            actions = run_reminders(local(2025, 9, day, 9), rules, calendar, settings)
+            assert [a for a in actions if a["action"] != "weekly_summary"] == [], day
+        rec = db.session.scalar(db.select(Recommendation).where(Recommendation.code == code))
+        assert replies.approve_answer(rec.assignments[0], actor=LEADER, now=local(2025, 9, 26, 10), rules=rules,
+                                      calendar=calendar, settings=settings)
+        assert rec.answered_at == local(2025, 9, 4, 8, 30)  # the approval is of the confirmation
+        db.session.commit()
+    run_jobs(app)
+    assert mailbox.to("qldt@heza.example.vn") == [] and mailbox.to("thue@haiphong.example.vn") == []
+    (confirmation,) = mailbox.to(email)
+    assert code in confirmation.subject
+    ((name, data),) = confirmation.attachments()
+    assert name == f"tra-loi-{code}.docx"
+    text = " ".join(all_text(data).split())
+    assert (f"Tại Hội nghị đối thoại doanh nghiệp năm 2025 ngày 04/09/2025, lãnh đạo Ban Quản lý Khu kinh tế "
+            f"Hải Phòng đã trả lời trực tiếp kiến nghị của {enterprise}. Ban Quản lý Khu kinh tế Hải Phòng thông "
+            "báo bằng văn bản nội dung trả lời như sau:") in text
+    assert ANSWER in text
+    assert f"Ban Quản lý Khu kinh tế Hải Phòng thông báo để {enterprise} biết, thực hiện./." in text
+    assert "có ý kiến như sau" not in text
+
+
+def test_approving_an_answer_at_the_conference_before_it_starts_is_refused(app_ctx, rules, calendar, settings):
+    _, (rec,) = setup_items(rules, calendar, settings)
+    owner = rec.assignments[0]
+    replies.choose_answer_mode(owner, "at_conference", actor=ACTOR, now=INTAKE_OPEN)
+    replies.submit_for_approval(owner, actor=ACTOR, now=INTAKE_OPEN, rules=rules, calendar=calendar,
+                                settings=settings)
+    with pytest.raises(replies.ReplyError, match="Hội nghị chưa diễn ra"):
+        replies.approve_answer(owner, actor=LEADER, now=local(2025, 9, 3, 15), rules=rules, calendar=calendar,
+                               settings=settings)
+    assert owner.state == AssignmentState.SUBMITTED
+    assert replies.approve_answer(owner, actor=LEADER, now=local(2025, 9, 4, 11), rules=rules, calendar=calendar,
+                                  settings=settings)
+    assert rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
