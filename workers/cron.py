@@ -3,6 +3,10 @@
 
 from rq import cron
 
+from config.startup import refuse_unless_ready
+
+refuse_unless_ready()  # before the first tick: a bad rules file stops cron with the reason
+
 from workers.queues import DEFAULT
 from workers.tick_jobs import run_tick
 
