@@ -342,7 +342,7 @@ class SignerEntry(Strict):
 
 
 class ReplySigners(Strict):
-    default: SignerEntry
+    default: SignerEntry | None = None
     by_field: dict[Code, SignerEntry] = {}
 
 
@@ -527,8 +527,6 @@ def _types_in(annotation) -> list:
     found = [annotation]
     for arg in getattr(annotation, "__args__", ()) or ():
         found += _types_in(arg)
-    for arg in getattr(annotation, "__metadata__", ()) or ():
-        pass
     origin = getattr(annotation, "__origin__", None)
     if origin is not None:
         found.append(origin)
@@ -695,12 +693,24 @@ def _cross_check(rules: CheckedRules, located: dict[str, Located], directory: Pa
             problem("documents.yaml", ("numbering", "symbols"), f"the symbol of '{kind}' is required")
         if kind not in docs.recipients:
             problem("documents.yaml", ("recipients",), f"the recipients of '{kind}' are required")
+    for kind, symbol in docs.numbering.symbols.items():
+        _placeholders(problem, ("numbering", "symbols", kind), symbol, kind)
+    for kind, lines in docs.recipients.items():
+        for j, line in enumerate(lines):
+            _placeholders(problem, ("recipients", kind, j), line, kind)
     if docs.signers.reply_letter is not None:
         for code in docs.signers.reply_letter.by_field:
             if code not in field_codes:
                 problem("documents.yaml", ("signers", "reply_letter", "by_field", code),
                         f"'{code}' is not a field in fields.yaml")
     return problems
+
+
+def _placeholders(problem, path: tuple, text: str, kind: str) -> None:
+    rest = text.replace("{unit}", "") if kind == "reply_letter" else text
+    if "{" in rest or "}" in rest:
+        allowed = "only {unit} (the drafting unit's symbol)" if kind == "reply_letter" else "no {…}"
+        problem("documents.yaml", path, f"{allowed} may appear here (found {text!r})")
 
 
 def engine_milestones() -> frozenset[str]:
