@@ -1,6 +1,8 @@
 """The plan's rules, loaded from the YAML files in config/ into typed, validated objects.
 
-Nothing here knows about Flask or the database: the domain modules take a `Rules` object.
+Nothing here knows about Flask or the database: the domain modules take a `Rules` object. The one
+schema and its cross-checks are in config/schema.py; `check_rules` gives them the milestones the deadline
+engine handles and the staff roles, imported when the check runs.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import yaml
 
 from config.schema import CheckedRules, RulesError, check_dir, engine_milestones, staff_roles
 
@@ -151,17 +151,6 @@ class Rules:
 
     def field(self, code: str) -> Field | None:
         return next((f for f in self.fields if f.code == code), None)
-
-
-def read_yaml(path: Path) -> dict:
-    """A rules file's mapping, or RulesError saying what is wrong with it."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path} is missing") from exc
-    if not isinstance(data, dict):
-        raise RulesError(f"{path} must hold a mapping")
-    return data
 
 
 def check_rules(directory: Path | str) -> CheckedRules:

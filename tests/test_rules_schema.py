@@ -205,7 +205,7 @@ def test_web_worker_and_cron_refuse_to_start_with_the_same_lines(tmp_path, setti
      r"'written_reply' is out of order: written replies are due after the conference"),
     ("departments.yaml", "code: QLLD", "code: QHXD", r"departments\[4\]\.code: 'QHXD' is already used by"),
     ("departments.yaml", "fields: [LAO_DONG]", "fields: []", r"fields.yaml:\d+: fields\[6\]\.code: field 'LAO_DONG' is "
-                                                            r"routed to no department"),
+                                                            r"named by no department"),
     ("departments.yaml", "head_email: truongphong.qldt@heza.example.vn", "head_email: truongphong",
      r"departments\[1\]\.head_email: not an email address"),
     ("departments.yaml", "leaders: [truongban@heza.example.vn,", "leaders: [truongban@,",
