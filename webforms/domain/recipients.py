@@ -9,7 +9,6 @@ from config.rules import Rules
 from webforms.domain.notify import notifications
 
 
-
 @dataclass(frozen=True)
 class Recipients:
     office: tuple[str, ...]  # the secretariat's mailbox(es)
