@@ -71,7 +71,7 @@ def test_import_of_a_valid_folder_replaces_the_rules_and_keeps_the_old_ones(tmp_
     (backup,) = (in_use / "previous").iterdir()
     assert (backup / "plan.yaml").read_bytes() == old_plan
     assert f"imported {edited} into {in_use}: plan.yaml; the previous files are in {backup}" in result.output
-    assert "restart web, worker and cron to use them" in result.output
+    assert "web and workers use them from their next request or job" in result.output
     assert run(in_use, "check").exit_code == 0
 
 

@@ -13,6 +13,7 @@ from config.settings import Settings, load_settings
 from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from webforms.rules_reload import watch_rules
 from webforms.services import Services, redis_url_for_limits
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     rules = load_rules(settings.rules_dir)
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     configure_app(app, settings, rules)
+    watch_rules(app)  # a new set of rules applies at the next request or job, without a restart
     configure_logging(app, settings)
     register_extensions(app, settings)
     register_blueprints(app, settings)

@@ -66,7 +66,7 @@ def rules_import(directory: Path) -> None:
     """Check the YAML files in DIRECTORY and, only if all are valid, make them the rules in use.
 
     The rules have no numbered versions yet: the files are copied into the rules folder (the old ones
-    are kept in its `previous/` folder) and web, worker and cron use them after a restart."""
+    are kept in its `previous/` folder); web and workers use them from their next request or job."""
     target = rules_dir()
     if directory.resolve() == target.resolve():
         click.echo(f"error: {directory} is the rules folder itself", err=True)
@@ -89,4 +89,4 @@ def rules_import(directory: Path) -> None:
         changed.append(name)
     click.echo(f"imported {directory} into {target}: "
                f"{', '.join(changed) if changed else 'no file changed'}; the previous files are in {backup}")
-    click.echo("restart web, worker and cron to use them (the rules have no numbered versions yet)")
+    click.echo("web and workers use them from their next request or job (the rules have no numbered versions yet)")
