@@ -56,23 +56,32 @@ def test_import_of_a_broken_folder_changes_nothing(tmp_path):
     assert result.exit_code == 1
     assert "departments.yaml:" in result.output and "departments[2].emails[0]: not an email address" in result.output
     assert {file: (in_use / file).read_bytes() for file in FILES} == before
-    assert not (in_use / "previous").exists()
+    assert not (in_use / "versions").exists()
 
 
-def test_import_of_a_valid_folder_replaces_the_rules_and_keeps_the_old_ones(tmp_path):
+def test_import_of_a_valid_folder_is_a_new_version_and_can_be_undone(tmp_path):
     in_use = rules_copy(tmp_path)
-    old_plan = (in_use / "plan.yaml").read_bytes()
+    old_plan = (in_use / "plan.yaml").read_text(encoding="utf-8")
     edited = rules_copy(tmp_path, "edited")
-    (edited / "plan.yaml").write_text((edited / "plan.yaml").read_text(encoding="utf-8").replace(
-        "min_enterprises: 15", "min_enterprises: 12"), encoding="utf-8")
-    result = run(in_use, "import", str(edited))
+    (edited / "plan.yaml").write_text(old_plan.replace("min_enterprises: 15", "min_enterprises: 12"),
+                                      encoding="utf-8")
+    result = run(in_use, "import", str(edited), "--reason", "Kế hoạch năm 2027")
     assert result.exit_code == 0, result.output
     assert "min_enterprises: 12" in (in_use / "plan.yaml").read_text(encoding="utf-8")
-    (backup,) = (in_use / "previous").iterdir()
-    assert (backup / "plan.yaml").read_bytes() == old_plan
-    assert f"imported {edited} into {in_use}: plan.yaml; the previous files are in {backup}" in result.output
-    assert "web and workers use them from their next request or job" in result.output
+    assert f"imported {edited} into {in_use} as version 2: plan.yaml" in result.output
+    assert "web and workers use it from their next request or job" in result.output
+    listed = run(in_use, "versions").output.splitlines()
+    assert [line.split("\t")[0] for line in listed] == ["2", "1"]
+    assert listed[0].endswith("\tplan.yaml\tKế hoạch năm 2027")
+    assert listed[1].endswith("\t-\tBản đang dùng trước lần sửa đầu tiên")
+    assert (in_use / "versions" / "0001" / "plan.yaml").read_text(encoding="utf-8") == old_plan
+
+    undone = run(in_use, "restore", "1")
+    assert undone.exit_code == 0, undone.output
+    assert undone.output.strip() == "version 1 restored as version 3: plan.yaml"
+    assert (in_use / "plan.yaml").read_text(encoding="utf-8") == old_plan
     assert run(in_use, "check").exit_code == 0
+    assert run(in_use, "restore", "9").output.strip() == "error: there is no version 9"
 
 
 def test_the_rules_folder_cannot_be_its_own_import_or_export(tmp_path):

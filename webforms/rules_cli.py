@@ -62,31 +62,56 @@ def rules_export(directory: Path) -> None:
 
 @rules_group.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def rules_import(directory: Path) -> None:
-    """Check the YAML files in DIRECTORY and, only if all are valid, make them the rules in use.
+@click.option("--reason", default="", help="Why (kept with the version; default: the folder imported).")
+def rules_import(directory: Path, reason: str) -> None:
+    """Check the YAML files in DIRECTORY and, only if all are valid, make them the rules in use as a new
+    numbered version (the same versions as the back office's; web and workers use it from their next
+    request or job)."""
+    from webforms.domain.rules_versions import StaleVersion, import_folder
 
-    The rules have no numbered versions yet: the files are copied into the rules folder (the old ones
-    are kept in its `previous/` folder); web and workers use them from their next request or job."""
     target = rules_dir()
     if directory.resolve() == target.resolve():
         click.echo(f"error: {directory} is the rules folder itself", err=True)
         sys.exit(1)
     _check_or_exit(directory)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    backup = target / "previous" / stamp
-    backup.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for name in FILES:
-        new = (directory / name).read_bytes()
-        old_path = target / name
-        if old_path.exists():
-            shutil.copyfile(old_path, backup / name)
-            if old_path.read_bytes() == new:
-                continue
-        partial = target / f".{name}.importing"
-        partial.write_bytes(new)
-        os.replace(partial, old_path)
-        changed.append(name)
-    click.echo(f"imported {directory} into {target}: "
-               f"{', '.join(changed) if changed else 'no file changed'}; the previous files are in {backup}")
-    click.echo("web and workers use them from their next request or job (the rules have no numbered versions yet)")
+    by = f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
+    try:
+        version = import_folder(target, directory, by=by, reason=reason or f"doithoai rules import {directory}",
+                                now=dt.datetime.now(dt.UTC))
+    except StaleVersion as exc:
+        click.echo(f"error: {exc}; run the import again", err=True)
+        sys.exit(1)
+    click.echo(f"imported {directory} into {target} as version {version.number}: "
+               f"{', '.join(version.changed) if version.changed else 'no file changed'}")
+    click.echo("web and workers use it from their next request or job; "
+               "`doithoai rules versions` lists the versions")
+
+
+@rules_group.command("versions")
+def rules_versions() -> None:
+    """The numbered versions of the rules in use, newest first."""
+    from webforms.domain.rules_versions import list_versions
+
+    for version in list_versions(rules_dir()):
+        click.echo(f"{version.number}\t{version.at.isoformat(timespec='seconds')}\t{version.by}\t"
+                   f"{','.join(version.changed) or '-'}\t{version.reason}")
+
+
+@rules_group.command("restore")
+@click.argument("number", type=int)
+@click.option("--reason", default="", help="Why (kept with the new version).")
+def rules_restore(number: int, reason: str) -> None:
+    """Go back to version NUMBER: its files become a new version."""
+    from webforms.domain.rules_versions import StaleVersion, restore
+
+    by = f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
+    try:
+        version = restore(rules_dir(), number, by=by, reason=reason, now=dt.datetime.now(dt.UTC))
+    except KeyError:
+        click.echo(f"error: there is no version {number}", err=True)
+        sys.exit(1)
+    except (RulesError, StaleVersion) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    changed = ", ".join(version.changed) or "no file changed"
+    click.echo(f"version {number} restored as version {version.number}: {changed}")
