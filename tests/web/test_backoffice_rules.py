@@ -122,3 +122,46 @@ def test_only_the_files_of_the_rules_can_be_opened(office):
     _, client, _ = office
     assert client.get("/quan-tri/quy-tac/sua?tep=../settings.py").status_code == 404
     assert client.get("/quan-tri/quy-tac/phien-ban?so=7").status_code == 404
+
+
+def test_the_preview_shows_which_deadlines_move_and_which_recommendations_go_elsewhere(office):
+    from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
+    from webforms.models import RecommendationStatus
+
+    app, client, rules_dir = office
+    conference = create_conference(title="Hội nghị thử ảnh hưởng quy tắc")
+    registration = create_registration(conference, create_enterprise(zone_code="KCN-VSIP"))
+    rec = create_recommendation(registration, field_code="LAO_DONG", title="Giấy phép lao động chậm",
+                                status=RecommendationStatus.RECEIVED)
+    db.session.commit()
+    try:
+        preview_both(client, rules_dir, rec)
+    finally:  # the session's database is shared: leave no running conference for the deadline engine
+        for row in (rec, registration, registration.enterprise, conference):
+            db.session.delete(row)
+            db.session.flush()
+        db.session.commit()
+
+
+def preview_both(client, rules_dir, rec):
+    form = edit_form(client, "holidays.yaml")
+    form["text"] = form["text"].replace("days_off:\n", "days_off:\n  - {date: 2025-08-28, name: Nghỉ thử, "
+                                        "source: Quyết định thử}\n", 1)
+    form["reason"] = "Quyết định thử"
+    body = html.unescape(client.post("/quan-tri/quy-tac/xem-truoc", data=form).get_data(as_text=True))
+    assert "Mốc thời hạn của các hội nghị đang diễn ra sẽ thay đổi" in body
+    row = re.search(r"<tr><td>Hội nghị thử ảnh hưởng quy tắc</td><td>Đăng thông báo tổ chức Hội nghị</td>"
+                    r"<td>([^<]+)</td><td>([^<]+)</td></tr>", body)
+    assert row, body
+    # D-7 working days from Thursday 04/09/2025 (01-02/09 are days off): one more day off moves it a day earlier.
+    assert (row.group(1), row.group(2)) == ("23:59 ngày 22/08/2025", "23:59 ngày 21/08/2025")
+
+    form = edit_form(client, "departments.yaml")
+    form["text"] = form["text"].replace("fields: [LAO_DONG]", "fields: []").replace(
+        "fields: [DAU_TU]", "fields: [DAU_TU, LAO_DONG]")
+    form["reason"] = "Phân công lại"
+    body = html.unescape(client.post("/quan-tri/quy-tac/xem-truoc", data=form).get_data(as_text=True))
+    assert (f"<tr><td>{rec.code}</td><td>Giấy phép lao động chậm</td><td>Phòng Quản lý Lao động</td>"
+            "<td>Phòng Quản lý Đầu tư</td></tr>") in body
+    assert "Không thời hạn nào của các hội nghị đang diễn ra thay đổi." in body
+    assert rules_versions.list_versions(rules_dir) == []  # previews change nothing

@@ -18,6 +18,7 @@ from webforms.backoffice.helpers import current_actor
 from webforms.backoffice.routes import bp
 from webforms.domain import rules_versions
 from webforms.domain.audit import record
+from webforms.domain.rules_impact import impact
 from webforms.extensions import db
 from webforms.services import services
 from webforms.timeutil import utcnow
@@ -81,16 +82,18 @@ def _candidate(form: RulesEditForm) -> tuple[dict[str, str], dict[str, str]]:
 def rules_preview():
     form = RulesEditForm()
     name = _file_or_404(form.file.data)
-    problems, diff = [], None
+    problems, diff, effects = [], None, None
     if form.validate_on_submit():
         old, new = _candidate(form)
         try:
-            rules_versions.check_files(new)
+            candidate = rules_versions.load_files(new)
         except RulesError as exc:
             problems = [str(p) for p in exc.problems]
+        else:
+            effects = impact(services().rules, candidate)
         diff = rules_versions.diff(old, new)
     return render_template("backoffice/rules_edit.html", form=form, name=name, problems=problems, diff=diff,
-                           previewed=form.validate_on_submit() and not problems)
+                           previewed=form.validate_on_submit() and not problems, effects=effects)
 
 
 @bp.post("/quy-tac/ap-dung")

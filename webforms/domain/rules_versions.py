@@ -84,6 +84,19 @@ def check_files(files: dict[str, str]) -> None:
             raise RulesError([replace(p, file=Path(p.file).name) for p in exc.problems]) from None
 
 
+def load_files(files: dict[str, str]):
+    """The Rules these eight files would give (for a preview), or RulesError naming the file by its name."""
+    from config.rules import load_rules
+
+    with tempfile.TemporaryDirectory(prefix="doithoai-rules-") as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        try:
+            return load_rules(tmp)
+        except RulesError as exc:
+            raise RulesError([replace(p, file=Path(p.file).name) for p in exc.problems]) from None
+
+
 def diff(old: dict[str, str], new: dict[str, str]) -> list[str]:
     """A unified diff of every file that differs, as lines."""
     lines = []
