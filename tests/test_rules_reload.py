@@ -96,3 +96,14 @@ def test_a_job_uses_the_rules_changed_since_the_last_job(own_app):
         assert job() == NEW_NAME
     finally:
         runtime._app = previous
+
+
+def test_a_new_page_size_applies_at_the_next_request(own_app):
+    from webforms.backoffice.helpers import policy
+
+    app, in_use = own_app
+    path = in_use / "security.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("page_size: 50", "page_size: 20"), encoding="utf-8")
+    with app.test_request_context("/quan-tri/"):
+        app.preprocess_request()
+        assert policy().page_size == 20
