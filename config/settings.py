@@ -74,7 +74,8 @@ class Settings:
     mail_password: str = ""
     mail_use_tls: bool = False
     mail_use_ssl: bool = False
-    mail_default_sender: str = "Ban Quản lý Khu kinh tế Hải Phòng <doithoai@localhost>"
+    # From: of every email; empty: the agency's short name from plan.yaml <doithoai@localhost> (create_app).
+    mail_default_sender: str = ""
     # Maildir the SMTP sink writes to, shown at /dev/mailbox; empty when a real server is used.
     mail_sink_dir: Path | None = None
     # Flask-Limiter on public endpoints; false only for trusted load tests.
@@ -194,7 +195,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         mail_password=env.get("MAIL_PASSWORD", ""),
         mail_use_tls=_bool(env.get("MAIL_USE_TLS"), False, "MAIL_USE_TLS", problems),
         mail_use_ssl=_bool(env.get("MAIL_USE_SSL"), False, "MAIL_USE_SSL", problems),
-        mail_default_sender=env.get("MAIL_DEFAULT_SENDER") or Settings.mail_default_sender,
+        mail_default_sender=env.get("MAIL_DEFAULT_SENDER", "").strip(),
         mail_sink_dir=path("DOITHOAI_MAIL_SINK_DIR"),
         ratelimit_enabled=_bool(env.get("RATELIMIT_ENABLED"), True, "RATELIMIT_ENABLED", problems),
         ratelimit_submit=env.get("RATELIMIT_SUBMIT") or Settings.ratelimit_submit,

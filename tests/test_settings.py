@@ -87,3 +87,13 @@ def test_every_bad_variable_is_named_at_once():
                  "MAIL_PORT: expected a whole number (found '25x')",
                  "OUTBOX_RETRY_INTERVALS: expected whole seconds", "RATELIMIT_ENABLED: expected true or false"):
         assert says in message
+
+
+def test_the_default_sender_is_the_agency_of_the_rules(tmp_path):
+    from webforms.app import create_app
+
+    assert load_settings({"DOITHOAI_ENV": "development"}).mail_default_sender == ""
+    app = create_app(Settings(env="testing", instance_dir=tmp_path))
+    sender = app.extensions["doithoai"].settings.mail_default_sender
+    assert sender == f"{app.extensions['doithoai'].rules.plan.agency.short_name} <doithoai@localhost>"
+    assert app.config["MAIL_DEFAULT_SENDER"] == sender

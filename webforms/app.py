@@ -25,6 +25,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     checked here, once, for web, worker, cron and the CLI alike."""
     settings = (settings or load_settings()).validate()
     rules = load_rules(settings.rules_dir)
+    if not settings.mail_default_sender:
+        settings = settings.with_(mail_default_sender=f"{rules.plan.agency.short_name} <doithoai@localhost>")
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     configure_app(app, settings, rules)
     watch_rules(app)  # a new set of rules applies at the next request or job, without a restart
