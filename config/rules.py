@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -205,8 +204,3 @@ def load_rules(directory: Path | str) -> Rules:
         source_dir=directory,
         checked=checked,
     )
-
-
-@cache
-def load_rules_cached(directory: str) -> Rules:
-    return load_rules(directory)

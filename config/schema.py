@@ -70,10 +70,6 @@ class Located:
         return self.lines.get((), 1)
 
 
-class _Constructor(yaml.SafeLoader):
-    pass
-
-
 def read_located(path: Path, display: str) -> Located:
     """Parse a YAML file keeping lines; duplicate keys and syntax errors are problems too."""
     try:
@@ -82,7 +78,7 @@ def read_located(path: Path, display: str) -> Located:
         raise RulesError([Problem(display, None, "", "the file is missing")]) from None
     except UnicodeDecodeError:
         raise RulesError([Problem(display, None, "", "the file is not UTF-8 text")]) from None
-    loader = _Constructor(text)
+    loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
