@@ -1,21 +1,20 @@
 """The plan's rules, loaded from the YAML files in config/ into typed, validated objects.
 
-Nothing here knows about Flask or the database: the domain modules take a `Rules` object.
+Nothing here knows about Flask or the database: the domain modules take a `Rules` object. The one
+schema and its cross-checks are in config/schema.py; `check_rules` gives them the milestones the deadline
+engine handles and the staff roles, imported when the check runs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
+from config.schema import CheckedRules, RulesError, check_dir, engine_milestones, staff_roles
 
-
-class RulesError(ValueError):
-    """A rules file is missing something or contradicts itself."""
+__all__ = ["Rules", "RulesError", "check_rules", "load_rules"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +88,7 @@ class Department:
     fields: tuple[str, ...]
     zones: tuple[str, ...]
     consolidates: bool = False
+    symbol: str = ""  # the unit's part of a document symbol and archive line ("QHXD")
 
     @property
     def is_internal(self) -> bool:
@@ -120,6 +120,7 @@ class CalendarEntry:
 class HolidayOverrides:
     days_off: tuple[CalendarEntry, ...]
     working_days: tuple[CalendarEntry, ...]
+    confirmed_years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ class Rules:
     fields: tuple[Field, ...]
     holidays: HolidayOverrides
     source_dir: Path
+    # Every file as the schema validated it (config/schema.py): documents, security, deadline_engine, …
+    checked: CheckedRules | None = None
 
     def department(self, code: str) -> Department:
         for department in self.departments:
@@ -149,141 +152,55 @@ class Rules:
         return next((f for f in self.fields if f.code == code), None)
 
 
-def read_yaml(path: Path) -> dict:
-    """A rules file's mapping, or RulesError saying what is wrong with it."""
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path} is missing") from exc
-    if not isinstance(data, dict):
-        raise RulesError(f"{path} must hold a mapping")
-    return data
+def check_rules(directory: Path | str) -> CheckedRules:
+    """Every file in the folder against the one schema and the cross-checks, with the engine's milestones
+    and the staff roles; RulesError names the file, the line, the key path and what was expected."""
+    return check_dir(directory, known_milestones=engine_milestones(), known_roles=staff_roles())
 
 
-def _read(directory: Path, name: str) -> dict:
-    return read_yaml(directory / name)
-
-
-def _require(mapping: dict, key: str, where: str):
-    if key not in mapping:
-        raise RulesError(f"{where}: '{key}' is required")
-    return mapping[key]
-
-
-def _parse_plan(data: dict) -> Plan:
-    where = "plan.yaml"
-    milestones = []
-    for item in _require(data, "milestones", where):
-        milestones.append(
-            Milestone(
-                name=_require(item, "name", where),
-                offset=int(_require(item, "offset", where)),
-                owner=_require(item, "owner", where),
-                label=_require(item, "label", where),
-                description=item.get("description", ""),
-            )
-        )
-    names = [m.name for m in milestones]
-    if len(set(names)) != len(names):
-        raise RulesError(f"{where}: milestone names must be unique")
-    for required in ("announce_by", "intake_closes", "conference", "written_reply", "coordinated_reply"):
-        if required not in names:
-            raise RulesError(f"{where}: milestone '{required}' is required")
-    agency = _require(data, "agency", where)
-    signer = _require(agency, "signer", where)
-    scope = _require(data, "scope", where)
-    return Plan(
-        timezone=ZoneInfo(data.get("timezone", "Asia/Ho_Chi_Minh")),
-        min_enterprises=int(_require(data, "min_enterprises", where)),
-        min_recommendations=int(_require(data, "min_recommendations", where)),
-        reminder_lead=int(_require(data, "reminder_lead", where)),
-        end_of_day=dt.time.fromisoformat(str(data.get("end_of_day", "23:59:59"))),
-        link_grace_days=int(data.get("link_grace_days", 30)),
-        milestones=tuple(milestones),
-        agency=Agency(
-            superior=agency["superior"],
-            name=agency["name"],
-            short_name=agency["short_name"],
-            abbreviation=agency["abbreviation"],
-            place=agency["place"],
-            signer=Signer(**signer),
-        ),
-        scope=Scope(**scope),
-        permissions={k: tuple(v) for k, v in (data.get("permissions") or {}).items()},
-    )
+def _signer(model) -> Signer:
+    return Signer(authority=model.authority, title=model.title, name=model.name)
 
 
 def _entries(items) -> tuple[CalendarEntry, ...]:
-    return tuple(
-        CalendarEntry(date=dt.date.fromisoformat(str(i["date"])), name=i["name"], source=i.get("source", ""))
-        for i in items or ()
-    )
+    return tuple(CalendarEntry(date=i.date, name=i.name, source=i.source) for i in items)
 
 
 def load_rules(directory: Path | str) -> Rules:
     directory = Path(directory)
-    plan = _parse_plan(_read(directory, "plan.yaml"))
-    fields = tuple(Field(code=f["code"], name=f["name"]) for f in _read(directory, "fields.yaml")["fields"])
-    zones_data = _read(directory, "zones.yaml")
-    zones = tuple(Zone(code=z["code"], name=z["name"], kind=z["kind"], office=z.get("office", ""))
-                  for z in zones_data["zones"])
-    outside = zones_data.get("outside", {"code": "NGOAI", "name": "Ngoài khu"})
-    departments = tuple(
-        Department(
-            code=d["code"],
-            name=d["name"],
-            short=d.get("short", d["code"]),
-            kind=d.get("kind", "internal"),
-            emails=tuple(d.get("emails") or ()),
-            head_email=d.get("head_email") or "",
-            fields=tuple(d.get("fields") or ()),
-            zones=tuple(d.get("zones") or ()),
-            consolidates=bool(d.get("consolidates", False)),
-        )
-        for d in _read(directory, "departments.yaml")["departments"]
+    checked = check_rules(directory)
+    plan_file, agency = checked.plan, checked.plan.agency
+    plan = Plan(
+        timezone=ZoneInfo(plan_file.timezone),
+        min_enterprises=plan_file.min_enterprises,
+        min_recommendations=plan_file.min_recommendations,
+        reminder_lead=plan_file.reminder_lead,
+        end_of_day=dt.time.fromisoformat(plan_file.end_of_day),
+        link_grace_days=plan_file.link_grace_days,
+        milestones=tuple(Milestone(name=m.name, offset=m.offset, owner=m.owner, label=m.label,
+                                   description=m.description) for m in plan_file.milestones),
+        agency=Agency(superior=agency.superior, name=agency.name, short_name=agency.short_name,
+                      abbreviation=agency.abbreviation, place=agency.place, signer=_signer(agency.signer)),
+        scope=Scope(**checked.plan.scope.model_dump()),
+        permissions={k: tuple(v) for k, v in plan_file.permissions.items()},
     )
-    holidays_data = _read(directory, "holidays.yaml")
-    rules = Rules(
+    outside = checked.zones.outside
+    return Rules(
         plan=plan,
-        departments=departments,
-        zones=zones,
-        outside_zone=Zone(code=outside["code"], name=outside["name"], kind="outside", office=""),
-        fields=fields,
+        departments=tuple(
+            Department(code=d.code, name=d.name, short=d.short or d.code, kind=d.kind, emails=tuple(d.emails),
+                       head_email=d.head_email, fields=tuple(d.fields), zones=tuple(d.zones),
+                       consolidates=d.consolidates, symbol=d.symbol or d.code)
+            for d in checked.departments.departments
+        ),
+        zones=tuple(Zone(code=z.code, name=z.name, kind=z.kind, office=z.office) for z in checked.zones.zones),
+        outside_zone=Zone(code=outside.code, name=outside.name, kind="outside", office=""),
+        fields=tuple(Field(code=f.code, name=f.name) for f in checked.fields.fields),
         holidays=HolidayOverrides(
-            days_off=_entries(holidays_data.get("days_off")),
-            working_days=_entries(holidays_data.get("working_days")),
+            days_off=_entries(checked.holidays.days_off),
+            working_days=_entries(checked.holidays.working_days),
+            confirmed_years=tuple(checked.holidays.confirmed_years),
         ),
         source_dir=directory,
+        checked=checked,
     )
-    _check_references(rules)
-    return rules
-
-
-def _check_references(rules: Rules) -> None:
-    codes = {d.code for d in rules.departments}
-    field_codes = {f.code for f in rules.fields}
-    zone_codes = {z.code for z in rules.zones}
-    if sum(d.consolidates for d in rules.departments) != 1:
-        raise RulesError("departments.yaml: exactly one department must have consolidates: true")
-    for milestone in rules.plan.milestones:
-        if milestone.owner not in codes:
-            raise RulesError(f"plan.yaml: milestone {milestone.name} owner {milestone.owner} is not a department")
-    for department in rules.departments:
-        if department.kind not in ("internal", "external"):
-            raise RulesError(f"departments.yaml: {department.code} kind must be internal or external")
-        if not department.emails:
-            raise RulesError(f"departments.yaml: {department.code} needs at least one email")
-        unknown = set(department.fields) - field_codes
-        if unknown:
-            raise RulesError(f"departments.yaml: {department.code} names unknown fields {sorted(unknown)}")
-        unknown = set(department.zones) - zone_codes
-        if unknown:
-            raise RulesError(f"departments.yaml: {department.code} names unknown zones {sorted(unknown)}")
-    for zone in rules.zones:
-        if zone.office and zone.office not in codes:
-            raise RulesError(f"zones.yaml: {zone.code} office {zone.office} is not a department")
-
-
-@cache
-def load_rules_cached(directory: str) -> Rules:
-    return load_rules(directory)

@@ -14,10 +14,39 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105 - refused in production by validate()
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class SettingsError(RuntimeError):
+    """The environment cannot run this system; the message says which variable and what was expected."""
+
+
+def _bool(value: str | None, default: bool, name: str, problems: list[str]) -> bool:
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    problems.append(f"{name}: expected true or false (found {value!r})")
+    return default
+
+
+def _int(value: str | None, default: int, name: str, problems: list[str], *, minimum: int = 0) -> int:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        problems.append(f"{name}: expected a whole number (found {value!r})")
+        return default
+    if number < minimum:
+        problems.append(f"{name}: expected {minimum} or more (found {value!r})")
+        return default
+    return number
 
 
 @dataclass(frozen=True)
@@ -45,7 +74,8 @@ class Settings:
     mail_password: str = ""
     mail_use_tls: bool = False
     mail_use_ssl: bool = False
-    mail_default_sender: str = "Ban Quản lý Khu kinh tế Hải Phòng <doithoai@localhost>"
+    # From: of every email; empty: the agency's short name from plan.yaml <doithoai@localhost> (create_app).
+    mail_default_sender: str = ""
     # Maildir the SMTP sink writes to, shown at /dev/mailbox; empty when a real server is used.
     mail_sink_dir: Path | None = None
     # Flask-Limiter on public endpoints; false only for trusted load tests.
@@ -101,9 +131,11 @@ class Settings:
 
     def problems(self) -> list[str]:
         """What makes these settings unfit for their environment, in plain words."""
-        if self.env != "production":
-            return []
         found = []
+        if self.mail_use_tls and self.mail_use_ssl:
+            found.append("MAIL_USE_TLS and MAIL_USE_SSL are both on: use one (STARTTLS on 587, or SSL on 465)")
+        if self.env != "production":
+            return found
         if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
             found.append("SECRET_KEY is the development key or shorter than 32 characters")
         if self.is_sqlite:
@@ -119,7 +151,7 @@ class Settings:
     def validate(self) -> Settings:
         problems = self.problems()
         if problems:
-            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+            raise SettingsError("Refusing to start: " + "; ".join(problems))
         return self
 
     def with_(self, **changes) -> Settings:
@@ -127,35 +159,60 @@ class Settings:
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Settings from the environment, each variable parsed strictly. SettingsError lists every variable
+    that is wrong ("environment: MAIL_USE_TLS: expected true or false (found 'ture')"). Without SECRET_KEY
+    only an explicit DOITHOAI_ENV=development (what `make run` sets) or testing may start: a deployment
+    that forgets both must not sign sessions and links with the published development key."""
     env = os.environ if environ is None else environ
+    problems: list[str] = []
     instance_dir = Path(env.get("DOITHOAI_INSTANCE_DIR") or PROJECT_ROOT / "instance")
 
     def path(name: str) -> Path | None:
         return Path(env[name]) if env.get(name) else None
 
+    stage = env.get("DOITHOAI_ENV", "").strip()
+    if stage and stage not in ENVIRONMENTS:
+        problems.append(f"DOITHOAI_ENV: expected one of {', '.join(ENVIRONMENTS)} (found {stage!r})")
+    secret_key = env.get("SECRET_KEY") or ""
+    if not secret_key:
+        if stage in ("development", "testing"):
+            secret_key = DEV_SECRET_KEY
+        elif "secret_key" not in overrides:
+            problems.append("SECRET_KEY is not set: set it to 32 or more random characters "
+                            "(or DOITHOAI_ENV=development on a development machine)")
     values = dict(
-        env=env.get("DOITHOAI_ENV", "development"),
+        env=stage if stage in ENVIRONMENTS else "development",
         instance_dir=instance_dir,
         database_url=env.get("DATABASE_URL", ""),
         redis_url=env.get("REDIS_URL", ""),
-        secret_key=env.get("SECRET_KEY") or DEV_SECRET_KEY,
+        secret_key=secret_key or DEV_SECRET_KEY,
         public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         documents_dir=path("DOCUMENTS_DIR"),
         uploads_dir=path("UPLOADS_DIR"),
         mail_server=env.get("MAIL_SERVER", ""),
-        mail_port=int(env.get("MAIL_PORT") or 8025),
+        mail_port=_int(env.get("MAIL_PORT"), 8025, "MAIL_PORT", problems, minimum=1),
         mail_username=env.get("MAIL_USERNAME", ""),
         mail_password=env.get("MAIL_PASSWORD", ""),
-        mail_use_tls=_bool(env.get("MAIL_USE_TLS"), False),
-        mail_use_ssl=_bool(env.get("MAIL_USE_SSL"), False),
-        mail_default_sender=env.get("MAIL_DEFAULT_SENDER") or Settings.mail_default_sender,
+        mail_use_tls=_bool(env.get("MAIL_USE_TLS"), False, "MAIL_USE_TLS", problems),
+        mail_use_ssl=_bool(env.get("MAIL_USE_SSL"), False, "MAIL_USE_SSL", problems),
+        mail_default_sender=env.get("MAIL_DEFAULT_SENDER", "").strip(),
         mail_sink_dir=path("DOITHOAI_MAIL_SINK_DIR"),
-        ratelimit_enabled=_bool(env.get("RATELIMIT_ENABLED"), True),
+        ratelimit_enabled=_bool(env.get("RATELIMIT_ENABLED"), True, "RATELIMIT_ENABLED", problems),
         ratelimit_submit=env.get("RATELIMIT_SUBMIT") or Settings.ratelimit_submit,
         rules_dir=Path(env.get("DOITHOAI_RULES_DIR") or PROJECT_ROOT / "config"),
         log_level=env.get("LOG_LEVEL", "INFO"),
     )
+    if values["log_level"].upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        problems.append(f"LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL (found {values['log_level']!r})")
     if env.get("OUTBOX_RETRY_INTERVALS"):
-        values["retry_intervals"] = tuple(int(x) for x in env["OUTBOX_RETRY_INTERVALS"].split(","))
+        try:
+            values["retry_intervals"] = tuple(int(x) for x in env["OUTBOX_RETRY_INTERVALS"].split(","))
+        except ValueError:
+            problems.append("OUTBOX_RETRY_INTERVALS: expected whole seconds separated by commas "
+                            f"(found {env['OUTBOX_RETRY_INTERVALS']!r})")
+    if values["mail_use_tls"] and values["mail_use_ssl"]:
+        problems.append("MAIL_USE_TLS and MAIL_USE_SSL are both on: use one (STARTTLS on 587, or SSL on 465)")
+    if problems:
+        raise SettingsError("environment: " + "; ".join(problems))
     values.update(overrides)
     return Settings(**values)

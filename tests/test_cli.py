@@ -1,6 +1,7 @@
 """The CLI contract: names and outputs other parts and the ops runbook rely on."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,7 +88,8 @@ def test_tick_accepts_now_and_rejects_garbage(cli):
 
 def test_console_script_is_installed():
     script = Path(sys.executable).parent / "doithoai"
-    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False)
+    env = dict(os.environ, DOITHOAI_ENV="development")  # without SECRET_KEY only development may start
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=False, env=env)
     assert result.returncode == 0
     for command in ("calendar", "conference", "seed-demo", "tick", "worker", "db"):
         assert command in result.stdout

@@ -8,11 +8,12 @@ from pathlib import Path
 from flask import Flask, abort, g, has_request_context, render_template, request
 from werkzeug.datastructures import ImmutableMultiDict
 
-from config.rules import load_rules
+from config.rules import Rules, load_rules
 from config.settings import Settings, load_settings
 from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from webforms.rules_reload import watch_rules
 from webforms.services import Services, redis_url_for_limits
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -20,9 +21,15 @@ SUPPORTED_LANGUAGES = ("vi", "en")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    """The app, or RulesError/SettingsError before anything starts: the settings and every rules file are
+    checked here, once, for web, worker, cron and the CLI alike."""
     settings = (settings or load_settings()).validate()
+    rules = load_rules(settings.rules_dir)
+    if not settings.mail_default_sender:
+        settings = settings.with_(mail_default_sender=f"{rules.plan.agency.short_name} <doithoai@localhost>")
     app = Flask(__name__, instance_path=str(settings.instance_dir))
-    configure_app(app, settings)
+    configure_app(app, settings, rules)
+    watch_rules(app)  # a new set of rules applies at the next request or job, without a restart
     configure_logging(app, settings)
     register_extensions(app, settings)
     register_blueprints(app, settings)
@@ -34,9 +41,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def configure_app(app: Flask, settings: Settings) -> None:
+def configure_app(app: Flask, settings: Settings, rules: Rules) -> None:
     Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
-    rules = load_rules(settings.rules_dir)
     app.extensions["doithoai"] = Services(settings=settings, rules=rules, calendar=calendar_for(rules.holidays))
     engine_options = {"pool_pre_ping": True}
     if settings.is_sqlite:

@@ -178,15 +178,31 @@ def register(app: Flask) -> None:
 
 
 def _create_app_for_cli():
+    from config.schema import RulesError
+    from config.settings import SettingsError
+    from config.startup import REFUSAL
     from webforms.app import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except (RulesError, SettingsError) as exc:
+        click.echo(f"{REFUSAL}\n{exc}", err=True)
+        sys.exit(1)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app_for_cli, add_default_commands=True,
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """doithoai: the business dialogue conference, from announcement to final report."""
+
+
+def _add_commands_without_app() -> None:
+    from webforms.rules_cli import rules_group
+
+    main.add_command(rules_group)
+
+
+_add_commands_without_app()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,11 @@ def app_job(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with get_app().app_context():
+        from webforms.rules_reload import refresh_rules
+
+        app = get_app()
+        with app.app_context():
+            refresh_rules(app)  # rules changed since the last job apply to this one (no restart)
             return func(*args, **kwargs)
 
     return wrapper

@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from config.rules import RulesError, load_rules
+from config.schema import FILES
 from config.settings import PROJECT_ROOT
 from tests.moments import CONFERENCE_START, VN
 from webforms.domain.plan import milestones_for
@@ -58,7 +59,7 @@ def test_naive_start_is_refused(rules, cal):
 
 
 def test_offsets_come_from_yaml(tmp_path, rules):
-    for name in ("plan.yaml", "departments.yaml", "zones.yaml", "fields.yaml", "holidays.yaml"):
+    for name in FILES:
         shutil.copy(PROJECT_ROOT / "config" / name, tmp_path / name)
     plan = yaml.safe_load((tmp_path / "plan.yaml").read_text(encoding="utf-8"))
     for m in plan["milestones"]:
@@ -71,7 +72,7 @@ def test_offsets_come_from_yaml(tmp_path, rules):
 
 
 def test_broken_rules_are_refused_with_the_reason(tmp_path):
-    for name in ("plan.yaml", "departments.yaml", "zones.yaml", "fields.yaml", "holidays.yaml"):
+    for name in FILES:
         shutil.copy(PROJECT_ROOT / "config" / name, tmp_path / name)
     deps = yaml.safe_load((tmp_path / "departments.yaml").read_text(encoding="utf-8"))
     deps["departments"][1]["fields"].append("NO_SUCH_FIELD")

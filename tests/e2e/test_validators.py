@@ -129,6 +129,8 @@ def _staff_pages(w: dict) -> list[tuple[str, str]]:
         ("bo-outbox", "/quan-tri/hop-thu-di"),
         ("bo-audit", "/quan-tri/nhat-ky"),
         ("bo-users", "/quan-tri/tai-khoan"),
+        ("bo-rules", "/quan-tri/quy-tac"),
+        ("bo-rules-edit", "/quan-tri/quy-tac/sua?tep=fields.yaml"),
     ]
 
 

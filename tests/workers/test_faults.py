@@ -316,12 +316,12 @@ def test_two_tick_processes_at_once_act_once(app, settings, mailbox):
 
 
 def test_procfile_worker_pool_line_runs_on_rq_3(app, settings, mailbox):
-    """The Procfile's `rq worker-pool … --worker-class rq.worker.SimpleWorker` line, in burst mode."""
+    """The Procfile's `rq worker-pool … --worker-class workers.checked.Worker` line, in burst mode."""
     procfile = dict(line.split(": ", 1) for line in Path("Procfile").read_text().splitlines() if line)
     line = procfile["worker"].replace("${WORKERS:-2}", "2").replace("$REDIS_URL", settings.redis_url)
     command = line.split()
     assert command[:2] == ["rq", "worker-pool"]
-    assert "rq.worker.SimpleWorker" in command
+    assert "workers.checked.Worker" in command
     with app.app_context():
         conference = quiet_conference()
         submit(30, conference)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import abort, request
 from flask_login import current_user
 
@@ -17,7 +19,14 @@ def current_actor() -> Actor:
 
 
 def policy() -> SecurityPolicy:
-    return security_policy(services().settings.rules_dir)
+    """security.yaml as the rules in use have it (a new version applies at the next request)."""
+    checked = services().rules.checked
+    if checked is None:
+        return security_policy(services().settings.rules_dir)
+    security = checked.security
+    return SecurityPolicy(max_failures=security.login.max_failures,
+                          lockout=dt.timedelta(minutes=security.login.lockout_minutes),
+                          min_password_length=security.password.min_length, page_size=security.page_size)
 
 
 def page_number() -> int:

@@ -28,4 +28,5 @@ from webforms.backoffice import (  # noqa: E402,F401 - registers their routes on
     auth,
     conference_views,
     recommendation_views,
+    rules_views,
 )

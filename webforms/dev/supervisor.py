@@ -23,6 +23,8 @@ SINK_PORT = int(os.environ.get("MAIL_PORT", "8025"))
 
 
 def main() -> int:
+    # `make run` is the explicit development mode: the only one that may run without SECRET_KEY.
+    os.environ.setdefault("DOITHOAI_ENV", "development")
     settings = load_settings()
     instance = Path(settings.instance_dir)
     instance.mkdir(parents=True, exist_ok=True)

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
 from config.rules import Rules
@@ -30,20 +27,15 @@ class Notifications:
     weekly_summary_weekday: int = 1  # ISO weekday, 1 = Monday
 
 
-@cache
-def _notifications_from(path: str) -> Notifications:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    section = data.get("notifications") or {}
-    return Notifications(
-        digest=bool(section.get("digest", True)),
-        escalate_overdue=bool(section.get("escalate_overdue", True)),
-        leaders=tuple(section.get("leaders") or ()),
-        weekly_summary_weekday=int(section.get("weekly_summary_weekday", 1)),
-    )
-
-
 def notifications(rules: Rules) -> Notifications:
-    return _notifications_from(str(Path(rules.source_dir) / "departments.yaml"))
+    """departments.yaml's `notifications:`, as the rules schema checked it at start."""
+    section = rules.checked.departments.notifications
+    return Notifications(
+        digest=section.digest,
+        escalate_overdue=section.escalate_overdue,
+        leaders=tuple(section.leaders),
+        weekly_summary_weekday=section.weekly_summary_weekday,
+    )
 
 
 def reply_to(rules: Rules) -> str:

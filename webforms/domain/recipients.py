@@ -4,13 +4,9 @@ and the leaders of departments.yaml's `notifications:` section (shared with the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-from config.rules import Rules, RulesError, read_yaml
+from config.rules import Rules
 from webforms.domain.notify import notifications
-
-FILE_NAME = "deadline_engine.yaml"
 
 
 @dataclass(frozen=True)
@@ -21,23 +17,13 @@ class Recipients:
     event_hours: float
 
 
-_read = cache(read_yaml)
-
-
 def recipients_for(rules: Rules) -> Recipients:
-    path = Path(rules.source_dir) / FILE_NAME
-    data = _read(path)
-    office_code = data.get("office")
-    try:
-        office = rules.department(office_code)
-    except KeyError as exc:
-        raise RulesError(f"{path}: office '{office_code}' is not a department in departments.yaml") from exc
-    leaders = notifications(rules).leaders
-    if not leaders:
-        raise RulesError("departments.yaml: notifications.leaders needs at least one email")
+    """From the rules as checked at start: the office is a department and the leaders are addresses
+    (config/schema.py refuses anything else)."""
+    engine = rules.checked.deadline_engine
     return Recipients(
-        office=office.emails,
+        office=rules.department(engine.office).emails,
         consolidation=rules.consolidating_department.emails,
-        leaders=leaders,
-        event_hours=float(data.get("event_hours", 4)),
+        leaders=notifications(rules).leaders,
+        event_hours=float(engine.event_hours),
     )

@@ -119,6 +119,17 @@ def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCal
     return stages
 
 
+# The milestones this engine acts on, checked against plan.yaml at start (config/schema.py): a
+# milestone renamed in the plan must fail the check, not silently do nothing. written_reply,
+# coordinated_reply and coordination_input are chased per assignment (run_reminders).
+HANDLED_MILESTONES = ("announce_by", "intake_closes", "answers_prepared_by", "conference", "conclusion_notice",
+                      "written_reply", "results_report", "coordinated_reply", "coordination_input")
+
+
+def handled_milestones() -> tuple[str, ...]:
+    return HANDLED_MILESTONES
+
+
 def stages_for(conference: Conference, rules: Rules, calendar: WorkingCalendar,
                now: dt.datetime) -> list[Stage]:
     stages: list[Stage] = []

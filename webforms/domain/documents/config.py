@@ -1,11 +1,10 @@
-"""config/documents.yaml, read once per rules folder."""
+"""config/documents.yaml, validated once with every rules file (config/schema.py)."""
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-from config.rules import Rules, RulesError, read_yaml
+from config.rules import Rules
 from config.settings import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "doc_templates"
@@ -30,18 +29,6 @@ def template_path(kind: str) -> Path:
     return TEMPLATES_DIR / f"{kind}.docx"
 
 
-@cache
-def _load(path: Path) -> dict:
-    data = read_yaml(path)
-    symbols = data.get("numbering", {}).get("symbols", {})
-    recipients = data.get("recipients", {})
-    for kind in KINDS:
-        if kind not in symbols:
-            raise RulesError(f"{path}: numbering.symbols.{kind} is required")
-        if kind not in recipients:
-            raise RulesError(f"{path}: recipients.{kind} is required")
-    return data
-
-
 def documents_config(rules: Rules) -> dict:
-    return _load(Path(rules.source_dir) / "documents.yaml")
+    """config/documents.yaml as the rules schema validated it at start (config/schema.py)."""
+    return rules.checked.documents.model_dump(exclude_unset=True)  # the keys as the file has them

@@ -13,9 +13,11 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from config.rules import Department as RulesDepartment
 from config.rules import Rules
 from webforms.domain.documents.config import documents_config
 from webforms.domain.documents.render import QRCode
+from webforms.domain.documents.signers import drafting_unit, signer_for, with_unit
 from webforms.domain.intake import (
     in_scope_recommendations,
     intake_closes_at,
@@ -48,7 +50,8 @@ class DocumentSubjectError(ValueError):
 
 
 def _common(
-    kind: str, conference: Conference, rules: Rules, now: dt.datetime, number: str | int | None
+    kind: str, conference: Conference, rules: Rules, now: dt.datetime, number: str | int | None,
+    *, unit: RulesDepartment | None = None, field_code: str = "",
 ) -> dict:
     cfg = documents_config(rules)
     agency = rules.plan.agency
@@ -61,14 +64,10 @@ def _common(
     calendar = calendar_for(rules.holidays)
     return {
         "agency": {"superior": agency.superior, "name": agency.name, "short_name": agency.short_name},
-        "doc_number": f"{shown}/{numbering['symbols'][kind]}",
+        "doc_number": f"{shown}/{with_unit(numbering['symbols'][kind], unit)}",
         "date_line": vn_date_long(now, place=agency.place),
-        "signer": {
-            "authority": conference.signer_authority or agency.signer.authority,
-            "title": conference.signer_title or agency.signer.title,
-            "name": conference.signer_name or agency.signer.name,
-        },
-        "recipients": list(cfg["recipients"][kind]),
+        "signer": signer_for(kind, conference, rules, field_code=field_code),
+        "recipients": [with_unit(line, unit) for line in cfg["recipients"][kind]],
         "conference": {
             "title": conference.title,
             "host": conference.host_agency,
@@ -465,8 +464,9 @@ def reply_letter_context(
     owner = _owner(rec)
     at_conference = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE or (
         owner is not None and owner.answer_mode == AnswerMode.AT_CONFERENCE and now >= conference.starts_at)
+    unit = drafting_unit(rules, owner.department.code if owner is not None else None)
     return {
-        **_common("reply_letter", conference, rules, now, number),
+        **_common("reply_letter", conference, rules, now, number, unit=unit, field_code=rec.field_code),
         # Answered at the conference: the letter confirms in writing what was said there (fidelity 3.7).
         "at_conference": at_conference,
         "enterprise": {

@@ -10,6 +10,7 @@ DOCUMENT_KIND = {
     "conclusion_notice": _l("Thông báo kết luận Hội nghị"),
     "results_report": _l("Báo cáo kết quả Hội nghị"),
     "postponement_report": _l("Báo cáo đề xuất dừng hoặc hoãn Hội nghị"),
+    "conference_notice": _l("Thông báo hoãn, hủy tổ chức Hội nghị"),
     "reply_letter": _l("Văn bản trả lời kiến nghị"),
     "budget_estimate": _l("Dự toán kinh phí"),
 }

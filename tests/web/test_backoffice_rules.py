@@ -1,0 +1,167 @@
+"""The rules in the back office (issue 14 item 3): edit one file, preview (the schema's check and the diff),
+apply as a numbered version, see its diff, go back; the next request uses the version, no restart."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from config.schema import FILES
+from config.settings import PROJECT_ROOT
+from tests.login import csrf_from, login_as
+from tests.web.conftest import StaffClient
+from webforms.domain import rules_versions
+from webforms.extensions import db
+from webforms.models import AuditEvent
+
+OLD = "Hải quan, xuất nhập khẩu"
+NEW = "Hải quan, xuất khẩu, nhập khẩu, quá cảnh"
+
+
+@pytest.fixture
+def office(tmp_path, settings, app):
+    """An app on its own copy of the rules, and a client logged in as the Office (secretariat)."""
+    from webforms.app import create_app
+
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    for name in FILES:
+        shutil.copy(PROJECT_ROOT / "config" / name, rules_dir / name)
+    own = create_app(settings.with_(rules_dir=rules_dir))  # the session's database, migrated by `app`
+    own.test_client_class = StaffClient
+    with own.app_context():
+        client = own.test_client()
+        login_as(client, "secretariat")
+        yield own, client, rules_dir
+
+
+def page(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
+def edit_form(client, name="fields.yaml") -> dict:
+    text = page(client, f"/quan-tri/quy-tac/sua?tep={name}")
+    fields = dict(re.findall(r'<input id="(\w+)" name="\w+" type="hidden" value="([^"]*)"', text))
+    textarea = html.unescape(re.search(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', text, re.S).group(1))
+    return {"csrf_token": csrf_from(text), "file": fields["file"], "base": fields["base"], "text": textarea}
+
+
+def field_name(app) -> str:
+    return app.extensions["doithoai"].rules.field("HAI_QUAN").name
+
+
+def test_a_broken_edit_is_shown_with_its_line_and_cannot_be_applied(office):
+    app, client, rules_dir = office
+    form = edit_form(client)
+    assert form["file"] == "fields.yaml" and form["base"] == "0"
+    before = (rules_dir / "fields.yaml").read_text(encoding="utf-8")
+    form["text"] = form["text"].replace(f'name: "{OLD}"', f"name: {NEW}")
+    form["reason"] = "Thử"
+    body = client.post("/quan-tri/quy-tac/xem-truoc", data=form).get_data(as_text=True)
+    assert "Chưa thể áp dụng: các quy tắc có lỗi" in body
+    assert "fields.yaml:12: fields[8].'xuất khẩu': unknown key: an unquoted comma" in html.unescape(body)
+    assert 'formaction="/quan-tri/quy-tac/ap-dung"' not in body
+    response = client.post("/quan-tri/quy-tac/ap-dung", data=form)
+    assert response.status_code == 400
+    assert (rules_dir / "fields.yaml").read_text(encoding="utf-8") == before
+    assert rules_versions.list_versions(rules_dir) == []
+
+
+def test_preview_apply_diff_and_go_back(office):
+    app, client, rules_dir = office
+    client.get("/quan-tri/quy-tac")
+    assert field_name(app) == OLD
+    form = edit_form(client)
+    form["text"] = form["text"].replace(f'name: "{OLD}"', f'name: "{NEW}"')
+    form["reason"] = "Công văn số 12/BQL-VP"
+    body = client.post("/quan-tri/quy-tac/xem-truoc", data=form).get_data(as_text=True)
+    assert f'-  - {{code: HAI_QUAN, name: "{OLD}"}}' in html.unescape(body)
+    assert f'+  - {{code: HAI_QUAN, name: "{NEW}"}}' in html.unescape(body)
+    assert 'formaction="/quan-tri/quy-tac/ap-dung"' in body
+    assert field_name(app) == OLD  # a preview changes nothing
+
+    response = client.post("/quan-tri/quy-tac/ap-dung", data=form)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/quan-tri/quy-tac/phien-ban?so=2")
+    assert field_name(app) == OLD  # this request began with the old rules
+    version_page = page(client, "/quan-tri/quy-tac/phien-ban?so=2")
+    assert field_name(app) == NEW  # the next request uses version 2, without a restart
+    assert "Đã áp dụng phiên bản 2." in version_page
+    assert "Công văn số 12/BQL-VP" in version_page
+    assert f'+  - {{code: HAI_QUAN, name: "{NEW}"}}' in html.unescape(version_page)
+    index = page(client, "/quan-tri/quy-tac")
+    assert "Bản đang dùng trước lần sửa đầu tiên" in index
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "rules.apply"))
+    assert event.target_id == "2" and event.details["file"] == "fields.yaml"
+
+    # Someone who opened the file before version 2 cannot overwrite it.
+    stale = dict(form, text=form["text"].replace(NEW, "Hải quan"), csrf_token=csrf_from(index))
+    response = client.post("/quan-tri/quy-tac/ap-dung", data=stale)
+    assert response.status_code == 302 and "/quan-tri/quy-tac/sua?tep=fields.yaml" in response.headers["Location"]
+    assert "được người khác thay đổi" in page(client, response.headers["Location"])
+    assert len(rules_versions.list_versions(rules_dir)) == 2
+
+    # Going back to version 1 is version 3, with version 1's files.
+    token = csrf_from(page(client, "/quan-tri/quy-tac/phien-ban?so=1"))
+    response = client.post("/quan-tri/quy-tac/khoi-phuc", data={"csrf_token": token, "number": "1",
+                                                                "reason": "Nhầm công văn"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("phien-ban?so=3")
+    assert "Đã quay lại phiên bản 1 (phiên bản mới 3)." in page(client, response.headers["Location"])
+    assert field_name(app) == OLD
+    assert f'name: "{OLD}"' in (rules_dir / "fields.yaml").read_text(encoding="utf-8")
+    assert [v.number for v in rules_versions.list_versions(rules_dir)] == [3, 2, 1]
+
+
+def test_only_the_files_of_the_rules_can_be_opened(office):
+    _, client, _ = office
+    assert client.get("/quan-tri/quy-tac/sua?tep=../settings.py").status_code == 404
+    assert client.get("/quan-tri/quy-tac/phien-ban?so=7").status_code == 404
+
+
+def test_the_preview_shows_which_deadlines_move_and_which_recommendations_go_elsewhere(office):
+    from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
+    from webforms.models import RecommendationStatus
+
+    app, client, rules_dir = office
+    conference = create_conference(title="Hội nghị thử ảnh hưởng quy tắc")
+    registration = create_registration(conference, create_enterprise(zone_code="KCN-VSIP"))
+    rec = create_recommendation(registration, field_code="LAO_DONG", title="Giấy phép lao động chậm",
+                                status=RecommendationStatus.RECEIVED)
+    db.session.commit()
+    try:
+        preview_both(client, rules_dir, rec)
+    finally:  # the session's database is shared: leave no running conference for the deadline engine
+        for row in (rec, registration, registration.enterprise, conference):
+            db.session.delete(row)
+            db.session.flush()
+        db.session.commit()
+
+
+def preview_both(client, rules_dir, rec):
+    form = edit_form(client, "holidays.yaml")
+    form["text"] = form["text"].replace("days_off:\n", "days_off:\n  - {date: 2025-08-28, name: Nghỉ thử, "
+                                        "source: Quyết định thử}\n", 1)
+    form["reason"] = "Quyết định thử"
+    body = html.unescape(client.post("/quan-tri/quy-tac/xem-truoc", data=form).get_data(as_text=True))
+    assert "Mốc thời hạn của các hội nghị đang diễn ra sẽ thay đổi" in body
+    row = re.search(r"<tr><td>Hội nghị thử ảnh hưởng quy tắc</td><td>Đăng thông báo tổ chức Hội nghị</td>"
+                    r"<td>([^<]+)</td><td>([^<]+)</td></tr>", body)
+    assert row, body
+    # D-7 working days from Thursday 04/09/2025 (01-02/09 are days off): one more day off moves it a day earlier.
+    assert (row.group(1), row.group(2)) == ("23:59 ngày 22/08/2025", "23:59 ngày 21/08/2025")
+
+    form = edit_form(client, "departments.yaml")
+    form["text"] = form["text"].replace("fields: [LAO_DONG]", "fields: []").replace(
+        "fields: [DAU_TU]", "fields: [DAU_TU, LAO_DONG]")
+    form["reason"] = "Phân công lại"
+    body = html.unescape(client.post("/quan-tri/quy-tac/xem-truoc", data=form).get_data(as_text=True))
+    assert (f"<tr><td>{rec.code}</td><td>Giấy phép lao động chậm</td><td>Phòng Quản lý Lao động</td>"
+            "<td>Phòng Quản lý Đầu tư</td></tr>") in body
+    assert "Không thời hạn nào của các hội nghị đang diễn ra thay đổi." in body
+    assert rules_versions.list_versions(rules_dir) == []  # previews change nothing

@@ -1,0 +1,168 @@
+"""The rules in the back office (issue 14 item 3): numbered versions, editing one file with a preview
+(the schema's check and the diff) before it applies, the diff of each version, and going back to an
+earlier version. Who may: `edit_rules` in plan.yaml `permissions:`. A version applies to web and workers
+at their next request or job (webforms/rules_reload.py)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from config.schema import FILES, RulesError
+from webforms.backoffice.access import permission_required
+from webforms.backoffice.helpers import current_actor
+from webforms.backoffice.routes import bp
+from webforms.domain import rules_versions
+from webforms.domain.audit import record
+from webforms.domain.rules_impact import impact
+from webforms.extensions import db
+from webforms.services import services
+from webforms.timeutil import utcnow
+
+PERMISSION = "edit_rules"
+MAX_FILE = 200_000  # characters: the largest shipped file is under 8 000
+
+
+class RulesEditForm(FlaskForm):
+    file = HiddenField()
+    base = HiddenField()
+    text = TextAreaField(_l("Nội dung tệp"), validators=[DataRequired(_l("Tệp không được để trống.")),
+                                                          Length(max=MAX_FILE)])
+    reason = StringField(_l("Lý do thay đổi (ví dụ: Quyết định, công văn)"),
+                         validators=[DataRequired(_l("Vui lòng nêu lý do thay đổi.")), Length(max=300)])
+
+
+class RestoreForm(FlaskForm):
+    number = HiddenField()
+    reason = StringField(_l("Lý do quay lại"), validators=[Length(max=300)])
+
+
+def _rules_dir():
+    return services().settings.rules_dir
+
+
+def _file_or_404(name: str | None) -> str:
+    if name not in FILES:
+        abort(404)
+    return name
+
+
+@bp.get("/quy-tac")
+@permission_required(PERMISSION)
+def rules_index():
+    directory = _rules_dir()
+    return render_template("backoffice/rules.html", files=FILES, versions=rules_versions.list_versions(directory),
+                           current=rules_versions.current_number(directory))
+
+
+@bp.get("/quy-tac/sua")
+@permission_required(PERMISSION)
+def rules_edit():
+    name = _file_or_404(request.args.get("tep"))
+    directory = _rules_dir()
+    form = RulesEditForm(file=name, base=str(rules_versions.current_number(directory)),
+                         text=rules_versions.current_files(directory)[name])
+    return render_template("backoffice/rules_edit.html", form=form, name=name, problems=[], diff=None)
+
+
+def _candidate(form: RulesEditForm) -> tuple[dict[str, str], dict[str, str]]:
+    directory = _rules_dir()
+    old = rules_versions.current_files(directory)
+    new = dict(old)
+    new[form.file.data] = form.text.data.replace("\r\n", "\n")
+    return old, new
+
+
+@bp.post("/quy-tac/xem-truoc")
+@permission_required(PERMISSION)
+def rules_preview():
+    form = RulesEditForm()
+    name = _file_or_404(form.file.data)
+    problems, diff, effects = [], None, None
+    if form.validate_on_submit():
+        old, new = _candidate(form)
+        try:
+            candidate = rules_versions.load_files(new)
+        except RulesError as exc:
+            problems = [str(p) for p in exc.problems]
+        else:
+            effects = impact(services().rules, candidate)
+        diff = rules_versions.diff(old, new)
+    return render_template("backoffice/rules_edit.html", form=form, name=name, problems=problems, diff=diff,
+                           previewed=form.validate_on_submit() and not problems, effects=effects)
+
+
+@bp.post("/quy-tac/ap-dung")
+@permission_required(PERMISSION)
+def rules_apply():
+    form = RulesEditForm()
+    name = _file_or_404(form.file.data)
+    if not form.validate_on_submit():
+        return render_template("backoffice/rules_edit.html", form=form, name=name, problems=[], diff=None), 400
+    old, new = _candidate(form)
+    actor = current_actor()
+    try:
+        base = int(form.base.data)
+        version = rules_versions.apply_files(_rules_dir(), new, by=actor.name, reason=form.reason.data.strip(),
+                                             now=utcnow(), base=base)
+    except RulesError as exc:
+        return render_template("backoffice/rules_edit.html", form=form, name=name,
+                               problems=[str(p) for p in exc.problems], diff=rules_versions.diff(old, new)), 400
+    except (ValueError, rules_versions.StaleVersion):
+        flash(_("Quy tắc đã được người khác thay đổi sau khi anh/chị mở tệp. Vui lòng mở lại và sửa trên "
+                "phiên bản mới nhất."), "error")
+        return redirect(url_for("backoffice.rules_edit", tep=name))
+    record(actor, "rules.apply", "rules_version", version.number, now=utcnow(), file=name,
+           reason=version.reason)
+    db.session.commit()
+    flash(_("Đã áp dụng phiên bản %(n)d.", n=version.number), "success")
+    return redirect(url_for("backoffice.rules_version", so=version.number))
+
+
+@bp.get("/quy-tac/phien-ban")
+@permission_required(PERMISSION)
+def rules_version():
+    directory = _rules_dir()
+    try:
+        number = int(request.args.get("so", ""))
+    except ValueError:
+        abort(404)
+    version = rules_versions.get_version(directory, number)
+    if version is None:
+        abort(404)
+    previous = rules_versions.get_version(directory, number - 1)
+    new = {n: version.text(n) for n in FILES}
+    old = {n: previous.text(n) for n in FILES} if previous else new
+    return render_template("backoffice/rules_version.html", version=version, diff=rules_versions.diff(old, new),
+                           current=rules_versions.current_number(directory), form=RestoreForm(number=number))
+
+
+@bp.post("/quy-tac/khoi-phuc")
+@permission_required(PERMISSION)
+def rules_restore():
+    form = RestoreForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        number = int(form.number.data)
+    except ValueError:
+        abort(404)
+    actor = current_actor()
+    try:
+        version = rules_versions.restore(_rules_dir(), number, by=actor.name, reason=form.reason.data.strip(),
+                                         now=utcnow())
+    except KeyError:
+        abort(404)
+    except (RulesError, rules_versions.StaleVersion) as exc:
+        flash(_("Không thể quay lại phiên bản %(n)d: %(why)s", n=number, why=str(exc)), "error")
+        return redirect(url_for("backoffice.rules_version", so=number))
+    record(actor, "rules.restore", "rules_version", version.number, now=utcnow(), restored=number,
+           reason=version.reason)
+    db.session.commit()
+    flash(_("Đã quay lại phiên bản %(old)d (phiên bản mới %(n)d).", old=number, n=version.number), "success")
+    return redirect(url_for("backoffice.rules_version", so=version.number))
+
