@@ -10,7 +10,12 @@ from webforms.models import AuditEvent, Conference, ConferenceStatus
 
 
 def test_announce_opens_intake_once(app, app_ctx):
-    create_conference(slug="hn-cli", status=ConferenceStatus.DRAFT)
+    import datetime as dt
+
+    from webforms.timeutil import utcnow
+
+    # Far enough ahead that the plan's notice (announce_by, D−7 working days) can still be met.
+    create_conference(slug="hn-cli", status=ConferenceStatus.DRAFT, starts_at=utcnow() + dt.timedelta(days=60))
     db.session.commit()
     runner = app.test_cli_runner()
     first = runner.invoke(args=["conference", "announce", "hn-cli"], catch_exceptions=False)

@@ -11,6 +11,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from config.rules import Rules, load_rules
 from config.settings import Settings, load_settings
 from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
+from webforms.domain.tick import check_milestone_handlers
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from webforms.rules_reload import watch_rules
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     checked here, once, for web, worker, cron and the CLI alike."""
     settings = (settings or load_settings()).validate()
     rules = load_rules(settings.rules_dir)
+    check_milestone_handlers(rules.plan)  # a milestone the deadline engine cannot act on: refuse to start
     if not settings.mail_default_sender:
         settings = settings.with_(mail_default_sender=f"{rules.plan.agency.short_name} <doithoai@localhost>")
     app = Flask(__name__, instance_path=str(settings.instance_dir))
@@ -214,6 +216,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = formatting.local_datetime
     app.jinja_env.filters["local_date"] = formatting.local_date
     app.jinja_env.filters["vn_date_long"] = formatting.vn_date_long
+    app.jinja_env.filters["tentative"] = formatting.tentative
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
     app.jinja_env.filters["datetime_attr"] = formatting.datetime_attribute
     app.jinja_env.globals["kind_label"] = kind_label

@@ -83,3 +83,30 @@ def vn_date_short(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         value = to_local(value).date()
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
+
+
+# After a date computed through a year whose days off the government has not announced yet
+# (config/holidays.yaml confirmed_years).
+TENTATIVE_WORDS = {"vi": "dự kiến", "en": "provisional"}
+
+
+def is_tentative(value) -> bool:
+    """A milestone, a computation or anything with `tentative`; or a date, whose year is checked."""
+    flag = getattr(value, "tentative", None)
+    if flag is not None:
+        return bool(flag)
+    if value is None:
+        return False
+    from flask import has_app_context
+
+    if not has_app_context():
+        return False
+    from webforms.services import services
+
+    day = to_local(value).date() if isinstance(value, dt.datetime) else value
+    return not services().calendar.is_confirmed(day.year)
+
+
+def tentative(value) -> str:
+    """" (dự kiến)" after a date that is only a projection, "" otherwise: `{{ m.due|local_dt }}{{ m|tentative }}`."""
+    return f" ({TENTATIVE_WORDS[_language()]})" if is_tentative(value) else ""

@@ -98,11 +98,13 @@ def render_document(args: dict) -> dict:
     return {"document_id": document.id}
 
 
-def _rendered_invitation_id(conference_id: int, subject_key: str) -> int | None:
-    """The addressee's invitation already rendered (a re-run after a crash), if any."""
+def _rendered_invitation_id(conference_id: int, subject_key: str, after_id: int = 0) -> int | None:
+    """The addressee's invitation already rendered (a re-run after a crash), if any; only documents
+    after `after_id` count (those before it were for an earlier date of the conference)."""
     return db.session.scalar(
         select(Document.id).where(Document.conference_id == conference_id, Document.kind == "invitation",
-                                  Document.subject_key == subject_key, Document.status == "done")
+                                  Document.subject_key == subject_key, Document.status == "done",
+                                  Document.id > after_id)
         .order_by(Document.version.desc()).limit(1)
     )
 
@@ -138,13 +140,16 @@ def send_invitations(args: dict) -> dict:
         begin_read_only(db.session)
         todo: list[tuple] = []  # (addressee, dedupe key, existing Document id or PreparedDocument)
         for addressee in chunk:
-            dedupe_key = f"invitation:{conference_id}:{addressee.subject_key}"
+            # Each date of the conference (cycle) has its own invitations; cycle 1 keeps the old keys.
+            cycle = args.get("cycle", 1)
+            dedupe_key = f"invitation:{conference_id}{'' if cycle == 1 else f'@{cycle}'}:{addressee.subject_key}"
             if not addressee.email:
                 no_email += 1
             elif _mail_exists(dedupe_key):
                 skipped += 1
             else:
-                existing = _rendered_invitation_id(conference_id, addressee.subject_key)
+                existing = _rendered_invitation_id(conference_id, addressee.subject_key,
+                                                   args.get("after_document_id", 0))
                 todo.append((addressee, dedupe_key, existing if existing is not None else prepare_document(
                     conference, "invitation", svc.rules, settings, as_of, **addressee.subject)))
         db.session.commit()

@@ -23,7 +23,15 @@ from webforms.backoffice.labels import RECOMMENDATION_STATUS, label
 from webforms.backoffice.routes import bp
 from webforms.domain import conference_admin as ops
 from webforms.domain import dashboard, intake
-from webforms.domain.conferences import ConferenceError, create_conference, get_conference
+from webforms.domain.conferences import (
+    ConferenceError,
+    DayOffError,
+    LateAnnouncement,
+    create_conference,
+    get_conference,
+    unconfirmed_window_years,
+)
+from webforms.domain.plan import milestone_due
 from webforms.domain.mail import AddressError
 from webforms.extensions import db
 from webforms.models import Conference, Invitee
@@ -59,13 +67,18 @@ def conference_create():
         now = utcnow()
         try:
             conference = create_conference(title=form.title.data, starts_at=_starts_at(form.date.data, form.time.data),
-                                           venue=form.venue.data, rules=svc.rules, host_agency=form.host_agency.data,
+                                           venue=form.venue.data, rules=svc.rules, calendar=svc.calendar,
+                                           host_agency=form.host_agency.data,
                                            format=form.format.data, announcement_text=form.announcement_text.data)
             ops.update_conference(conference, title=form.title.data, starts_at=conference.starts_at,
                                   venue=form.venue.data, format=form.format.data,
                                   host_agency=form.host_agency.data, signer_authority=form.signer_authority.data,
                                   signer_title=form.signer_title.data, signer_name=form.signer_name.data,
                                   announcement_text=form.announcement_text.data, now=now, actor=current_actor())
+        except DayOffError as exc:
+            db.session.rollback()
+            form.date.errors.append(_("Ngày %(day)s là ngày nghỉ (%(reason)s); vui lòng chọn ngày làm việc.",
+                                      day=exc.day.strftime("%d/%m/%Y"), reason=exc.reason))
         except ConferenceError:
             db.session.rollback()
             form.title.errors.append(_("Đã có hội nghị cùng tên và ngày; vui lòng đổi tên hoặc ngày."))
@@ -111,8 +124,11 @@ def conference_dashboard(slug: str):
     by_field = dashboard.counts_by_field(conference, svc.rules)
     by_department = dashboard.counts_by_department(conference)
     by_status = [(label(RECOMMENDATION_STATUS, s), n) for s, n in dashboard.counts_by_status(conference)]
+    announce_by = milestone_due(conference.starts_at, "announce_by", svc.rules.plan, svc.calendar)
     return render_template(
         "backoffice/dashboard.html", conference=conference,
+        announce_late=conference.status == "draft" and now > announce_by.due,
+        window_unconfirmed=unconfirmed_window_years(conference.starts_at, svc.rules, svc.calendar),
         timeline=dashboard.milestone_timeline(conference, now=now, rules=svc.rules, calendar=svc.calendar),
         quorum=intake.quorum(conference, svc.rules, svc.calendar),
         charts=[(_("Kiến nghị theo lĩnh vực"), dashboard.bars(by_field)),
@@ -131,8 +147,20 @@ def conference_publish(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     svc = services()
-    if ops.publish_announcement(conference, now=utcnow(), rules=svc.rules, calendar=svc.calendar,
-                                actor=current_actor()):
+    try:
+        published = ops.publish_announcement(conference, now=utcnow(), rules=svc.rules, calendar=svc.calendar,
+                                             actor=current_actor(), late_reason=request.form.get("late_reason", ""))
+    except LateAnnouncement:
+        db.session.rollback()
+        flash(_("Đã quá hạn đăng thông báo theo Kế hoạch (trước ngày tổ chức ít nhất 07 ngày làm việc): "
+                "vui lòng nêu lý do đăng muộn."), "error")
+        return redirect(url_for("backoffice.conference_dashboard", slug=slug))
+    except ConferenceError:
+        db.session.rollback()
+        flash(_("Đã hết hạn nhận đăng ký và kiến nghị: không thể đăng thông báo, vui lòng hoãn Hội nghị sang ngày khác."),
+              "error")
+        return redirect(url_for("backoffice.conference_dashboard", slug=slug))
+    if published:
         db.session.commit()
         flash(_("Đã đăng thông báo; cổng nhận đăng ký và kiến nghị đã mở."), "info")
     else:
@@ -165,7 +193,12 @@ def conference_postpone(slug: str):
     if form.validate_on_submit():
         try:
             sent = ops.postpone_conference(conference, new_starts_at=_starts_at(form.date.data, form.time.data),
-                                           reason=form.reason.data, now=utcnow(), actor=current_actor())
+                                           reason=form.reason.data, now=utcnow(), actor=current_actor(),
+                                           rules=services().rules, calendar=services().calendar)
+        except DayOffError as exc:
+            db.session.rollback()
+            flash(_("Ngày %(day)s là ngày nghỉ (%(reason)s); vui lòng chọn ngày làm việc.",
+                    day=exc.day.strftime("%d/%m/%Y"), reason=exc.reason), "error")
         except ConferenceError:
             db.session.rollback()
             flash(_("Không thể hoãn: ngày mới phải ở tương lai và hội nghị chưa tổ chức hoặc chưa hủy."), "error")

@@ -35,7 +35,8 @@ ASSIGNMENT_STATE = {
 }
 OUTBOX_STATUS = {OutboxStatus.PENDING: _l("Đang chờ gửi"), OutboxStatus.SENDING: _l("Đang gửi"),
                  OutboxStatus.SENT: _l("Đã gửi"), OutboxStatus.FAILED: _l("Gửi lỗi")}
-MILESTONE_STATE = {"done": _l("Đã xong"), "due": _l("Sắp đến hạn"), "overdue": _l("Quá hạn")}
+MILESTONE_STATE = {"done": _l("Đã xong"), "drafted": _l("Đã có dự thảo"), "due": _l("Sắp đến hạn"),
+                   "overdue": _l("Quá hạn")}
 FORMAT = {"in_person": _l("Trực tiếp"), "online": _l("Trực tuyến"), "hybrid": _l("Trực tiếp kết hợp trực tuyến")}
 
 

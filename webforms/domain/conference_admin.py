@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
-from webforms.domain.conferences import ConferenceError, announce_conference
+from webforms.domain.conferences import ConferenceError, announce_conference, refuse_day_off
+from webforms.domain.deadlines import recompute_open_deadlines
 from webforms.domain.documents.notices import conference_notice_attachments
+from webforms.domain.lifecycle import can_move_conference, move_conference
 from webforms.domain.mail import AddressError, checked_address
 from webforms.domain.outbox import queue_template
 from webforms.domain.text import clean_text
@@ -62,14 +64,15 @@ def update_conference(conference: Conference, *, title: str, starts_at: dt.datet
 
 
 def publish_announcement(conference: Conference, *, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
-                         actor: Actor) -> bool:
-    return announce_conference(conference, now=now, rules=rules, calendar=calendar, actor=actor)
+                         actor: Actor, late_reason: str = "") -> bool:
+    return announce_conference(conference, now=now, rules=rules, calendar=calendar, actor=actor,
+                               late_reason=late_reason)
 
 
 def mark_held(conference: Conference, *, now: dt.datetime, actor: Actor) -> None:
     if conference.status not in CAN_BE_HELD:
         raise ConferenceError(f"a conference in status {conference.status} cannot be marked held")
-    conference.status = ConferenceStatus.HELD
+    move_conference(conference, ConferenceStatus.HELD)
     conference.held_at = now
     record(actor, "conference.held", "conference", conference.slug, now=now)
 
@@ -108,25 +111,40 @@ def _notify(conference: Conference, template: str, key: str, context: dict, atta
 
 
 def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, reason: str, now: dt.datetime,
-                        actor: Actor) -> int:
-    """Move the conference to a new date; every milestone follows, since they derive from starts_at."""
+                        actor: Actor, rules: Rules | None = None, calendar: WorkingCalendar | None = None) -> int:
+    """Move the conference to a new date: a new cycle of the plan's milestones begins (the old cycle's
+    runs stay as history), the conference goes back to draft until it is announced for the new date
+    (plan III.3: the notice applies again), and every open assignment deadline follows the new date
+    in this transaction, each department whose deadline moved told once."""
     reason = clean_text(reason, multiline=True)
     if not reason:
         raise ConferenceError("a reason is required")
     if new_starts_at.tzinfo is None:
         raise ConferenceError("starts_at must carry a time zone")
-    if conference.status not in OPEN_FOR_CHANGE:
+    if conference.status not in OPEN_FOR_CHANGE or not can_move_conference(conference, ConferenceStatus.DRAFT):
         raise ConferenceError(f"a conference in status {conference.status} cannot be postponed")
     if new_starts_at <= now:
         raise ConferenceError("the new date must be in the future")
-    old, announced = conference.starts_at, conference.announced_at is not None
+    if new_starts_at == conference.starts_at:
+        raise ConferenceError("the new date is the current date")
+    if rules is not None:
+        refuse_day_off(new_starts_at, rules, calendar)
+    old, old_status, old_cycle = conference.starts_at, conference.status, conference.cycle
+    announced = conference.announced_at is not None
+    move_conference(conference, ConferenceStatus.DRAFT, reason=reason)
     conference.starts_at = new_starts_at
-    conference.status_reason = reason
-    if conference.status in (ConferenceStatus.INTAKE_CLOSED, ConferenceStatus.CONFIRMED,
-                             ConferenceStatus.POSTPONEMENT_PROPOSED):
-        conference.status = ConferenceStatus.ANNOUNCED
+    conference.cycle = (conference.cycle or 1) + 1
+    # The announcement was for the old date; its times stay in the audit trail of the old cycle.
+    conference.announced_at = conference.posted_portal_at = conference.posted_one_stop_at = None
+    conference.late_announcement_reason = ""
+    conference.updated_at = now
     record(actor, "conference.postpone", "conference", conference.slug, now=now,
-           old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason)
+           old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason, old_status=old_status,
+           old_cycle=old_cycle, cycle=conference.cycle)
+    if rules is not None and calendar is not None:
+        recompute_open_deadlines(db.session, conference, rules, calendar, now,
+                                 f"Hội nghị được hoãn sang {new_starts_at.astimezone(rules.plan.timezone):%d/%m/%Y}",
+                                 actor=actor)
     notice = conference_notice_attachments(conference, "postponed", now=now, reason=reason, announced=announced,
                                            old_starts_at=old)
     return _notify(conference, "conference_postponed_to_participant",
@@ -140,8 +158,7 @@ def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, 
         raise ConferenceError("a reason is required")
     if conference.status not in OPEN_FOR_CHANGE:
         raise ConferenceError(f"a conference in status {conference.status} cannot be cancelled")
-    conference.status = ConferenceStatus.CANCELLED
-    conference.status_reason = reason
+    move_conference(conference, ConferenceStatus.CANCELLED, reason=reason)
     record(actor, "conference.cancel", "conference", conference.slug, now=now, reason=reason)
     notice = conference_notice_attachments(conference, "cancelled", now=now, reason=reason,
                                            announced=conference.announced_at is not None)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from config.rules import Rules
 from webforms.domain import events
 from webforms.domain.audit import SYSTEM, Actor, record
-from webforms.domain.plan import MilestoneDue, milestones_for
+from webforms.domain.lifecycle import move_conference
+from webforms.domain.plan import MilestoneDue, milestone_due, milestones_for
 from webforms.domain.text import clean_text, slugify
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -20,12 +21,40 @@ class ConferenceError(ValueError):
     pass
 
 
+class DayOffError(ConferenceError):
+    """The date chosen for the conference is not a working day."""
+
+    def __init__(self, day: dt.date, reason: str):
+        super().__init__(f"{day:%d/%m/%Y} is not a working day ({reason}); choose a working day")
+        self.day, self.reason = day, reason
+
+
+def refuse_day_off(starts_at: dt.datetime, rules: Rules, calendar: WorkingCalendar | None) -> None:
+    """A conference is held on a working day: refuse any other, with the reason the day is off."""
+    if calendar is None:
+        return
+    day = starts_at.astimezone(rules.plan.timezone).date()
+    reason = calendar.day_off_reason(day)
+    if reason is not None:
+        raise DayOffError(day, reason)
+
+
+def unconfirmed_window_years(starts_at: dt.datetime, rules: Rules, calendar: WorkingCalendar) -> tuple[int, ...]:
+    """The years the conference's milestones (D−7 … D+14 working days) reach into whose days off are
+    not confirmed yet: its deadlines there are projections."""
+    years: set[int] = set()
+    for m in milestones_for(starts_at, rules.plan, calendar):
+        years.update(m.computation.unconfirmed_years)
+    return tuple(sorted(years))
+
+
 def create_conference(
     *,
     title: str,
     starts_at: dt.datetime,
     venue: str,
     rules: Rules,
+    calendar: WorkingCalendar | None = None,
     slug: str | None = None,
     host_agency: str | None = None,
     format: str = "in_person",  # noqa: A002 - the domain's word
@@ -39,6 +68,7 @@ def create_conference(
         raise ConferenceError("title is required")
     if not venue:
         raise ConferenceError("venue is required")
+    refuse_day_off(starts_at, rules, calendar)
     local = starts_at.astimezone(rules.plan.timezone)
     slug = slugify(slug) if slug else slugify(f"{title}-{local:%Y-%m-%d}")
     if db.session.scalar(select(Conference.id).where(Conference.slug == slug)) is not None:
@@ -66,13 +96,41 @@ def conference_milestones(conference: Conference, rules: Rules, calendar: Workin
     return milestones_for(conference.starts_at, rules.plan, calendar)
 
 
+class LateAnnouncement(ConferenceError):
+    """Announced after the plan's notice (announce_by) without a reason."""
+
+
 def announce_conference(conference: Conference, *, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
-                        actor: Actor = SYSTEM) -> bool:
-    """Publish the announcement and open intake; False when it was already announced."""
+                        actor: Actor = SYSTEM, late_reason: str = "", portal_at: dt.datetime | None = None,
+                        one_stop_at: dt.datetime | None = None) -> bool:
+    """Publish the announcement and open intake; False when it was already announced.
+
+    The plan (III.3) posts it on the e-portal and at the one-stop desk at least `announce_by` working
+    days before D: both channels are recorded, each with its time (`now` when not given). Later than
+    that is refused unless staff give a reason (kept and shown on the dashboard); after the intake
+    has closed it is refused outright (postpone the conference instead).
+    """
     if conference.status != ConferenceStatus.DRAFT:
         return False
-    conference.status = ConferenceStatus.ANNOUNCED
+    late_reason = clean_text(late_reason, multiline=True)
+    announce_by = milestone_due(conference.starts_at, "announce_by", rules.plan, calendar)
+    intake_closes = milestone_due(conference.starts_at, "intake_closes", rules.plan, calendar)
+    if now > intake_closes.due:
+        raise ConferenceError(f"intake closed at {intake_closes.due:%d/%m/%Y %H:%M}: postpone the conference "
+                              "to a new date instead of announcing it")
+    if now > announce_by.due and not late_reason:
+        raise LateAnnouncement(f"the announcement was due by {announce_by.due:%d/%m/%Y %H:%M} "
+                               f"({announce_by.offset} working days before the conference): give a reason")
+    for at in (portal_at, one_stop_at):
+        if at is not None and at.tzinfo is None:
+            raise ConferenceError("posting times must carry a time zone")
+    move_conference(conference, ConferenceStatus.ANNOUNCED)
     conference.announced_at = now
-    record(actor, "conference.announce", "conference", conference.slug, now=now)
+    conference.posted_portal_at = portal_at or now
+    conference.posted_one_stop_at = one_stop_at or now
+    conference.late_announcement_reason = late_reason if now > announce_by.due else ""
+    record(actor, "conference.announce", "conference", conference.slug, now=now, cycle=conference.cycle,
+           portal_at=conference.posted_portal_at.isoformat(), one_stop_at=conference.posted_one_stop_at.isoformat(),
+           **({"late_reason": conference.late_announcement_reason} if conference.late_announcement_reason else {}))
     events.conference_announced.send(conference, now=now, rules=rules, calendar=calendar)
     return True

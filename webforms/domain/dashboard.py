@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from config.rules import Rules
+from webforms.domain.deadlines import deadline_name
 from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.reminders import still_owed
 from webforms.domain.workdays import WorkingCalendar
@@ -19,6 +20,7 @@ from webforms.models import (
     AssignmentState,
     Conference,
     Department,
+    Document,
     MilestoneRun,
     Recommendation,
 )
@@ -30,24 +32,61 @@ CLOSED_WITHOUT_OWNER = (AssignmentState.RETURNED, AssignmentState.REVOKED)
 @dataclass(frozen=True)
 class TimelineEntry:
     milestone: MilestoneDue
-    state: str  # done | due | overdue
+    state: str  # done | drafted | due | overdue
+
+
+# Milestones whose run means a draft was produced for someone to finish and send: the system cannot
+# know it was sent, so it says "drafted", never "done".
+DRAFTED_BY_RUN = ("results_report",)
+# Milestones done when their run exists (the run itself is the outcome).
+DONE_BY_RUN = ("intake_closes", "answers_prepared_by")
+
+
+def _published(conference: Conference, kind: str) -> bool:
+    return db.session.scalar(select(Document.id).where(Document.conference_id == conference.id,
+                                                       Document.kind == kind,
+                                                       Document.published.is_(True)).limit(1)) is not None
 
 
 def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules,
                        calendar: WorkingCalendar) -> list[TimelineEntry]:
-    """Each milestone with its due date (and the computation behind it) and where it stands.
+    """Each milestone of the conference's current date (cycle), with its due date (and the computation
+    behind it) and where it stands: done only when its outcome happened.
 
-    Done means the deadline engine recorded a MilestoneRun for it, or the conference's own state
-    shows it (announced, held).
+    - announce_by: announced for this date; conference: marked held;
+    - intake_closes, answers_prepared_by: the deadline engine acted in this cycle;
+    - results_report: "drafted" once the draft went to the consolidating department;
+    - conclusion_notice: done once a conclusion notice is published (its runs are only reminders);
+    - assignment deadlines: done when assignments with that deadline exist and none is still open.
     """
-    done = set(db.session.scalars(select(MilestoneRun.milestone).where(MilestoneRun.conference_id == conference.id)))
+    runs = set(db.session.scalars(select(MilestoneRun.milestone).where(
+        MilestoneRun.conference_id == conference.id, MilestoneRun.cycle == conference.cycle)))
+    done: set[str] = {name for name in DONE_BY_RUN if name in runs}
+    drafted = {name for name in DRAFTED_BY_RUN if name in runs}
     if conference.announced_at is not None:
         done.add("announce_by")
     if conference.held_at is not None:
         done.add("conference")
+    if _published(conference, "conclusion_notice"):
+        done.add("conclusion_notice")
+    assignments = db.session.scalars(
+        select(Assignment).join(Recommendation, Assignment.recommendation_id == Recommendation.id)
+        .where(Recommendation.conference_id == conference.id,
+               Assignment.state.not_in(CLOSED_WITHOUT_OWNER))).all()
+    by_deadline: dict[str, list] = {}
+    for a in assignments:
+        by_deadline.setdefault(deadline_name(a.role, a.recommendation, rules.plan), []).append(a)
+    for name, items in by_deadline.items():
+        if items and all(a.state not in OPEN_STATES for a in items):
+            done.add(name)
     entries = []
     for m in milestones_for(conference.starts_at, rules.plan, calendar):
-        state = "done" if m.name in done else ("overdue" if m.due < now else "due")
+        if m.name in done:
+            state = "done"
+        elif m.name in drafted:
+            state = "drafted"
+        else:
+            state = "overdue" if m.due < now else "due"
         entries.append(TimelineEntry(m, state))
     return entries
 

@@ -22,6 +22,11 @@ class MilestoneDue:
     description: str
     computation: Computation
 
+    @property
+    def tentative(self) -> bool:
+        """Computed through a year whose days off are not confirmed: shown as "dự kiến"."""
+        return self.computation.tentative
+
     def as_dict(self) -> dict:
         return {
             "name": self.name,
@@ -30,6 +35,7 @@ class MilestoneDue:
             "owner": self.owner,
             "label": self.label,
             "description": self.description,
+            "tentative": self.tentative,
             "skipped": [{"date": d.date.isoformat(), "reason": d.reason} for d in self.computation.skipped],
         }
 

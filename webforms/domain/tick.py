@@ -23,11 +23,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from config.rules import Rules
+from config.rules import Rules, RulesError
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, record
+from webforms.domain.deadlines import ASSIGNMENT_DEADLINES, recompute_open_deadlines
+from webforms.domain.lifecycle import move_conference
 from webforms.domain.documents.generate import discard_stale_staged_files
 from webforms.domain.intake import discard_unconfirmed_files
 from webforms.domain.intake import quorum as intake_quorum
@@ -51,7 +53,7 @@ log = logging.getLogger("doithoai.tick")
 
 # Statuses in which a conference is going ahead (the later milestones act only then).
 GOING_AHEAD = (ConferenceStatus.CONFIRMED, ConferenceStatus.HELD, ConferenceStatus.CONCLUDED)
-INTAKE_OPEN = (ConferenceStatus.DRAFT, ConferenceStatus.ANNOUNCED, ConferenceStatus.INTAKE_CLOSED)
+INTAKE_OPEN = (ConferenceStatus.ANNOUNCED, ConferenceStatus.INTAKE_CLOSED)
 
 
 # -- stages -------------------------------------------------------------------------------------
@@ -68,12 +70,19 @@ class Context:
     key: str  # the stage's MilestoneRun key, also what makes its emails unique
 
     @property
+    def unique(self) -> str:
+        """What makes this stage's emails and tasks unique: its key, in this cycle (date) of the
+        conference. Cycle 1 keeps the keys it had before cycles existed."""
+        cycle = self.conference.cycle or 1
+        return self.key if cycle == 1 else f"{self.key}@{cycle}"
+
+    @property
     def message_domain(self) -> str:
         return address_domain(self.settings.mail_default_sender)
 
     def action(self, action: str, **details) -> dict:
         return {"conference": self.conference.slug, "milestone": self.milestone.name, "action": action,
-                **({"stage": self.stage} if self.stage else {}), **details}
+                **({"stage": self.stage} if self.stage else {}), "cycle": self.conference.cycle, **details}
 
 
 @dataclass(frozen=True)
@@ -100,8 +109,9 @@ def _passed(due: dt.datetime) -> dt.datetime:
 
 
 def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCalendar, now: dt.datetime,
-                     act, needed, *, overdue_daily: bool) -> list[Stage]:
-    """`lead` working days before the day, on the day, and (optionally) each working day after it."""
+                     act, needed, *, overdue_daily: bool, overdue_until: dt.datetime | None = None) -> list[Stage]:
+    """`lead` working days before the day, on the day, and (optionally) each working day after it
+    (until `overdue_until` when given)."""
     due_day = milestone.due.astimezone(rules.plan.timezone).date()
     lead_day = calendar.add_working_days(due_day, -rules.plan.reminder_lead)
     day_start = _start_of(due_day, rules)
@@ -110,7 +120,7 @@ def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCal
               needed),
         Stage(f"{milestone.name}:due", milestone, "due", day_start, act, _passed(milestone.due), needed),
     ]
-    if overdue_daily and now > milestone.due:
+    if overdue_daily and now > milestone.due and (overdue_until is None or now < overdue_until):
         today = now.astimezone(rules.plan.timezone).date()
         if calendar.is_working_day(today):
             stages.append(Stage(f"{milestone.name}:overdue:{today.isoformat()}", milestone, "overdue",
@@ -119,39 +129,80 @@ def _reminder_stages(milestone: MilestoneDue, rules: Rules, calendar: WorkingCal
     return stages
 
 
-# The milestones this engine acts on, checked against plan.yaml at start (config/schema.py): a
-# milestone renamed in the plan must fail the check, not silently do nothing. written_reply,
-# coordinated_reply and coordination_input are chased per assignment (run_reminders).
-HANDLED_MILESTONES = ("announce_by", "intake_closes", "answers_prepared_by", "conference", "conclusion_notice",
-                      "written_reply", "results_report", "coordinated_reply", "coordination_input")
+# -- one handler per milestone of config/plan.yaml ----------------------------------------------
+# A handler turns a milestone of one conference into its stages. Every milestone the plan names
+# must have one (check_milestone_handlers, at startup): a milestone the engine would silently skip
+# is a configuration error.
+
+StageBuilder = Callable[[Conference, MilestoneDue, Rules, WorkingCalendar, dt.datetime], list[Stage]]
+
+
+def _announce_by(conference, milestone, rules, calendar, now) -> list[Stage]:
+    # Overdue: every working day until the conference date, to the Office and the leaders.
+    return _reminder_stages(milestone, rules, calendar, now, _alert_announce, _not_announced,
+                            overdue_daily=True, overdue_until=conference.starts_at)
+
+
+def _intake_closes(conference, milestone, rules, calendar, now) -> list[Stage]:
+    return [Stage(milestone.name, milestone, "", _passed(milestone.due), _close_intake,
+                  needed=lambda c: c.status in INTAKE_OPEN or c.status == ConferenceStatus.DRAFT)]
+
+
+def _answers_prepared_by(conference, milestone, rules, calendar, now) -> list[Stage]:
+    return [Stage(milestone.name, milestone, "", _passed(milestone.due), _answers_table, needed=_going_ahead)]
+
+
+def _results_report_stage(conference, milestone, rules, calendar, now) -> list[Stage]:
+    # Generated `reminder_lead` working days ahead, so the department can send it by the deadline.
+    due_day = milestone.due.astimezone(rules.plan.timezone).date()
+    starts = _start_of(calendar.add_working_days(due_day, -rules.plan.reminder_lead), rules)
+    return [Stage(milestone.name, milestone, "", starts, _results_report, needed=_going_ahead)]
+
+
+def _conclusion_notice(conference, milestone, rules, calendar, now) -> list[Stage]:
+    return _reminder_stages(milestone, rules, calendar, now, _remind_conclusion, _conclusion_unpublished,
+                            overdue_daily=True)
+
+
+def _no_stage(conference, milestone, rules, calendar, now) -> list[Stage]:
+    """The conference day itself (recorded by staff), and the assignment deadlines, which the
+    reminder sweep acts on per assignment (run_reminders, Assignment.due_at)."""
+    return []
+
+
+MILESTONE_HANDLERS: dict[str, StageBuilder] = {
+    "announce_by": _announce_by,
+    "intake_closes": _intake_closes,
+    "answers_prepared_by": _answers_prepared_by,
+    "conference": _no_stage,
+    "conclusion_notice": _conclusion_notice,
+    "results_report": _results_report_stage,
+    **{name: _no_stage for name in ASSIGNMENT_DEADLINES},
+}
+
+
+# The milestones this engine acts on, also checked against plan.yaml by `rules check` (config/schema.py).
+HANDLED_MILESTONES = tuple(MILESTONE_HANDLERS)
 
 
 def handled_milestones() -> tuple[str, ...]:
     return HANDLED_MILESTONES
 
 
+def check_milestone_handlers(plan) -> None:
+    """Refuse a plan with a milestone the deadline engine has no handler for."""
+    missing = [m.name for m in plan.milestones if m.name not in MILESTONE_HANDLERS]
+    if missing:
+        raise RulesError(
+            f"config/plan.yaml: milestone(s) {', '.join(missing)} have no handler in the deadline engine "
+            f"(webforms/domain/tick.py MILESTONE_HANDLERS knows {', '.join(MILESTONE_HANDLERS)})")
+
+
 def stages_for(conference: Conference, rules: Rules, calendar: WorkingCalendar,
                now: dt.datetime) -> list[Stage]:
     stages: list[Stage] = []
     for milestone in milestones_for(conference.starts_at, rules.plan, calendar):
-        if milestone.name == "announce_by":
-            stages += _reminder_stages(milestone, rules, calendar, now, _alert_announce, _not_announced,
-                                       overdue_daily=False)
-        elif milestone.name == "intake_closes":
-            stages.append(Stage(milestone.name, milestone, "", _passed(milestone.due), _close_intake,
-                                needed=lambda c: c.status in INTAKE_OPEN))
-        elif milestone.name == "answers_prepared_by":
-            stages.append(Stage(milestone.name, milestone, "", _passed(milestone.due), _answers_table,
-                                needed=_going_ahead))
-        elif milestone.name == "results_report":
-            # Generated `reminder_lead` working days ahead, so the department can send it by the deadline.
-            due_day = milestone.due.astimezone(rules.plan.timezone).date()
-            starts = _start_of(calendar.add_working_days(due_day, -rules.plan.reminder_lead), rules)
-            stages.append(Stage(milestone.name, milestone, "", starts, _results_report, needed=_going_ahead))
-        elif milestone.name == "conclusion_notice":
-            stages += _reminder_stages(milestone, rules, calendar, now, _remind_conclusion,
-                                       _conclusion_unpublished, overdue_daily=True)
-        # written_reply and coordinated_reply: reminders per assignment, in run_reminders.
+        stages += MILESTONE_HANDLERS[milestone.name](conference, milestone, rules, calendar, now)
     return stages
 
 
@@ -183,13 +234,16 @@ def _mail_context(ctx: Context, **extra) -> dict:
 
 def _queue_mail(ctx: Context, template: str, to, *, cc=(), **extra):
     return outbox.queue_template(template, _mail_context(ctx, **extra), to=list(to), cc=list(cc),
-                                 dedupe_key=f"tick:{ctx.conference.id}:{ctx.key}", message_domain=ctx.message_domain)
+                                 dedupe_key=f"tick:{ctx.conference.id}:{ctx.unique}", message_domain=ctx.message_domain)
 
 
 def _alert_announce(ctx: Context) -> dict:
-    to = recipients_for(ctx.rules).office
-    _queue_mail(ctx, "announce_by_reminder_to_office", to)
-    return ctx.action("alert_office", to=list(to))
+    recipients = recipients_for(ctx.rules)
+    if ctx.stage == "overdue":  # past the plan's notice: the leaders are told too
+        _queue_mail(ctx, "announce_by_reminder_to_office", recipients.office, cc=recipients.leaders)
+        return ctx.action("alert_office_and_leaders", to=list(recipients.office), cc=list(recipients.leaders))
+    _queue_mail(ctx, "announce_by_reminder_to_office", recipients.office)
+    return ctx.action("alert_office", to=list(recipients.office))
 
 
 def _remind_conclusion(ctx: Context) -> dict:
@@ -201,7 +255,7 @@ def _remind_conclusion(ctx: Context) -> dict:
 def render_task(ctx: Context, kind: str, *, template: str, to, cc=(), extra: dict | None = None,
                 subject: dict | None = None):
     """An outbox task: render `kind` as of this tick, then email it (see workers/document_jobs.py)."""
-    key = f"{ctx.conference.id}:{ctx.key}:{kind}"
+    key = f"{ctx.conference.id}:{ctx.unique}:{kind}"
     return outbox.queue_task(
         "render_document",
         {
@@ -219,24 +273,32 @@ def render_task(ctx: Context, kind: str, *, template: str, to, cc=(), extra: dic
 
 def _close_intake(ctx: Context) -> dict:
     conference = ctx.conference
-    quorum = intake_quorum(conference, ctx.rules, ctx.calendar)
     recipients = recipients_for(ctx.rules)
+    if conference.status == ConferenceStatus.DRAFT:
+        # Never announced: nobody could register, so there is no quorum to check and no report that
+        # says it was announced. The Office and the leaders decide (postpone to a new date, or cancel);
+        # the conference stays a draft.
+        record(SYSTEM, "conference.intake_closed_unannounced", "conference", conference.slug, now=ctx.now)
+        _queue_mail(ctx, "intake_closed_unannounced_to_office", recipients.office, cc=recipients.leaders)
+        return ctx.action("not_announced", to=list(recipients.office), cc=list(recipients.leaders))
+    quorum = intake_quorum(conference, ctx.rules, ctx.calendar)
     record(SYSTEM, "conference.intake_closed", "conference", conference.slug, now=ctx.now, **quorum.as_dict())
     if quorum.met:
-        conference.status = ConferenceStatus.CONFIRMED
-        conference.status_reason = ""
-        record(SYSTEM, "conference.confirmed", "conference", conference.slug, now=ctx.now)
-        outbox.queue_task("send_invitations", {"conference_id": conference.id, "as_of": ctx.now.isoformat()},
-                          queue="docs", dedupe_key=f"invitations:{conference.id}")
+        move_conference(conference, ConferenceStatus.CONFIRMED, reason="")
+        record(SYSTEM, "conference.confirmed", "conference", conference.slug, now=ctx.now, cycle=conference.cycle)
+        after = db.session.scalar(select(func.max(Document.id))) or 0  # earlier dates' invitations stay theirs
+        cycle_tag = "" if conference.cycle == 1 else f"@{conference.cycle}"
+        outbox.queue_task("send_invitations", {"conference_id": conference.id, "as_of": ctx.now.isoformat(),
+                                               "cycle": conference.cycle, "after_document_id": after},
+                          queue="docs", dedupe_key=f"invitations:{conference.id}{cycle_tag}")
         render_task(ctx, "consolidated_table", template="consolidated_table_to_leaders",
                     to=recipients.leaders, cc=recipients.office, extra={"quorum": quorum.as_dict()})
         return ctx.action("confirmed", quorum=quorum.as_dict(),
                           queued=["send_invitations", "consolidated_table"])
-    conference.status = ConferenceStatus.POSTPONEMENT_PROPOSED
-    conference.status_reason = (
+    move_conference(conference, ConferenceStatus.POSTPONEMENT_PROPOSED, reason=(
         f"Chưa đủ điều kiện tổ chức: {quorum.enterprises}/{quorum.min_enterprises} doanh nghiệp đăng ký, "
         f"{quorum.recommendations}/{quorum.min_recommendations} kiến nghị trong phạm vi."
-    )
+    ))
     record(SYSTEM, "conference.postponement_proposed", "conference", conference.slug, now=ctx.now,
            **quorum.as_dict())
     render_task(ctx, "postponement_report", template="postponement_report_to_staff",
@@ -261,38 +323,39 @@ def _results_report(ctx: Context) -> dict:
 
 # -- the run itself -----------------------------------------------------------------------------
 
-def _insert_run(conference_id: int, key: str, now: dt.datetime) -> bool:
+def _insert_run(conference_id: int, cycle: int, key: str, now: dt.datetime) -> bool:
     """Claim the stage: True when this transaction inserted its MilestoneRun row. Must be the first
     statement of its transaction, so that on SQLite it waits for a concurrent claim and then reads
     fresh data, and on PostgreSQL it blocks on the unique index until the other transaction ends."""
-    values = {"conference_id": conference_id, "milestone": key, "action": "claimed", "details": {},
-              "as_of": now}
+    values = {"conference_id": conference_id, "cycle": cycle, "milestone": key, "action": "claimed",
+              "details": {}, "as_of": now}
     statement = dialect_insert(db.session)(MilestoneRun).values(**values).on_conflict_do_nothing(
-        index_elements=["conference_id", "milestone"]).returning(MilestoneRun.id)
+        index_elements=["conference_id", "cycle", "milestone"]).returning(MilestoneRun.id)
     # RETURNING, not rowcount: through the ORM session the rowcount of this INSERT is -1 on PostgreSQL
     # (psycopg 3), which made every stage look claimed by someone else there.
     return db.session.execute(statement).scalar() is not None
 
 
-def _done_keys(conference_id: int) -> set[str]:
+def _done_keys(conference_id: int, cycle: int) -> set[str]:
     return set(db.session.scalars(select(MilestoneRun.milestone)
-                                  .where(MilestoneRun.conference_id == conference_id)))
+                                  .where(MilestoneRun.conference_id == conference_id, MilestoneRun.cycle == cycle)))
 
 
-def _run_stage(conference_id: int, stage: Stage, now: dt.datetime, rules: Rules, calendar: WorkingCalendar,
-               settings) -> dict | None:
+def _run_stage(conference_id: int, cycle: int, stage: Stage, now: dt.datetime, rules: Rules,
+               calendar: WorkingCalendar, settings) -> dict | None:
     db.session.commit()  # end any read transaction: the claim must start a fresh one
-    if not _insert_run(conference_id, stage.key, now):
+    if not _insert_run(conference_id, cycle, stage.key, now):
         db.session.rollback()
         return None
     conference = db.session.get(Conference, conference_id, populate_existing=True)
-    if conference is None or not stage.needed(conference):
+    if conference is None or conference.cycle != cycle or not stage.needed(conference):
         db.session.rollback()  # nothing to do after all: keep no proof, a later tick looks again
         return None
     ctx = Context(now, rules, calendar, settings, conference, stage.milestone, stage.stage, stage.key)
     try:
         action = stage.act(ctx)
         run = db.session.scalar(select(MilestoneRun).where(MilestoneRun.conference_id == conference_id,
+                                                           MilestoneRun.cycle == cycle,
                                                            MilestoneRun.milestone == stage.key))
         run.action = action["action"]
         run.details = {k: v for k, v in action.items() if k not in ("conference", "milestone", "action")}
@@ -325,11 +388,20 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings=Non
         conference = db.session.get(Conference, conference_id, populate_existing=True)
         if conference is None or conference.status not in ACTIVE_STATUSES:
             continue
-        done = _done_keys(conference_id)
+        # Deadlines follow the calendar: a holiday decision added to holidays.yaml moves them here.
+        for told in recompute_open_deadlines(db.session, conference, rules, calendar, now,
+                                             "Lịch ngày nghỉ lễ được cập nhật",
+                                             message_domain=address_domain(settings.mail_default_sender)):
+            actions.append({"conference": conference.slug, "milestone": None, "action": "deadlines_moved",
+                            **told})
+        db.session.commit()
+        conference = db.session.get(Conference, conference_id, populate_existing=True)
+        cycle = conference.cycle
+        done = _done_keys(conference_id, cycle)
         due = [s for s in stages_for(conference, rules, calendar, now)
                if s.key not in done and s.due(now) and s.needed(conference)]
         for stage in due:
-            action = _run_stage(conference_id, stage, now, rules, calendar, settings)
+            action = _run_stage(conference_id, cycle, stage, now, rules, calendar, settings)
             if action is not None:
                 actions.append(action)
     db.session.commit()

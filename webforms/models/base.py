@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, types
+from sqlalchemy import CheckConstraint, DateTime, types
 
 from webforms.timeutil import UTC
 
@@ -27,3 +27,10 @@ class UTCDateTime(types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def status_check(column: str, values) -> CheckConstraint:
+    """CHECK that a status column holds one of `values`, the lifecycle's states (webforms/domain/lifecycle.py).
+    Named by the naming convention: ck_<table>_<column>. A new state needs a migration too."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)

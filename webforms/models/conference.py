@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webforms.extensions import db
-from webforms.models.base import UTCDateTime
+from webforms.models.base import UTCDateTime, status_check
 from webforms.timeutil import utcnow
 
 
@@ -37,6 +37,7 @@ ACTIVE_STATUSES = (
 
 class Conference(db.Model):
     __tablename__ = "conferences"
+    __table_args__ = (status_check("status", [s.value for s in ConferenceStatus]),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -48,6 +49,14 @@ class Conference(db.Model):
     status: Mapped[str] = mapped_column(String(40), default=ConferenceStatus.DRAFT, index=True)
     announcement_text: Mapped[str] = mapped_column(Text, default="")
     announced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The announcement's two channels (plan III.3): the e-portal and the one-stop desk, each with its time.
+    posted_portal_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    posted_one_stop_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Why staff announced later than the plan's notice (announce_by); empty when on time.
+    late_announcement_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Each date the conference is set for is a cycle of the plan's milestones: a postponement starts
+    # the next one; the runs of earlier cycles stay (MilestoneRun.cycle).
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     # Signature block; empty means the signer in plan.yaml.

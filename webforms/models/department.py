@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webforms.extensions import db
-from webforms.models.base import UTCDateTime
+from webforms.models.base import UTCDateTime, status_check
 from webforms.timeutil import utcnow
 
 
@@ -54,6 +54,7 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         Index("ix_assignments_state_due", "state", "due_at"),
+        status_check("state", [s.value for s in AssignmentState]),
         # Partial: only the assignments still owed a notice, so the sweep's `notified_at IS NULL` reads
         # a handful of entries whatever the planner's statistics say. Named by the naming convention.
         Index("ix_assignments_notified_at", "notified_at", sqlite_where=text("notified_at IS NULL"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webforms.extensions import db
@@ -11,13 +11,16 @@ from webforms.timeutil import utcnow
 
 
 class MilestoneRun(db.Model):
-    """The proof that a milestone (or one stage of it, e.g. "announce_by:lead") acted once."""
+    """The proof that a milestone (or one stage of it, e.g. "announce_by:lead") acted once in one cycle
+    (one date) of its conference."""
 
     __tablename__ = "milestone_runs"
-    __table_args__ = (UniqueConstraint("conference_id", "milestone"),)
+    __table_args__ = (UniqueConstraint("conference_id", "cycle", "milestone"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
+    # Conference.cycle when it ran: the runs of a date the conference was moved from stay as history.
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     milestone: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(80))
     details: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -26,4 +29,4 @@ class MilestoneRun(db.Model):
     as_of: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
-        return f"<MilestoneRun {self.conference_id} {self.milestone}>"
+        return f"<MilestoneRun {self.conference_id}#{self.cycle} {self.milestone}>"

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webforms.extensions import db
-from webforms.models.base import UTCDateTime
+from webforms.models.base import UTCDateTime, status_check
 from webforms.timeutil import utcnow
 
 
@@ -35,6 +35,7 @@ class Recommendation(db.Model):
     __table_args__ = (
         UniqueConstraint("registration_id", "seq"),
         Index("ix_recommendations_status_field", "status", "field_code"),
+        status_check("status", [s.value for s in RecommendationStatus]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

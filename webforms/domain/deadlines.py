@@ -1,0 +1,92 @@
+"""Assignment deadlines follow the conference date and the calendar.
+
+`Assignment.due_at` is stored (the reminder sweep reads it through an index), so whenever the date or
+the calendar changes, `recompute_open_deadlines` brings every open assignment of the conference back in
+line with the plan engine, in the caller's transaction, and tells each department whose deadline moved
+once (one email per department, listing its items).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from config.rules import Plan, Rules
+from webforms.domain import outbox
+from webforms.domain.audit import SYSTEM, Actor, record
+from webforms.domain.plan import due_after_conference
+from webforms.domain.workdays import WorkingCalendar
+from webforms.models import OPEN_STATES, Assignment, AssignmentRole, Conference, Recommendation
+
+# The plan's milestones that are deadlines of assignments rather than of the conference.
+ASSIGNMENT_DEADLINES = ("written_reply", "coordinated_reply", "coordination_input")
+
+
+def deadline_name(role: str, recommendation: Recommendation, plan: Plan) -> str:
+    """Which of the plan's milestones is the deadline of an assignment in `role` on `recommendation`:
+    a coordinating agency's input (coordination_input, when the plan has it), else the written reply,
+    or the coordinated reply once the recommendation needs coordination."""
+    names = {m.name for m in plan.milestones}
+    if role == AssignmentRole.COORDINATING and "coordination_input" in names:
+        return "coordination_input"
+    return "coordinated_reply" if recommendation.needs_coordination else "written_reply"
+
+
+def assignment_due(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> dt.datetime:
+    name = deadline_name(assignment.role, assignment.recommendation, rules.plan)
+    return due_after_conference(assignment.recommendation.conference.starts_at, rules.plan.offset(name),
+                                rules.plan, calendar)
+
+
+def recompute_open_deadlines(session, conference: Conference, rules: Rules, calendar: WorkingCalendar,
+                             now: dt.datetime, reason: str, *, actor: Actor = SYSTEM,
+                             message_domain: str | None = None) -> list[dict]:
+    """Set every open assignment's due_at from the plan engine; email each department whose deadline
+    moved, once. Returns one dict per department told. Leaves the commit to the caller.
+
+    :param reason: why the deadlines moved, in Vietnamese, for the email and the audit trail.
+    """
+    # Only assignments whose deadline is none of the plan's current ones can have moved: in the steady
+    # state (every tick) this reads no row at all.
+    current = [due_after_conference(conference.starts_at, rules.plan.offset(name), rules.plan, calendar)
+               for name in ASSIGNMENT_DEADLINES if name in {m.name for m in rules.plan.milestones}]
+    rows = session.scalars(
+        select(Assignment).join(Recommendation, Assignment.recommendation_id == Recommendation.id)
+        .where(Recommendation.conference_id == conference.id, Assignment.state.in_(OPEN_STATES),
+               Assignment.due_at.not_in(current))
+        .order_by(Assignment.department_id, Assignment.id)
+    ).all()
+    moved: dict[int, list[tuple[Assignment, dt.datetime]]] = defaultdict(list)
+    for assignment in rows:
+        due = assignment_due(assignment, rules, calendar)
+        if assignment.due_at != due:
+            moved[assignment.department_id].append((assignment, assignment.due_at))
+            assignment.due_at = due
+            assignment.updated_at = now
+    told = []
+    for items in moved.values():
+        department = items[0][0].department
+        record(actor, "assignment.deadlines_moved", "department", department.code, now=now,
+               conference=conference.slug, reason=reason,
+               items=[{"assignment": a.id, "before": before.isoformat(), "after": a.due_at.isoformat()}
+                      for a, before in items])
+        to = [e for e in (department.emails or []) if e]
+        if not to:
+            continue
+        # One email per department and per set of new deadlines: a second call that moves nothing
+        # sends nothing, a later change sends again.
+        fingerprint = hashlib.sha256("|".join(f"{a.id}={a.due_at.isoformat()}" for a, _ in items)
+                                      .encode()).hexdigest()[:16]
+        options = {"message_domain": message_domain} if message_domain else {}
+        outbox.queue_template(
+            "deadlines_moved_to_department",
+            {"conference": conference, "department": department, "reason": reason, "now": now,
+             "items": [{"code": a.recommendation.code, "title": a.recommendation.title, "before": before,
+                        "after": a.due_at, "tentative": bool(calendar.unconfirmed_between(
+                            conference.starts_at.date(), a.due_at.date()))} for a, before in items]},
+            to=to, dedupe_key=f"deadlines:{conference.id}:{department.code}:{fingerprint}", **options)
+        told.append({"department": department.code, "assignments": len(items), "to": to})
+    return told
