@@ -32,6 +32,28 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+def _tentative(calendar, *days: dt.date) -> str:
+    """" (dự kiến)" when any of the days falls in a year whose days off are not confirmed."""
+    return " (dự kiến)" if any(not calendar.is_confirmed(d.year) for d in days) else ""
+
+
+def _now_option(value: str | None) -> dt.datetime:
+    if not value:
+        return utcnow()
+    try:
+        return parse_instant(value, services().rules.plan.timezone)
+    except ValueError:
+        _fail(f"'{value}' is not an ISO 8601 date-time")
+
+
+def _local_instant(date_: str, time_: str) -> dt.datetime:
+    try:
+        at = dt.time.fromisoformat(time_)
+    except ValueError:
+        _fail(f"'{time_}' is not a time in HH:MM form")
+    return dt.datetime.combine(_iso_date(date_), at, tzinfo=services().rules.plan.timezone)
+
+
 # -- calendar ---------------------------------------------------------------------------------
 
 calendar_group = AppGroup("calendar", help="Vietnamese working-day calendar.")
@@ -45,7 +67,8 @@ def calendar_add(date: str, n: int) -> None:
     computation = services().calendar.explain_add(_iso_date(date), n)
     for skipped in computation.skipped:
         click.echo(f"  skipped {skipped.date.isoformat()}: {skipped.reason}")
-    click.echo(computation.result.isoformat())
+    note = " (dự kiến)" if computation.tentative else ""
+    click.echo(computation.result.isoformat() + note)
 
 
 @calendar_group.command("between")
@@ -60,8 +83,10 @@ def calendar_between(a: str, b: str) -> None:
 @click.argument("date")
 def calendar_check(date: str) -> None:
     day = _iso_date(date)
-    reason = services().calendar.day_off_reason(day)
-    click.echo(f"{day.isoformat()} working day" if reason is None else f"{day.isoformat()} day off: {reason}")
+    calendar = services().calendar
+    reason = calendar.day_off_reason(day)
+    note = _tentative(calendar, day)
+    click.echo(f"{day.isoformat()} working day{note}" if reason is None else f"{day.isoformat()} day off: {reason}{note}")
 
 
 # -- conference -------------------------------------------------------------------------------
@@ -80,19 +105,86 @@ def conference_create(title: str, date_: str, time_: str, venue: str, slug: str 
     from webforms.domain.departments import sync_departments
 
     svc = services()
-    try:
-        at = dt.time.fromisoformat(time_)
-    except ValueError:
-        _fail(f"'{time_}' is not a time in HH:MM form")
-    starts_at = dt.datetime.combine(_iso_date(date_), at, tzinfo=svc.rules.plan.timezone)
+    starts_at = _local_instant(date_, time_)
     try:
         sync_departments(svc.rules)
-        conference = create_conference(title=title, starts_at=starts_at, venue=venue, rules=svc.rules, slug=slug)
+        conference = create_conference(title=title, starts_at=starts_at, venue=venue, rules=svc.rules,
+                                       calendar=svc.calendar, slug=slug)
     except ConferenceError as exc:
         db.session.rollback()
         _fail(str(exc))
     db.session.commit()
+    _warn_unconfirmed(starts_at)
     click.echo(conference.slug)
+
+
+def _warn_unconfirmed(starts_at: dt.datetime) -> None:
+    from webforms.domain.conferences import unconfirmed_window_years
+
+    svc = services()
+    years = unconfirmed_window_years(starts_at, svc.rules, svc.calendar)
+    if years:
+        click.echo(f"warning: the conference's deadlines reach into {', '.join(map(str, years))}, whose days off "
+                   "are not confirmed (config/holidays.yaml confirmed_years): those dates are projections "
+                   "(dự kiến)", err=True)
+
+
+@conference_group.command("postpone")
+@click.argument("slug")
+@click.option("--date", "date_", required=True, help="YYYY-MM-DD, the new local date")
+@click.option("--time", "time_", default="08:30", show_default=True, help="HH:MM, local time")
+@click.option("--reason", required=True)
+@click.option("--now", "now_", default=None, help="ISO 8601 instant (default: the clock).")
+def conference_postpone(slug: str, date_: str, time_: str, reason: str, now_: str | None) -> None:
+    """Move conference SLUG to a new date: a new cycle of its milestones; it must be announced again."""
+    from webforms.domain.conference_admin import postpone_conference
+    from webforms.domain.conferences import ConferenceError, get_conference
+
+    svc = services()
+    conference = get_conference(slug)
+    if conference is None:
+        _fail(f"no conference '{slug}'")
+    now = _now_option(now_)
+    starts_at = _local_instant(date_, time_)
+    try:
+        sent = postpone_conference(conference, new_starts_at=starts_at, reason=reason, now=now, actor=_cli_actor(),
+                                   rules=svc.rules, calendar=svc.calendar)
+    except ConferenceError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    _warn_unconfirmed(starts_at)
+    click.echo(f"{conference.slug} postponed to {starts_at.isoformat()}; cycle {conference.cycle}; "
+               f"status {conference.status}; {sent} people notified")
+
+
+@conference_group.command("cancel")
+@click.argument("slug")
+@click.option("--reason", required=True)
+@click.option("--now", "now_", default=None, help="ISO 8601 instant (default: the clock).")
+def conference_cancel(slug: str, reason: str, now_: str | None) -> None:
+    """Call conference SLUG off; everyone concerned is emailed."""
+    from webforms.domain.conference_admin import cancel_conference
+    from webforms.domain.conferences import ConferenceError, get_conference
+
+    conference = get_conference(slug)
+    if conference is None:
+        _fail(f"no conference '{slug}'")
+    try:
+        sent = cancel_conference(conference, reason=reason, now=_now_option(now_), actor=_cli_actor())
+    except ConferenceError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"{conference.slug} cancelled; {sent} people notified")
+
+
+def _cli_actor():
+    import getpass
+
+    from webforms.domain.audit import Actor
+
+    return Actor(kind="user", name=f"cli:{getpass.getuser()}")
 
 
 @conference_group.command("milestones")
@@ -110,7 +202,8 @@ def conference_milestones_cmd(slug: str, as_json: bool) -> None:
         click.echo(json.dumps([m.as_dict() for m in milestones], ensure_ascii=False))
         return
     for m in milestones:
-        click.echo(f"{m.name:<22} {m.due.isoformat():<26} {m.offset:+4d} wd  {m.owner:<8} {m.label}")
+        note = " (dự kiến)" if m.tentative else ""
+        click.echo(f"{m.name:<22} {m.due.isoformat():<26} {m.offset:+4d} wd  {m.owner:<8} {m.label}{note}")
 
 
 # -- operations -------------------------------------------------------------------------------

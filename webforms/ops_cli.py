@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -50,33 +51,63 @@ def health_cmd(max_pending_age: float, max_failed_jobs: int, as_json: bool) -> N
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of lines.")
 def conference_status_cmd(slug: str, as_json: bool) -> None:
-    """The conference's status, its milestones and which stages the deadline engine has acted on."""
-    from webforms.domain.conferences import conference_milestones, get_conference
-    from webforms.models import MilestoneRun, Recommendation, Registration
+    """The conference's status and cycle, its quorum, its milestones with their state and which stages the
+    deadline engine has acted on; the runs of earlier dates (cycles) under `history`."""
+    from webforms.domain.conferences import get_conference, unconfirmed_window_years
+    from webforms.domain.dashboard import milestone_timeline
+    from webforms.domain.intake import quorum
+    from webforms.models import AuditEvent, MilestoneRun, Recommendation, Registration
 
     svc = services()
+    tz = svc.rules.plan.timezone
     conference = get_conference(slug)
     if conference is None:
         click.echo(f"error: no conference '{slug}'", err=True)
         sys.exit(1)
-    runs = db.session.scalars(select(MilestoneRun).where(MilestoneRun.conference_id == conference.id)
-                              .order_by(MilestoneRun.as_of, MilestoneRun.id)).all()
+    all_runs = db.session.scalars(select(MilestoneRun).where(MilestoneRun.conference_id == conference.id)
+                                  .order_by(MilestoneRun.as_of, MilestoneRun.id)).all()
+    runs = [r for r in all_runs if r.cycle == conference.cycle]
+    postponements = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "conference.postpone", AuditEvent.target_kind == "conference",
+                                 AuditEvent.target_id == conference.slug).order_by(AuditEvent.id)).all()
+    old_dates = {e.details.get("old_cycle", i + 1): e.details for i, e in enumerate(postponements)}
+
+    def run_dict(r):
+        return {"key": r.milestone, "action": r.action, "as_of": to_local(r.as_of, tz).isoformat()}
+
+    def stamp(value):
+        return to_local(value, tz).isoformat() if value else None
+
     data = {
         "slug": conference.slug,
         "title": conference.title,
         "status": conference.status,
         "status_reason": conference.status_reason,
-        "starts_at": to_local(conference.starts_at, svc.rules.plan.timezone).isoformat(),
+        "cycle": conference.cycle,
+        "starts_at": to_local(conference.starts_at, tz).isoformat(),
+        "announcement": {"announced_at": stamp(conference.announced_at),
+                         "portal_at": stamp(conference.posted_portal_at),
+                         "one_stop_at": stamp(conference.posted_one_stop_at),
+                         "late_reason": conference.late_announcement_reason},
+        "quorum": quorum(conference, svc.rules, svc.calendar).as_dict(),
+        "unconfirmed_years": list(unconfirmed_window_years(conference.starts_at, svc.rules, svc.calendar)),
         "registrations": db.session.scalar(select(func.count(Registration.id))
                                            .where(Registration.conference_id == conference.id)),
         "recommendations": db.session.scalar(select(func.count(Recommendation.id))
                                              .where(Recommendation.conference_id == conference.id)),
         "milestones": [
-            {"name": m.name, "due": m.due.isoformat(),
-             "runs": [{"key": r.milestone, "action": r.action,
-                       "as_of": to_local(r.as_of, svc.rules.plan.timezone).isoformat()}
-                      for r in runs if r.milestone.split(":")[0] == m.name]}
-            for m in conference_milestones(conference, svc.rules, svc.calendar)
+            {"name": e.milestone.name, "label": e.milestone.label, "due": e.milestone.due.isoformat(),
+             "tentative": e.milestone.tentative, "state": e.state,
+             "runs": [run_dict(r) for r in runs if r.milestone.split(":")[0] == e.milestone.name]}
+            for e in milestone_timeline(conference, now=utcnow(), rules=svc.rules, calendar=svc.calendar)
+        ],
+        "history": [
+            {"cycle": cycle,
+             "starts_at": (to_local(dt.datetime.fromisoformat(old_dates[cycle]["old"]), tz).isoformat()
+                           if cycle in old_dates else None),
+             "postponed_because": old_dates.get(cycle, {}).get("reason", ""),
+             "runs": [run_dict(r) for r in all_runs if r.cycle == cycle]}
+            for cycle in range(1, conference.cycle)
         ],
     }
     if as_json:
@@ -86,11 +117,19 @@ def conference_status_cmd(slug: str, as_json: bool) -> None:
     click.echo(f"title          {data['title']}")
     reason = f" ({data['status_reason']})" if data["status_reason"] else ""
     click.echo(f"status         {data['status']}{reason}")
+    click.echo(f"cycle          {data['cycle']}")
     click.echo(f"starts_at      {data['starts_at']}")
+    q = data["quorum"]
+    click.echo(f"quorum         {'met' if q['met'] else 'not met'}: {q['enterprises']}/{q['min_enterprises']} "
+               f"enterprises, {q['recommendations']}/{q['min_recommendations']} recommendations")
     click.echo(f"registrations  {data['registrations']}  recommendations {data['recommendations']}")
     for m in data["milestones"]:
         done = ", ".join(f"{r['key']}={r['action']}" for r in m["runs"]) or "-"
-        click.echo(f"  {m['name']:<22} {m['due']:<26} {done}")
+        note = " (dự kiến)" if m["tentative"] else ""
+        click.echo(f"  {m['name']:<22} {m['due']:<26} {m['state']:<8} {done}{note}")
+    for h in data["history"]:
+        click.echo(f"history        cycle {h['cycle']} {h['starts_at']}: "
+                   + (", ".join(f"{r['key']}={r['action']}" for r in h["runs"]) or "-"))
 
 
 COMMANDS = (health_cmd,)

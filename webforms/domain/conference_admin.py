@@ -10,7 +10,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
@@ -23,7 +23,8 @@ from webforms.domain.outbox import queue_template
 from webforms.domain.text import clean_text
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
-from webforms.models import Conference, ConferenceStatus, Invitee, InviteeCategory, Registration
+from webforms.domain.plan import milestone_due
+from webforms.models import Conference, ConferenceStatus, Invitee, InviteeCategory, Recommendation, Registration
 
 FORMATS = ("in_person", "online", "hybrid")
 # Statuses from which the conference can still be moved or called off.
@@ -142,6 +143,14 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
            old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason, old_status=old_status,
            old_cycle=old_cycle, cycle=conference.cycle)
     if rules is not None and calendar is not None:
+        # What came in after the old date's intake closed is in time for the new date's.
+        closes_at = milestone_due(new_starts_at, "intake_closes", rules.plan, calendar).due
+        db.session.execute(update(Registration).where(Registration.conference_id == conference.id,
+                                                      Registration.registered_at <= closes_at)
+                           .values(late=False))
+        db.session.execute(update(Recommendation).where(Recommendation.conference_id == conference.id,
+                                                        Recommendation.received_at <= closes_at)
+                           .values(late=False))
         recompute_open_deadlines(db.session, conference, rules, calendar, now,
                                  f"Hội nghị được hoãn sang {new_starts_at.astimezone(rules.plan.timezone):%d/%m/%Y}",
                                  actor=actor)

@@ -24,17 +24,33 @@ def _fail(message: str) -> None:
 
 @conference_group.command("announce")
 @click.argument("slug")
-def conference_announce(slug: str) -> None:
-    """Publish the announcement of conference SLUG and open intake."""
-    from webforms.domain.conferences import announce_conference, get_conference
+@click.option("--reason", default="", help="Why it is announced later than the plan's notice (required then).")
+@click.option("--portal-at", default=None, help="ISO 8601: when it went up on the e-portal (default: now).")
+@click.option("--one-stop-at", default=None, help="ISO 8601: when it was posted at the one-stop desk (default: now).")
+@click.option("--now", "now_", default=None, help="ISO 8601 instant (default: the clock).")
+def conference_announce(slug: str, reason: str, portal_at: str | None, one_stop_at: str | None,
+                        now_: str | None) -> None:
+    """Publish the announcement of conference SLUG (e-portal and one-stop desk) and open intake."""
+    from webforms.domain.conferences import ConferenceError, announce_conference, get_conference
     from webforms.domain.intake import intake_window
+    from webforms.timeutil import parse_instant
 
     svc = services()
     conference = get_conference(slug)
     if conference is None:
         _fail(f"no conference '{slug}'")
-    now = utcnow()
-    changed = announce_conference(conference, now=now, rules=svc.rules, calendar=svc.calendar)
+    try:
+        now = parse_instant(now_, svc.rules.plan.timezone) if now_ else utcnow()
+        channels = {name: parse_instant(value, svc.rules.plan.timezone) if value else None
+                    for name, value in (("portal_at", portal_at), ("one_stop_at", one_stop_at))}
+    except ValueError:
+        _fail("times must be ISO 8601 date-times")
+    try:
+        changed = announce_conference(conference, now=now, rules=svc.rules, calendar=svc.calendar,
+                                      late_reason=reason, **channels)
+    except ConferenceError as exc:
+        db.session.rollback()
+        _fail(str(exc))
     db.session.commit()
     window = intake_window(conference, now, svc.rules, svc.calendar)
     state = "announced" if changed else f"unchanged ({conference.status})"
