@@ -93,3 +93,26 @@ def test_console_script_is_installed():
     assert result.returncode == 0
     for command in ("calendar", "conference", "seed-demo", "tick", "worker", "db"):
         assert command in result.stdout
+
+
+def test_calendar_marks_projected_years(cli):
+    assert last_line(cli("calendar", "check", "2027-02-04")) == "2027-02-04 day off: Nghỉ Tết Nguyên đán (28 tháng Chạp) (dự kiến)"
+    assert last_line(cli("calendar", "check", "2025-01-27")) == "2025-01-27 day off: Nghỉ Tết Nguyên đán (28 tháng Chạp)"
+    assert last_line(cli("calendar", "check", "2027-03-01")) == "2027-03-01 working day (dự kiến)"
+    assert last_line(cli("calendar", "add", "2026-12-16", "14")) == "2027-01-06 (dự kiến)"
+    assert last_line(cli("calendar", "add", "2026-09-03", "-7")) == "2026-08-21"
+
+
+def test_milestones_of_a_window_crossing_an_unconfirmed_year_are_projections(cli):
+    created = cli("conference", "create", "--title", "Hội nghị cuối năm", "--date", "2026-12-16", "--venue", "Trụ sở",
+                  "--slug", "hn-cuoi-nam")
+    assert created.exit_code == 0
+    assert "warning:" in created.output and "2027" in created.output  # stderr is mixed in by the runner
+    milestones = {m["name"]: m for m in json.loads(cli("conference", "milestones", "hn-cuoi-nam", "--json").output)}
+    assert milestones["coordinated_reply"]["tentative"] is True
+    assert milestones["written_reply"]["tentative"] is False
+    table = cli("conference", "milestones", "hn-cuoi-nam").output.splitlines()
+    assert [line for line in table if line.startswith("coordinated_reply")][0].endswith("(dự kiến)")
+    assert not [line for line in table if line.startswith("written_reply")][0].endswith("(dự kiến)")
+    status = json.loads(cli("conference", "status", "hn-cuoi-nam", "--json").output)
+    assert status["unconfirmed_years"] == [2027]

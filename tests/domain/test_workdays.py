@@ -20,7 +20,7 @@ def cal() -> WorkingCalendar:
     ("day", "working"),
     [
         (D(2025, 1, 1), False),  # Tết Dương lịch
-        (D(2025, 1, 27), False),  # Tết Ất Tỵ, 29 tháng Chạp
+        (D(2025, 1, 27), False),  # Tết Ất Tỵ, 28 tháng Chạp (the month had 29 days)
         (D(2025, 1, 31), False),
         (D(2025, 2, 3), True),  # back to work after Tết
         (D(2025, 4, 7), False),  # Giỗ Tổ observed Monday
@@ -117,3 +117,53 @@ def test_result_is_always_a_working_day(cal, start, n):
 def test_forward_then_back_returns_to_a_working_day(cal, start, n):
     start = cal.next_working_day(start)
     assert cal.add_working_days(cal.add_working_days(start, n), -n) == start
+
+
+@pytest.mark.parametrize(
+    ("day", "label"),
+    [
+        (D(2025, 1, 27), "Nghỉ Tết Nguyên đán (28 tháng Chạp)"),  # tháng Chạp Giáp Thìn had 29 days
+        (D(2027, 2, 4), "Nghỉ Tết Nguyên đán (28 tháng Chạp)"),  # tháng Chạp Bính Ngọ has 29 days
+        (D(2024, 2, 8), "Nghỉ Tết Nguyên đán (29 tháng Chạp)"),  # tháng Chạp Quý Mão had 30 days
+        (D(2025, 5, 2), "Nghỉ hoán đổi (làm bù thứ Bảy 26/04/2025)"),
+    ],
+)
+def test_tet_and_swap_labels(cal, day, label):
+    assert cal.day_off_reason(day) == label
+
+
+def test_the_twelfth_lunar_month_is_computed_not_listed():
+    from webforms.domain.workdays import lunar_month_length_before
+
+    # Tết 29/01/2025, 17/02/2026, 06/02/2027, 10/02/2024 (Hồ Ngọc Đức's tables, UTC+7).
+    assert [lunar_month_length_before(d) for d in (D(2025, 1, 29), D(2026, 2, 17), D(2027, 2, 6),
+                                                    D(2024, 2, 10))] == [29, 29, 29, 30]
+    with pytest.raises(ValueError):
+        lunar_month_length_before(D(2025, 3, 3))
+
+
+def test_24_november_is_decided_in_holidays_yaml(cal):
+    """The package makes 24/11 a day off from 2026; holidays.yaml decides it, with its source."""
+    rules = load_rules(PROJECT_ROOT / "config")
+    (entry,) = [e for e in rules.holidays.working_days if e.date == D(2026, 11, 24)]
+    assert "Điều 112" in entry.source
+    assert cal.is_working_day(D(2026, 11, 24))
+
+
+def test_confirmed_years_and_projections(cal):
+    assert cal.is_confirmed(2025) and cal.is_confirmed(2026) and not cal.is_confirmed(2027)
+    assert not cal.explain_add(D(2026, 9, 3), 7).tentative
+    # D in December 2026, D+14 working days in January 2027: computed through an unannounced year.
+    crossing = cal.explain_add(D(2026, 12, 16), 14)
+    assert crossing.result == D(2027, 1, 6)
+    assert crossing.tentative and crossing.unconfirmed_years == (2027,)
+    assert cal.explain_add(D(2027, 1, 6), -14).tentative
+
+
+def test_holidays_is_pinned_to_the_installed_version():
+    import tomllib
+    from importlib.metadata import version
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())
+    pins = [d for d in project["project"]["dependencies"] if d.startswith("holidays")]
+    assert pins == [f"holidays=={version('holidays')}"]

@@ -153,3 +153,45 @@ def test_csv_preview_then_import(client, staff, app_ctx):
     client.post("/quan-tri/hoi-nghi/hn-csv3/khach-moi/nhap",
                 data={"csrf_token": token, "csv_text": "nhóm,họ tên\nxyz,A\n"})
     assert db.session.query(Invitee).count() == 2
+
+
+def test_a_conference_on_a_day_off_is_refused_next_to_the_date(client, staff, app_ctx):
+    staff("secretariat")
+    token = csrf(client, "/quan-tri/hoi-nghi/tao-moi")
+    response = client.post("/quan-tri/hoi-nghi/tao-moi", data={
+        "csrf_token": token, "title": "Hội nghị đầu xuân", "date": "2027-02-08", "time": "08:30",
+        "venue": "Trụ sở Ban Quản lý", "format": "in_person"})
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Ngày 08/02/2027 là ngày nghỉ (Mùng ba Tết Nguyên Đán); vui lòng chọn ngày làm việc." in page
+    assert db.session.query(Conference).count() == 0
+
+
+def test_a_late_announcement_asks_for_a_reason_and_shows_it(client, staff, app_ctx, calendar, rules):
+    import datetime as dt
+
+    from webforms.timeutil import utcnow
+
+    # Past the plan's notice (D−7 working days) but before the intake closes (D−5), whatever today is.
+    today = utcnow().astimezone(rules.plan.timezone).date()
+    day = calendar.add_working_days(today, 6)
+    conference = create_conference(slug="hn-muon", status=ConferenceStatus.DRAFT,
+                                   starts_at=dt.datetime.combine(day, dt.time(8, 30), tzinfo=rules.plan.timezone))
+    db.session.commit()
+    staff("secretariat")
+    dashboard = client.get("/quan-tri/hoi-nghi/hn-muon").get_data(as_text=True)
+    assert 'name="late_reason"' in dashboard
+    token = csrf_from(dashboard)
+    client.post("/quan-tri/hoi-nghi/hn-muon/dang-thong-bao", data={"csrf_token": token})
+    db.session.expire_all()
+    assert conference.status == ConferenceStatus.DRAFT
+    refused = html.unescape(client.get("/quan-tri/hoi-nghi/hn-muon").get_data(as_text=True))
+    assert "vui lòng nêu lý do đăng muộn" in refused
+    client.post("/quan-tri/hoi-nghi/hn-muon/dang-thong-bao",
+                data={"csrf_token": token, "late_reason": "Chờ lãnh đạo Ban cho ý kiến về địa điểm"})
+    db.session.expire_all()
+    assert conference.status == ConferenceStatus.ANNOUNCED
+    shown = html.unescape(client.get("/quan-tri/hoi-nghi/hn-muon").get_data(as_text=True))
+    assert "Đăng thông báo muộn so với Kế hoạch. Lý do: Chờ lãnh đạo Ban cho ý kiến về địa điểm" in re.sub(
+        r"<[^>]+>", "", shown)
+    assert "Bộ phận một cửa lúc" in shown

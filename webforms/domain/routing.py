@@ -70,6 +70,11 @@ class Deadline:
     computation: Computation
     applies: bool  # the one in force for this assignment (or, for D-1, still ahead of the reply)
 
+    @property
+    def tentative(self) -> bool:
+        """Computed through a year whose days off are not confirmed: shown as "dự kiến"."""
+        return self.computation.tentative
+
 
 def reply_due(
     recommendation: Recommendation, rules: Rules, calendar: WorkingCalendar, *, coordinated: bool

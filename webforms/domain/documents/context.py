@@ -27,7 +27,7 @@ from webforms.domain.intake import (
 from webforms.domain.plan import due_after_conference, milestone_due
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import db
-from webforms.formatting import vn_date_long, vn_date_short, vn_money, vn_number, vn_time_and_day
+from webforms.formatting import tentative, vn_date_long, vn_date_short, vn_money, vn_number, vn_time_and_day
 from webforms.models import (
     AnswerMode,
     Assignment,
@@ -84,8 +84,10 @@ def _common(
 
 
 def _milestone_text(conference: Conference, name: str, rules: Rules, calendar) -> str:
-    due = milestone_due(conference.starts_at, name, rules.plan, calendar).due
-    return f"{due:%H} giờ {due:%M}, {vn_date_long(due)}"
+    milestone = milestone_due(conference.starts_at, name, rules.plan, calendar)
+    due = milestone.due
+    # " (dự kiến)" when computed through a year whose days off are not confirmed (holidays.yaml).
+    return f"{due:%H} giờ {due:%M}, {vn_date_long(due)}{tentative(milestone)}"
 
 
 def _recommendations(conference: Conference) -> list[Recommendation]:
@@ -242,7 +244,8 @@ def conclusion_notice_context(
                 "mode": modes.get(mode, mode),
                 "answer": rec.answer,
                 "department": _department_name(rec),
-                "due": "" if answered_here else vn_date_short(_deadline(rec, conference, rules)),
+                "due": "" if answered_here else (vn_date_short(_deadline(rec, conference, rules))
+                                                 + tentative(_deadline(rec, conference, rules))),
             }
         )
     return {

@@ -18,6 +18,8 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined
 
+from webforms.formatting import tentative
+
 # Characters XML 1.0 does not allow (C0 controls except tab, LF, CR; surrogates; U+FFFE/U+FFFF).
 # docxtpl also reads \a as "new paragraph" and \f as "page break", which user text must not trigger:
 # both are C0 controls and go with the rest.
@@ -62,6 +64,7 @@ def paragraphs_filter(value: str) -> str:
 def jinja_env() -> Environment:
     env = Environment(autoescape=True, undefined=StrictUndefined)  # noqa: S701 - autoescape is on
     env.filters["paragraphs"] = paragraphs_filter
+    env.filters["tentative"] = tentative  # " (dự kiến)" after a projected date
     return env
 
 
