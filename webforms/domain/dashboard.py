@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from config.rules import Rules
 from webforms.domain.deadlines import deadline_name
@@ -69,16 +69,18 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
         done.add("conference")
     if _published(conference, "conclusion_notice"):
         done.add("conclusion_notice")
-    assignments = db.session.scalars(
-        select(Assignment).join(Recommendation, Assignment.recommendation_id == Recommendation.id)
-        .where(Recommendation.conference_id == conference.id,
-               Assignment.state.not_in(CLOSED_WITHOUT_OWNER))).all()
-    by_deadline: dict[str, list] = {}
-    for a in assignments:
-        by_deadline.setdefault(deadline_name(a.role, a.recommendation, rules.plan), []).append(a)
-    for name, items in by_deadline.items():
-        if items and all(a.state not in OPEN_STATES for a in items):
-            done.add(name)
+    counts = db.session.execute(
+        select(Assignment.role, Recommendation.needs_coordination, func.count(),
+               func.count(case((Assignment.state.in_(OPEN_STATES), 1))))
+        .join(Recommendation, Assignment.recommendation_id == Recommendation.id)
+        .where(Recommendation.conference_id == conference.id, Assignment.state.not_in(CLOSED_WITHOUT_OWNER))
+        .group_by(Assignment.role, Recommendation.needs_coordination)).all()
+    by_deadline: dict[str, list[int]] = {}
+    for role, coordinated, total, still_open in counts:
+        seen = by_deadline.setdefault(deadline_name(role, bool(coordinated), rules.plan), [0, 0])
+        seen[0] += total
+        seen[1] += still_open
+    done.update(name for name, (total, still_open) in by_deadline.items() if total and not still_open)
     entries = []
     for m in milestones_for(conference.starts_at, rules.plan, calendar):
         if m.name in done:

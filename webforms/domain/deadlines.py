@@ -25,18 +25,18 @@ from webforms.models import OPEN_STATES, Assignment, AssignmentRole, Conference,
 ASSIGNMENT_DEADLINES = ("written_reply", "coordinated_reply", "coordination_input")
 
 
-def deadline_name(role: str, recommendation: Recommendation, plan: Plan) -> str:
-    """Which of the plan's milestones is the deadline of an assignment in `role` on `recommendation`:
+def deadline_name(role: str, needs_coordination: bool, plan: Plan) -> str:
+    """Which of the plan's milestones is the deadline of an assignment in `role` on a recommendation:
     a coordinating agency's input (coordination_input, when the plan has it), else the written reply,
     or the coordinated reply once the recommendation needs coordination."""
     names = {m.name for m in plan.milestones}
     if role == AssignmentRole.COORDINATING and "coordination_input" in names:
         return "coordination_input"
-    return "coordinated_reply" if recommendation.needs_coordination else "written_reply"
+    return "coordinated_reply" if needs_coordination else "written_reply"
 
 
 def assignment_due(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> dt.datetime:
-    name = deadline_name(assignment.role, assignment.recommendation, rules.plan)
+    name = deadline_name(assignment.role, assignment.recommendation.needs_coordination, rules.plan)
     return due_after_conference(assignment.recommendation.conference.starts_at, rules.plan.offset(name),
                                 rules.plan, calendar)
 
