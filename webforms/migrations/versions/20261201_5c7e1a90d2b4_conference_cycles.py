@@ -52,16 +52,16 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('assignments', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_assignments_state', type_='check')
+        batch_op.drop_constraint(op.f('ck_assignments_state'), type_='check')
     with op.batch_alter_table('recommendations', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_recommendations_status', type_='check')
+        batch_op.drop_constraint(op.f('ck_recommendations_status'), type_='check')
     op.execute("DELETE FROM milestone_runs WHERE cycle > 1")
     with op.batch_alter_table('milestone_runs', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_milestone_runs_conference_id_cycle_milestone', type_='unique')
+        batch_op.drop_constraint(op.f('uq_milestone_runs_conference_id_cycle_milestone'), type_='unique')
         batch_op.create_unique_constraint('uq_milestone_runs_conference_id_milestone', ['conference_id', 'milestone'])
         batch_op.drop_column('cycle')
     with op.batch_alter_table('conferences', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_conferences_status', type_='check')
+        batch_op.drop_constraint(op.f('ck_conferences_status'), type_='check')
         batch_op.drop_column('cycle')
         batch_op.drop_column('late_announcement_reason')
         batch_op.drop_column('posted_one_stop_at')
