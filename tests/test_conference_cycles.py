@@ -189,7 +189,13 @@ def test_a_conference_never_announced_does_not_pass_intake_close_as_announced(ap
     assert tasks("render_document") == []  # no postponement report claiming it was announced
     (alert,) = mails("intake_closes")
     assert "chưa được đăng thông báo" in alert.payload["subject"]
-    assert tick_at(cli, moments.INTAKE_CLOSED) == []  # once
+    assert tick_at(cli, moments.INTAKE_CLOSED, milestones_only=True) == []  # once
+    # The Office moves it to a new date: the new cycle's announcement reminders start over.
+    cli("conference", "postpone", "hn", "--date", "2025-10-02", "--reason", "Chưa đăng thông báo kịp",
+        "--now", "2025-08-28T09:00")
+    assert (conference_row().status, conference_row().cycle) == (ConferenceStatus.DRAFT, 2)
+    lead = tick_at(cli, moments.local(2025, 9, 19, 9), milestones_only=True)
+    assert [(a["milestone"], a["stage"], a["cycle"]) for a in lead] == [("announce_by", "lead", 2)]
 
 
 def rules_leaders(rules):

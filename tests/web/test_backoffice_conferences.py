@@ -195,3 +195,17 @@ def test_a_late_announcement_asks_for_a_reason_and_shows_it(client, staff, app_c
     assert "Đăng thông báo muộn so với Kế hoạch. Lý do: Chờ lãnh đạo Ban cho ý kiến về địa điểm" in re.sub(
         r"<[^>]+>", "", shown)
     assert "Bộ phận một cửa lúc" in shown
+
+
+def test_editing_a_draft_onto_a_day_off_is_refused(client, staff, app_ctx):
+    create_conference(slug="hn-sua", status=ConferenceStatus.DRAFT)
+    db.session.commit()
+    staff("secretariat")
+    token = csrf(client, "/quan-tri/hoi-nghi/hn-sua/sua")
+    response = client.post("/quan-tri/hoi-nghi/hn-sua/sua", data={
+        "csrf_token": token, "title": "Hội nghị", "date": "2025-09-02", "time": "08:30",
+        "venue": "Trụ sở Ban Quản lý", "format": "in_person"})
+    assert response.status_code == 200
+    assert "Ngày 02/09/2025 là ngày nghỉ (Quốc khánh)" in html.unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.query(Conference).one().starts_at.day == 4

@@ -104,7 +104,12 @@ def conference_edit(slug: str):
                                   format=form.format.data, host_agency=form.host_agency.data,
                                   signer_authority=form.signer_authority.data, signer_title=form.signer_title.data,
                                   signer_name=form.signer_name.data, announcement_text=form.announcement_text.data,
-                                  now=utcnow(), actor=current_actor())
+                                  now=utcnow(), actor=current_actor(), rules=services().rules,
+                                  calendar=services().calendar)
+        except DayOffError as exc:
+            db.session.rollback()
+            form.date.errors.append(_("Ngày %(day)s là ngày nghỉ (%(reason)s); vui lòng chọn ngày làm việc.",
+                                      day=exc.day.strftime("%d/%m/%Y"), reason=exc.reason))
         except ConferenceError:
             db.session.rollback()
             form.date.errors.append(_("Hội nghị đã thông báo hoặc đã hủy: chỉ đổi ngày bằng chức năng hoãn."))

@@ -38,7 +38,8 @@ MAX_IMPORT_ROWS = 2000
 
 def update_conference(conference: Conference, *, title: str, starts_at: dt.datetime, venue: str,
                       format: str, host_agency: str, signer_authority: str, signer_title: str,  # noqa: A002
-                      signer_name: str, announcement_text: str, now: dt.datetime, actor: Actor) -> None:
+                      signer_name: str, announcement_text: str, now: dt.datetime, actor: Actor,
+                      rules: Rules | None = None, calendar: WorkingCalendar | None = None) -> None:
     if starts_at.tzinfo is None:
         raise ConferenceError("starts_at must carry a time zone")
     if conference.status == ConferenceStatus.CANCELLED:
@@ -51,6 +52,8 @@ def update_conference(conference: Conference, *, title: str, starts_at: dt.datet
     changed_date = conference.starts_at != starts_at
     if changed_date and conference.status not in (ConferenceStatus.DRAFT,):
         raise ConferenceError("the date of an announced conference changes only by postponing it")
+    if changed_date and rules is not None:
+        refuse_day_off(starts_at, rules, calendar)
     conference.title = title
     conference.starts_at = starts_at
     conference.venue = venue
