@@ -6,7 +6,7 @@ announcement records both channels and the reason for a late one. The status col
 recommendations and assignments accept only their lifecycle's states.
 
 Revision ID: 5c7e1a90d2b4
-Revises: b32bc21ff161
+Revises: c7a1e0f3b9d2
 Create Date: 2026-12-01 21:50:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5c7e1a90d2b4'
-down_revision = 'b32bc21ff161'
+down_revision = 'c7a1e0f3b9d2'
 branch_labels = None
 depends_on = None
 
