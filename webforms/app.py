@@ -11,6 +11,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from config.rules import Rules, load_rules
 from config.settings import Settings, load_settings
 from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
+from webforms.domain.lifecycle import install_guards
 from webforms.domain.tick import check_milestone_handlers
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def configure_app(app: Flask, settings: Settings, rules: Rules) -> None:
     Path(settings.instance_dir).mkdir(parents=True, exist_ok=True)
+    install_guards()  # every status change checked against the lifecycles' tables
     app.extensions["doithoai"] = Services(settings=settings, rules=rules, calendar=calendar_for(rules.holidays))
     engine_options = {"pool_pre_ping": True}
     if settings.is_sqlite:

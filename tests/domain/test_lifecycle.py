@@ -96,3 +96,17 @@ def test_a_milestone_without_a_handler_is_refused_at_startup(tmp_path, settings)
 
     with pytest.raises(RulesError, match="site_visit"):
         create_app(dataclasses.replace(settings, rules_dir=rules_dir))
+
+
+def test_every_caller_goes_through_the_tables(app_ctx):
+    """A status set anywhere (not only through move_conference) is checked against its table."""
+    conference = create_conference(slug="hn", status=ConferenceStatus.CANCELLED)
+    with pytest.raises(TransitionRefused, match="conference hn: cannot move from cancelled to announced"):
+        conference.status = ConferenceStatus.ANNOUNCED
+    rec = create_recommendation(create_registration(create_conference(slug="hn-2")),
+                                status=RecommendationStatus.ANSWERED_IN_WRITING)
+    db.session.flush()
+    with pytest.raises(TransitionRefused, match="cannot move from answered_in_writing to received"):
+        rec.status = RecommendationStatus.RECEIVED
+    rec.status = RecommendationStatus.ANSWERED_IN_WRITING  # the same state: no move
+    db.session.rollback()

@@ -6,12 +6,16 @@ the states named. The status columns carry CHECK constraints built from the same
 so a status outside the table cannot be stored either.
 
 Recommendation and assignment moves are listed the same way (`RECOMMENDATION_MOVES`,
-`ASSIGNMENT_MOVES`) and checked with `check_move`.
+`ASSIGNMENT_MOVES`). `install_guards` (called by the app factory) makes the ORM check every status
+assignment of all three against the tables, whichever module makes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from sqlalchemy import event
+from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from webforms.models import AssignmentState, ConferenceStatus, RecommendationStatus
 
@@ -102,3 +106,32 @@ def move_conference(conference, wanted: str, *, reason: str | None = None) -> st
     if reason is not None:
         conference.status_reason = reason
     return previous
+
+
+# -- every caller: the ORM checks each status assignment against the tables -----------------------
+
+def _guard(lifecycle: str, subject):
+    def check(target, value, oldvalue, initiator):
+        if oldvalue in (None, NO_VALUE, NEVER_SET) or oldvalue == value:
+            return value  # a new row takes its first state; setting the same state is no move
+        check_move(lifecycle, subject(target), str(oldvalue), str(value))
+        return value
+
+    return check
+
+
+def install_guards() -> None:
+    """Make every `x.status = …` / `x.state = …` go through the tables (idempotent)."""
+    from webforms.models import Assignment, Conference, Recommendation
+
+    for column, lifecycle, subject in (
+        (Conference.status, "conference", lambda c: c.slug),
+        (Recommendation.status, "recommendation", lambda r: r.code),
+        (Assignment.state, "assignment", lambda a: f"#{a.id}"),
+    ):
+        listener = _guards.setdefault(lifecycle, _guard(lifecycle, subject))
+        if not event.contains(column, "set", listener):
+            event.listen(column, "set", listener, retval=True, active_history=True)
+
+
+_guards: dict = {}
