@@ -16,6 +16,7 @@ def cli(app):
     def invoke(*args):
         return runner.invoke(args=list(args), catch_exceptions=False)
 
+    invoke.app = app
     return invoke
 
 
@@ -116,3 +117,13 @@ def test_milestones_of_a_window_crossing_an_unconfirmed_year_are_projections(cli
     assert not [line for line in table if line.startswith("written_reply")][0].endswith("(dự kiến)")
     status = json.loads(cli("conference", "status", "hn-cuoi-nam", "--json").output)
     assert status["unconfirmed_years"] == [2027]
+    from sqlalchemy import select
+
+    from webforms.extensions import db
+    from webforms.models import OutboxMessage
+
+    with cli.app.app_context():
+        (warning,) = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedupe_key.like("unconfirmed-calendar:%"))).all()
+        assert "dự kiến" in warning.payload["subject"]
+        assert "Hạn trả lời kiến nghị cần phối hợp: 06/01/2027 (dự kiến)" in warning.payload["text"]

@@ -57,13 +57,16 @@ def test_postpone_emails_everyone_concerned(client, staff, app_ctx):
     assert response.status_code == 302
     db.session.expire_all()
     assert conference.starts_at.year == 2099 and conference.status_reason.startswith("Trùng lịch")
-    rows = db.session.query(OutboxMessage).all()
+    # Besides the participants, the Office is warned once that 2099's days off are not confirmed.
+    (warning,) = db.session.query(OutboxMessage).filter(OutboxMessage.dedupe_key.like("unconfirmed-calendar:%")).all()
+    assert "2099" in warning.payload["text"]
+    rows = db.session.query(OutboxMessage).filter(OutboxMessage.dedupe_key.like("postponed:%")).all()
     assert sorted(r.payload["to"][0] for r in rows) == ["bao@example.vn", "dn1@example.vn", "dn2@example.vn"]
     assert all("hoãn" in r.payload["subject"] for r in rows)
     # The same postponement twice sends nothing more.
     client.post("/quan-tri/hoi-nghi/hn-hoan/hoan", data={
         "csrf_token": token, "date": "2099-10-02", "time": "09:00", "reason": "Trùng lịch"})
-    assert db.session.query(OutboxMessage).count() == 3
+    assert db.session.query(OutboxMessage).count() == 4
 
 
 def test_cancel_requires_a_reason_and_emails(client, staff, app_ctx):

@@ -14,7 +14,12 @@ from sqlalchemy import select, update
 
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
-from webforms.domain.conferences import ConferenceError, announce_conference, refuse_day_off
+from webforms.domain.conferences import (
+    ConferenceError,
+    announce_conference,
+    refuse_day_off,
+    warn_unconfirmed_window,
+)
 from webforms.domain.deadlines import recompute_open_deadlines
 from webforms.domain.documents.notices import conference_notice_attachments
 from webforms.domain.lifecycle import can_move_conference, move_conference
@@ -146,6 +151,7 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
            old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason, old_status=old_status,
            old_cycle=old_cycle, cycle=conference.cycle)
     if rules is not None and calendar is not None:
+        warn_unconfirmed_window(conference, rules, calendar, now)
         # What came in after the old date's intake closed is in time for the new date's.
         closes_at = milestone_due(new_starts_at, "intake_closes", rules.plan, calendar).due
         db.session.execute(update(Registration).where(Registration.conference_id == conference.id,

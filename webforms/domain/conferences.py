@@ -48,6 +48,24 @@ def unconfirmed_window_years(starts_at: dt.datetime, rules: Rules, calendar: Wor
     return tuple(sorted(years))
 
 
+def warn_unconfirmed_window(conference: Conference, rules: Rules, calendar: WorkingCalendar,
+                            now: dt.datetime) -> tuple[int, ...]:
+    """Email the Office once per date (cycle) when the conference's deadlines reach into a year whose days off
+    are not confirmed; return those years."""
+    from webforms.domain.outbox import queue_template
+    from webforms.domain.recipients import recipients_for
+
+    years = unconfirmed_window_years(conference.starts_at, rules, calendar)
+    if years:
+        queue_template("unconfirmed_calendar_to_office",
+                       {"conference": conference, "years": years, "now": now,
+                        "milestones": [m for m in milestones_for(conference.starts_at, rules.plan, calendar)
+                                       if m.tentative]},
+                       to=list(recipients_for(rules).office),
+                       dedupe_key=f"unconfirmed-calendar:{conference.id}:{conference.cycle or 1}")
+    return years
+
+
 def create_conference(
     *,
     title: str,
@@ -59,6 +77,7 @@ def create_conference(
     host_agency: str | None = None,
     format: str = "in_person",  # noqa: A002 - the domain's word
     announcement_text: str = "",
+    now: dt.datetime | None = None,
 ) -> Conference:
     if starts_at.tzinfo is None:
         raise ConferenceError("starts_at must carry a time zone")
@@ -85,6 +104,8 @@ def create_conference(
     )
     db.session.add(conference)
     db.session.flush()
+    if calendar is not None:
+        warn_unconfirmed_window(conference, rules, calendar, now or dt.datetime.now(dt.UTC))
     return conference
 
 
