@@ -10,8 +10,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from config.rules import Rules, load_rules
 from config.settings import Settings, load_settings
-from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
 from webforms.domain.lifecycle import install_guards
+from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
 from webforms.domain.tick import check_milestone_handlers
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate

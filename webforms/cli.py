@@ -86,7 +86,8 @@ def calendar_check(date: str) -> None:
     calendar = services().calendar
     reason = calendar.day_off_reason(day)
     note = _tentative(calendar, day)
-    click.echo(f"{day.isoformat()} working day{note}" if reason is None else f"{day.isoformat()} day off: {reason}{note}")
+    click.echo(f"{day.isoformat()} working day{note}" if reason is None
+               else f"{day.isoformat()} day off: {reason}{note}")
 
 
 # -- conference -------------------------------------------------------------------------------

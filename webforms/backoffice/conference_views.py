@@ -31,8 +31,8 @@ from webforms.domain.conferences import (
     get_conference,
     unconfirmed_window_years,
 )
-from webforms.domain.plan import milestone_due
 from webforms.domain.mail import AddressError
+from webforms.domain.plan import milestone_due
 from webforms.extensions import db
 from webforms.models import Conference, Invitee
 from webforms.services import services
@@ -162,8 +162,8 @@ def conference_publish(slug: str):
         return redirect(url_for("backoffice.conference_dashboard", slug=slug))
     except ConferenceError:
         db.session.rollback()
-        flash(_("Đã hết hạn nhận đăng ký và kiến nghị: không thể đăng thông báo, vui lòng hoãn Hội nghị sang ngày khác."),
-              "error")
+        flash(_("Đã hết hạn nhận đăng ký và kiến nghị: không thể đăng thông báo, "
+                "vui lòng hoãn Hội nghị sang ngày khác."), "error")
         return redirect(url_for("backoffice.conference_dashboard", slug=slug))
     if published:
         db.session.commit()

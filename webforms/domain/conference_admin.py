@@ -25,10 +25,10 @@ from webforms.domain.documents.notices import conference_notice_attachments
 from webforms.domain.lifecycle import can_move_conference, move_conference
 from webforms.domain.mail import AddressError, checked_address
 from webforms.domain.outbox import queue_template
+from webforms.domain.plan import milestone_due
 from webforms.domain.text import clean_text
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
-from webforms.domain.plan import milestone_due
 from webforms.models import Conference, ConferenceStatus, Invitee, InviteeCategory, Recommendation, Registration
 
 FORMATS = ("in_person", "online", "hybrid")
