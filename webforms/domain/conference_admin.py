@@ -135,6 +135,8 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
     if new_starts_at <= now:
         raise ConferenceError("the new date must be in the future")
     if new_starts_at == conference.starts_at:
+        if conference.cycle > 1 and conference.status == ConferenceStatus.DRAFT:
+            return 0  # postponed to this date already (a double submit): nothing more to do or send
         raise ConferenceError("the new date is the current date")
     if rules is not None:
         refuse_day_off(new_starts_at, rules, calendar)

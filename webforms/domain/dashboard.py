@@ -57,7 +57,7 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
     - intake_closes, answers_prepared_by: the deadline engine acted in this cycle;
     - results_report: "drafted" once the draft went to the consolidating department;
     - conclusion_notice: done once a conclusion notice is published (its runs are only reminders);
-    - assignment deadlines: done when assignments with that deadline exist and none is still open.
+    - assignment deadlines: done when assignments with that deadline exist and none is still owed.
     """
     runs = set(db.session.scalars(select(MilestoneRun.milestone).where(
         MilestoneRun.conference_id == conference.id, MilestoneRun.cycle == conference.cycle)))
@@ -71,7 +71,7 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
         done.add("conclusion_notice")
     counts = db.session.execute(
         select(Assignment.role, Recommendation.needs_coordination, func.count(),
-               func.count(case((Assignment.state.in_(OPEN_STATES), 1))))
+               func.count(case((still_owed(), 1))))
         .join(Recommendation, Assignment.recommendation_id == Recommendation.id)
         .where(Recommendation.conference_id == conference.id, Assignment.state.not_in(CLOSED_WITHOUT_OWNER))
         .group_by(Assignment.role, Recommendation.needs_coordination)).all()

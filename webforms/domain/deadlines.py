@@ -18,8 +18,9 @@ from config.rules import Plan, Rules
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.plan import due_after_conference
+from webforms.domain.reminders import still_owed
 from webforms.domain.workdays import WorkingCalendar
-from webforms.models import OPEN_STATES, Assignment, AssignmentRole, Conference, Recommendation
+from webforms.models import Assignment, AssignmentRole, Conference, Recommendation
 
 # The plan's milestones that are deadlines of assignments rather than of the conference.
 ASSIGNMENT_DEADLINES = ("written_reply", "coordinated_reply", "coordination_input")
@@ -36,15 +37,18 @@ def deadline_name(role: str, needs_coordination: bool, plan: Plan) -> str:
 
 
 def assignment_due(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> dt.datetime:
-    name = deadline_name(assignment.role, assignment.recommendation.needs_coordination, rules.plan)
-    return due_after_conference(assignment.recommendation.conference.starts_at, rules.plan.offset(name),
-                                rules.plan, calendar)
+    """The deadline the assignment carries under the plan and the calendar now: the same rule that set
+    it at creation (routing.due_for_role)."""
+    from webforms.domain.routing import due_for_role
+
+    return due_for_role(assignment.recommendation, assignment.role, rules, calendar)
 
 
 def recompute_open_deadlines(session, conference: Conference, rules: Rules, calendar: WorkingCalendar,
                              now: dt.datetime, reason: str, *, actor: Actor = SYSTEM,
                              message_domain: str | None = None) -> list[dict]:
-    """Set every open assignment's due_at from the plan engine; email each department whose deadline
+    """Set every still-owed assignment's due_at from the plan engine (work done is not touched, nor its
+    unit told); email each department whose deadline
     moved, once. Returns one dict per department told. Leaves the commit to the caller.
 
     :param reason: why the deadlines moved, in Vietnamese, for the email and the audit trail.
@@ -55,7 +59,7 @@ def recompute_open_deadlines(session, conference: Conference, rules: Rules, cale
                for name in ASSIGNMENT_DEADLINES if name in {m.name for m in rules.plan.milestones}]
     rows = session.scalars(
         select(Assignment).join(Recommendation, Assignment.recommendation_id == Recommendation.id)
-        .where(Recommendation.conference_id == conference.id, Assignment.state.in_(OPEN_STATES),
+        .where(Recommendation.conference_id == conference.id, still_owed(),
                Assignment.due_at.not_in(current))
         .order_by(Assignment.department_id, Assignment.id)
     ).all()
