@@ -89,8 +89,16 @@ def test_a_milestone_without_a_handler_is_refused_at_startup(tmp_path, settings)
     plan = plan.replace("milestones:\n", "milestones:\n  - name: site_visit\n    offset: 3\n    owner: VP\n"
                                          "    label: Khảo sát\n    description: Khảo sát thực tế.\n", 1)
     (rules_dir / "plan.yaml").write_text(plan)
+    # Refused when the rules are read (the schema asks the engine's table), with the file and line ...
+    with pytest.raises(RulesError, match="plan.yaml:24: .*'site_visit': the engine has no handler"):
+        load_rules(rules_dir)
+    # ... and by the engine itself for any plan it is handed.
+    from config.rules import Milestone
+
+    plan = load_rules(PROJECT_ROOT / "config").plan
+    odd = dataclasses.replace(plan, milestones=(*plan.milestones, Milestone("site_visit", 3, "VP", "Khảo sát", "")))
     with pytest.raises(RulesError, match="milestone\\(s\\) site_visit have no handler"):
-        check_milestone_handlers(load_rules(rules_dir).plan)
+        check_milestone_handlers(odd)
     from webforms.app import create_app
 
     with pytest.raises(RulesError, match="site_visit"):
