@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -17,7 +18,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from webforms.models import InviteeCategory, Role
 
@@ -140,3 +141,11 @@ class PasswordResetForm(FlaskForm):
 
 class PrivateForm(FlaskForm):
     private = BooleanField(_l("Không công khai câu trả lời này"))
+
+
+class CheckInForm(FlaskForm):
+    """One arrival at the door: how many people came (empty keeps the count), or undo."""
+
+    delegates = IntegerField(_l("Số người"), validators=[
+        Optional(), NumberRange(min=1, max=99, message=_l("Số người tham dự phải từ 1 đến 99."))])
+    undo = HiddenField()
