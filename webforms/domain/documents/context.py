@@ -226,34 +226,11 @@ def consolidated_table_context(
 def conclusion_notice_context(
     conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
 ) -> dict:
-    modes = documents_config(rules)["answer_mode_labels"]
-    items = []
-    at_conference = 0
-    # The in-scope set the quorum and the results report count (intake.in_scope_recommendations).
-    for rec in in_scope_recommendations(conference, rules, calendar_for(rules.holidays)):
-        answered_here = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
-        at_conference += answered_here
-        mode = "at_conference" if answered_here else (rec.answer_mode or "in_writing")
-        items.append(
-            {
-                "no": str(len(items) + 1),
-                "enterprise": rec.registration.enterprise.name,
-                "title": rec.title,
-                "mode": modes.get(mode, mode),
-                "answer": rec.answer,
-                "department": _department_name(rec),
-                "due": "" if answered_here else vn_date_short(_deadline(rec, conference, rules)),
-            }
-        )
-    return {
-        **_common("conclusion_notice", conference, rules, now, number),
-        "items": items,
-        "counts": {
-            "total": vn_number(len(items)),
-            "at_conference": vn_number(at_conference),
-            "in_writing": vn_number(len(items) - at_conference),
-        },
-    }
+    """Built from the chair's conclusions (documents/conclusion.py), not from the answers."""
+    from webforms.domain.documents.conclusion import conclusion_notice_data
+
+    return {**_common("conclusion_notice", conference, rules, now, number),
+            **conclusion_notice_data(conference, rules)}
 
 
 def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list]:
