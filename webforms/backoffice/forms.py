@@ -9,11 +9,15 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -149,3 +153,24 @@ class CheckInForm(FlaskForm):
     delegates = IntegerField(_l("Số người"), validators=[
         Optional(), NumberRange(min=1, max=99, message=_l("Số người tham dự phải từ 1 đến 99."))])
     undo = HiddenField()
+
+
+class ConclusionItemForm(Form):
+    """One recommendation in the chair's conclusions; the choices are departments.yaml's units."""
+
+    recommendation_id = HiddenField()
+    lead_unit = SelectField(_l("Đơn vị chủ trì"), choices=[])
+    coordinating_units = SelectMultipleField(_l("Đơn vị phối hợp"), choices=[])
+    task = TextAreaField(_l("Nội dung giao (việc cần làm)"), validators=[Optional(), Length(max=2000)])
+    due_on = DateField(_l("Hạn trả lời doanh nghiệp"), validators=[Optional()])
+
+
+class ConclusionForm(FlaskForm):
+    chair_name = StringField(_l("Họ tên đồng chí chủ trì"), validators=[Length(max=200)])
+    chair_title = StringField(_l("Chức vụ, cơ quan của đồng chí chủ trì"), validators=[Length(max=300)])
+    attending_leaders = TextAreaField(_l("Lãnh đạo tham dự (mỗi dòng một vị trí)"), validators=[Length(max=2000)])
+    attending_agencies = TextAreaField(_l("Sở, ngành, cơ quan tham dự (mỗi dòng một cơ quan)"),
+                                       validators=[Length(max=2000)])
+    general = TextAreaField(_l("1. Đánh giá chung"), validators=[Length(max=20000)])
+    items = FieldList(FormField(ConclusionItemForm))
+    closing = TextAreaField(_l("3. Tổ chức thực hiện (không bắt buộc)"), validators=[Length(max=20000)])

@@ -27,6 +27,7 @@ from webforms.backoffice import (  # noqa: E402,F401 - registers their routes on
     approvals,
     auth,
     checkin_views,
+    conclusion_views,
     conference_views,
     recommendation_views,
     rules_views,
