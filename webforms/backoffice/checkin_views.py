@@ -104,3 +104,15 @@ def checkin_invitee(slug: str, invitee_id: int):
     return _mark(conference, f"kh-{invitee.id}",
                  lambda **kw: checkin.check_in_invitee(invitee, **kw),
                  lambda **kw: checkin.undo_check_in_invitee(invitee, **kw))
+
+
+@bp.get("/hoi-nghi/<slug>/giay-moi")
+@permission_required("view_dashboard")
+def invitation_dispatch(slug: str):
+    """Who got the invitation by email, and which ones the Office sends through the document system
+    or by hand (with the files to download)."""
+    from webforms.domain.invitation_dispatch import invitation_dispatch as report
+
+    conference = _conference(slug)
+    return render_template("backoffice/invitation_dispatch.html", conference=conference,
+                           report=report(conference))
