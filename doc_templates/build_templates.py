@@ -460,6 +460,8 @@ def invitation():
     body(doc, [("Thời gian: ", {}), ("{{ conference.time_and_day }}", {}), (".", {})])
     body(doc, [("Địa điểm: ", {}), ("{{ conference.venue }}", {}), (".", {})])
     body(doc, "Đề nghị Quý đại biểu bố trí thời gian tham dự Hội nghị đúng thành phần, thời gian nêu trên./.")
+    para(doc, "{{ checkin_qr }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0, indent=False)
+    para(doc, "Mã điểm danh tại Hội nghị", align=WD_ALIGN_PARAGRAPH.RIGHT, size=11, italic=True, after=6, indent=False)
     closing_block(doc)
     return doc
 

@@ -114,6 +114,16 @@ def test_invitations_without_email_go_to_the_office_and_are_listed(app, settings
         assert len(links) == 2
         download = client.get(links[0])
         assert download.status_code == 200 and "Đồng chí Lê Văn Lãnh Đạo" in all_text(download.data)
+        # Each invitation carries a QR code that opens its addressee's check-in row for staff.
+        leader = db.session.scalar(select(Invitee).where(Invitee.name == "Đồng chí Lê Văn Lãnh Đạo"))
+        snapshot = db.session.scalar(select(Document.snapshot).where(Document.subject_key == f"invitee:{leader.id}"))
+        target = f"/quan-tri/hoi-nghi/{slug}/diem-danh/khach-moi/{leader.id}"
+        assert snapshot["checkin_qr"] == "http://localhost" + target
+        assert len(docx.Document(io.BytesIO(download.data)).inline_shapes) == 1
+        assert f'id="kh-{leader.id}" class="cm-item focus"' in client.get(target).get_data(as_text=True)
+        registration_code = db.session.scalar(select(Document.snapshot).where(
+            Document.subject_key.startswith("registration:")).limit(1))["checkin_qr"].rsplit("/", 1)[1]
+        assert registration_code.startswith("KN.")
         dashboard = client.get(f"/quan-tri/hoi-nghi/{slug}").get_data(as_text=True)
         assert "đã gửi email đến baohp@press.example.vn" in dashboard
         assert "Đồng chí Lê Văn Lãnh Đạo (UBND thành phố Hải Phòng):" in dashboard

@@ -156,6 +156,14 @@ def _delegates(value: int | None, default: int) -> int:
     return count
 
 
+def checkin_path(conference: Conference, *, registration: Registration | None = None,
+                 invitee: Invitee | None = None) -> str:
+    """The back-office address of one row of the check-in page (the QR code on an invitation)."""
+    if registration is not None:
+        return f"/quan-tri/hoi-nghi/{conference.slug}/diem-danh/ma/{registration.tracking_code}"
+    return f"/quan-tri/hoi-nghi/{conference.slug}/diem-danh/khach-moi/{invitee.id}"
+
+
 def registration_by_code(conference: Conference, tracking_code: str) -> Registration | None:
     return db.session.scalar(select(Registration).where(Registration.conference_id == conference.id,
                                                         Registration.tracking_code == tracking_code.strip()))

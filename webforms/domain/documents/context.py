@@ -166,18 +166,23 @@ def invitation_context(
     invitee: int | None = None,
     registration: int | None = None,
     number=None,
+    base_url: str = "",
     **_ignored,
 ) -> dict:
+    from webforms.domain.checkin import checkin_path
+
     if invitee is not None:
         row = db.session.get(Invitee, int(invitee))
         if row is None or row.conference_id != conference.id:
             raise DocumentSubjectError(f"no invitee {invitee} for conference {conference.slug}")
         name, position, organisation = row.name, row.position, row.organisation
+        path = checkin_path(conference, invitee=row)
     elif registration is not None:
         reg = db.session.get(Registration, int(registration))
         if reg is None or reg.conference_id != conference.id:
             raise DocumentSubjectError(f"no registration {registration} for conference {conference.slug}")
         name, position, organisation = reg.contact_name, reg.contact_position, reg.enterprise.name
+        path = checkin_path(conference, registration=reg)
     else:
         raise DocumentSubjectError("an invitation needs an invitee or a registration")
     line = ", ".join(part for part in (name, position, organisation) if part)
@@ -185,6 +190,8 @@ def invitation_context(
         **_common("invitation", conference, rules, now, number),
         "invitee": {"name": name, "position": position, "organisation": organisation, "line": line},
         "chair": documents_config(rules)["chair"],
+        # Scanned by staff at the door: opens this invitee's row of the check-in page (login required).
+        "checkin_qr": QRCode(base_url.rstrip("/") + path),
     }
 
 
@@ -511,6 +518,6 @@ def build_context(kind: str, conference: Conference, rules: Rules, now: dt.datet
         builder = BUILDERS[kind]
     except KeyError:
         raise KeyError(f"unknown document kind '{kind}'") from None
-    if kind != "announcement":
+    if kind not in ("announcement", "invitation"):
         subject.pop("base_url", None)
     return builder(conference, rules, now, **subject)
