@@ -120,6 +120,7 @@ def test_search_and_the_qr_targets_open_one_row(client, staff, app_ctx):
     staff("secretariat")
     _, page = _page(client, conference.slug, q="cảng")
     assert "Công ty CP Cảng Xanh" in page and "Công ty TNHH Bình An" not in page
+    assert re.search(r"<strong>0</strong> / 2 doanh nghiệp có mặt", page)  # the counters count everyone
     response = client.get(f"/quan-tri/hoi-nghi/{conference.slug}/diem-danh/ma/{binh_an.tracking_code}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
