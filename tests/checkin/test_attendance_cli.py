@@ -16,7 +16,8 @@ DAY = dt.datetime(2025, 9, 4, 8, 30, tzinfo=VN)
 
 def _scene():
     conference = create_conference(slug="hn-diem-danh", starts_at=DAY)
-    a = create_registration(conference, create_enterprise(name="Công ty TNHH Bình An"), tracking_code="KN.20250820.0001",
+    a = create_registration(conference, create_enterprise(name="Công ty TNHH Bình An"),
+                            tracking_code="KN.20250820.0001",
                             attendees=[{"name": "A", "position": "GĐ"}, {"name": "B", "position": "KT"}])
     create_registration(conference, create_enterprise(name="Công ty CP Cảng Xanh"), tracking_code="KN.20250820.0002")
     db.session.add(Invitee(conference_id=conference.id, category=InviteeCategory.CITY_LEADER,

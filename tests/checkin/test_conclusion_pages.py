@@ -94,7 +94,8 @@ def test_conclusions_are_saved_and_the_notice_is_generated_from_them(client, sta
     year = conference.starts_at.astimezone(rules.plan.timezone).year
     assert (f"Kết luận của đồng chí {rules.plan.agency.signer.name}, Phó Trưởng ban Ban Quản lý Khu kinh tế Hải "
             f"Phòng tại Hội nghị đối thoại doanh nghiệp năm {year}") in text
-    assert "tham dự có đại diện lãnh đạo UBND thành phố, đại diện Sở Tài chính, Thuế thành phố và 2 doanh nghiệp" in text
+    assert ("tham dự có đại diện lãnh đạo UBND thành phố, đại diện Sở Tài chính, Thuế thành phố và 2 doanh "
+            "nghiệp") in text
     assert "Kiến nghị của Công ty TNHH Bình An về “Cấp phép xây dựng nhà xưởng”: giao Phòng Quản lý Quy hoạch" in text
     assert "Công ty CP Kín Tên" not in text
     assert f"Kiến nghị của doanh nghiệp (mã số {recs[1].code})" in text

@@ -27,7 +27,8 @@ def _page(conference, *, query: str = "", focus: str = "", errors: dict | None =
         closed_reason = str(exc)
     return render_template("backoffice/checkin.html", conference=conference, query=query, focus=focus,
                            people=checkin.attendance(conference),
-                           shown=checkin.attendance(conference, query) if query else None, form=CheckInForm(formdata=None),
+                           shown=checkin.attendance(conference, query) if query else None,
+                           form=CheckInForm(formdata=None),
                            errors=errors or {}, closed_reason=closed_reason, labels=CATEGORY_LABELS,
                            opens_at=checkin.check_in_opens(conference, svc.rules)), status
 
