@@ -123,8 +123,13 @@ def test_missing_fields_are_shown_beside_them_and_nothing_is_saved(client, staff
         assert re.search(rf'id="{field_id}-error">{re.escape(message)}', page), field_id
     assert "Chưa lưu được" in page
     assert db.session.scalar(select(Conclusion)) is None
-    bad_date = client.post(f"/quan-tri/hoi-nghi/{conference.slug}/ket-luan", data={**data, "items-0-due_on": "31/12"})
-    assert bad_date.status_code == 422
+    bad = client.post(f"/quan-tri/hoi-nghi/{conference.slug}/ket-luan",
+                      data={**data, "items-0-due_on": "31/12", "items-0-lead_unit": "KHONG_CO"})
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert 'id="items-0-due_on-error">Ngày không hợp lệ: vui lòng nhập theo dạng năm-tháng-ngày.' in page
+    assert 'id="items-0-lead_unit-error">Vui lòng chọn đơn vị chủ trì.' in page
+    assert "Not a valid" not in page
 
 
 def test_conclusions_are_refused_before_the_conference_starts(client, staff, app_ctx, rules):

@@ -55,15 +55,25 @@ def _input(form: ConclusionForm) -> ops.ConclusionInput:
                                closing=form.closing.data or "", items=items)
 
 
+def _field(form: ConclusionForm, key: str):
+    if key.startswith("items-"):
+        _, index, name = key.split("-", 2)
+        return getattr(form.items[int(index)].form, name)
+    return getattr(form, key, None) if key else None
+
+
+def _has_errors(form: ConclusionForm, key: str) -> bool:
+    found = _field(form, key)
+    return bool(found is not None and found.errors)
+
+
 def _show_errors(form: ConclusionForm, errors: dict[str, str]) -> list[str]:
     """Each domain error beside its field; those without a field (and all of them) for the summary."""
     general = []
     for key, message in errors.items():
-        if key.startswith("items-"):
-            _, index, name = key.split("-", 2)
-            getattr(form.items[int(index)].form, name).errors = [message]
-        elif key and hasattr(form, key):
-            getattr(form, key).errors = [message]
+        found = _field(form, key)
+        if found is not None:
+            found.errors = [*found.errors, message]
         else:
             general.append(message)
     return general
@@ -103,8 +113,13 @@ def conclusions(slug: str):
                 db.session.commit()
                 flash(_("Đã lưu kết luận của chủ trì. Có thể tạo Thông báo kết luận."), "info")
                 return redirect(url_for("backoffice.conclusions", slug=slug))
+        elif form.csrf_token.errors:
+            status = 400
         else:
-            status = 400 if form.csrf_token.errors else 422
+            # The form's own errors (a date that is not one); the domain's too, where a field has none yet.
+            more = ops.conclusion_errors(conference, _input(form), svc.rules)
+            problems = _show_errors(form, {k: v for k, v in more.items() if not _has_errors(form, k)})
+            status = 422
     return render_template("backoffice/conclusions.html", conference=conference, form=form, by_id=by_id,
                            closed=closed, problems=problems, recorded=ops.conclusion_for(conference),
                            action_form=form), status

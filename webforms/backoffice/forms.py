@@ -155,14 +155,25 @@ class CheckInForm(FlaskForm):
     undo = HiddenField()
 
 
+class LocalDateField(DateField):
+    """A date whose wrong input says so in the page's language, not in WTForms' English."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Ngày không hợp lệ: vui lòng nhập theo dạng năm-tháng-ngày.")) from None
+
+
 class ConclusionItemForm(Form):
     """One recommendation in the chair's conclusions; the choices are departments.yaml's units."""
 
     recommendation_id = HiddenField()
-    lead_unit = SelectField(_l("Đơn vị chủ trì"), choices=[])
-    coordinating_units = SelectMultipleField(_l("Đơn vị phối hợp"), choices=[])
+    # Units are checked by the domain (conclusions.save_conclusion), with its Vietnamese messages.
+    lead_unit = SelectField(_l("Đơn vị chủ trì"), choices=[], validate_choice=False)
+    coordinating_units = SelectMultipleField(_l("Đơn vị phối hợp"), choices=[], validate_choice=False)
     task = TextAreaField(_l("Nội dung giao (việc cần làm)"), validators=[Optional(), Length(max=2000)])
-    due_on = DateField(_l("Hạn trả lời doanh nghiệp"), validators=[Optional()])
+    due_on = LocalDateField(_l("Hạn trả lời doanh nghiệp"), validators=[Optional()])
 
 
 class ConclusionForm(FlaskForm):

@@ -133,11 +133,8 @@ def _validate(conference: Conference, data: ConclusionInput, rules: Rules, by_id
     return errors
 
 
-def save_conclusion(conference: Conference, data: ConclusionInput, *, now: dt.datetime, rules: Rules,
-                    actor: Actor) -> Conclusion:
-    """Create or replace the conclusions; raises ConclusionError with every field error at once."""
-    ensure_can_conclude(conference, now=now)
-    data = ConclusionInput(
+def _cleaned(data: ConclusionInput) -> ConclusionInput:
+    return ConclusionInput(
         chair_name=clean_text(data.chair_name), chair_title=clean_text(data.chair_title),
         general=clean_text(data.general, multiline=True),
         attending_leaders=clean_text(data.attending_leaders, multiline=True),
@@ -145,8 +142,20 @@ def save_conclusion(conference: Conference, data: ConclusionInput, *, now: dt.da
         closing=clean_text(data.closing, multiline=True),
         items=[ItemInput(i.recommendation_id, i.lead_unit, list(i.coordinating_units),
                          clean_text(i.task, multiline=True), i.due_on) for i in data.items])
+
+
+def conclusion_errors(conference: Conference, data: ConclusionInput, rules: Rules) -> dict[str, str]:
+    """Every field error of `data` (the form shows them all at once, with its own)."""
     by_id = {s.recommendation.id: s for s in subjects(conference, rules)}
-    errors = _validate(conference, data, rules, by_id)
+    return _validate(conference, _cleaned(data), rules, by_id)
+
+
+def save_conclusion(conference: Conference, data: ConclusionInput, *, now: dt.datetime, rules: Rules,
+                    actor: Actor) -> Conclusion:
+    """Create or replace the conclusions; raises ConclusionError with every field error at once."""
+    ensure_can_conclude(conference, now=now)
+    data = _cleaned(data)
+    errors = conclusion_errors(conference, data, rules)
     if errors:
         raise ConclusionError(errors)
     conclusion = conclusion_for(conference)
