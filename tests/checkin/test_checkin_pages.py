@@ -113,6 +113,8 @@ def test_check_in_is_refused_before_the_conference_day(client, staff, app_ctx):
     assert "Chưa đến ngày tổ chức Hội nghị" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Registration, reg.id).attended is False
+    english = client.get(f"/quan-tri/hoi-nghi/{conference.slug}/diem-danh?lang=en").get_data(as_text=True)
+    assert "The conference day has not come yet: check-in opens on the day." in english
 
 
 def test_search_and_the_qr_targets_open_one_row(client, staff, app_ctx):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from config.rules import Rules
@@ -29,7 +30,7 @@ MAX_DELEGATES = 99  # a typing guard, not a rule of the plan
 
 
 class CheckInError(ValueError):
-    """A check-in refused; the message is Vietnamese and shown to staff as is."""
+    """A check-in refused; the message is shown to staff as is (in the page's language)."""
 
 
 @dataclass(frozen=True)
@@ -144,15 +145,15 @@ def check_in_opens(conference: Conference, rules: Rules) -> dt.datetime:
 
 def ensure_check_in_open(conference: Conference, *, now: dt.datetime, rules: Rules) -> None:
     if conference.status in CLOSED_STATUSES:
-        raise CheckInError("Hội nghị chưa được thông báo, đang đề xuất hoãn hoặc đã hủy: không điểm danh được.")
+        raise CheckInError(_("Hội nghị chưa được thông báo, đang đề xuất hoãn hoặc đã hủy: không điểm danh được."))
     if now < check_in_opens(conference, rules):
-        raise CheckInError("Chưa đến ngày tổ chức Hội nghị: chỉ điểm danh được từ ngày tổ chức.")
+        raise CheckInError(_("Chưa đến ngày tổ chức Hội nghị: chỉ điểm danh được từ ngày tổ chức."))
 
 
 def _delegates(value: int | None, default: int) -> int:
     count = default if value is None else value
     if not 1 <= count <= MAX_DELEGATES:
-        raise CheckInError(f"Số người tham dự phải từ 1 đến {MAX_DELEGATES}.")
+        raise CheckInError(_("Số người tham dự phải từ 1 đến %(n)d.", n=MAX_DELEGATES))
     return count
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from config.rules import Rules
@@ -103,14 +104,14 @@ def subjects(conference: Conference, rules: Rules) -> list[Subject]:
 
 def ensure_can_conclude(conference: Conference, *, now: dt.datetime) -> None:
     if conference.status in NOT_HELD or now < conference.starts_at:
-        raise ConclusionError({"": "Chỉ nhập kết luận của chủ trì sau khi Hội nghị bắt đầu."})
+        raise ConclusionError({"": _("Chỉ nhập kết luận của chủ trì sau khi Hội nghị bắt đầu.")})
 
 
 def _validate(conference: Conference, data: ConclusionInput, rules: Rules, by_id: dict[int, Subject]) -> dict:
     errors: dict[str, str] = {}
-    for name, message in (("chair_name", "Vui lòng nhập họ tên đồng chí chủ trì."),
-                          ("chair_title", "Vui lòng nhập chức vụ của đồng chí chủ trì."),
-                          ("general", "Vui lòng nhập phần đánh giá chung.")):
+    for name, message in (("chair_name", _("Vui lòng nhập họ tên đồng chí chủ trì.")),
+                          ("chair_title", _("Vui lòng nhập chức vụ của đồng chí chủ trì.")),
+                          ("general", _("Vui lòng nhập phần đánh giá chung."))):
         if not getattr(data, name):
             errors[name] = message
     codes = {d.code for d in rules.departments}
@@ -119,17 +120,17 @@ def _validate(conference: Conference, data: ConclusionInput, rules: Rules, by_id
         subject = by_id.get(item.recommendation_id)
         prefix = f"items-{i}-"
         if subject is None:
-            errors[prefix + "lead_unit"] = "Kiến nghị này không thuộc phạm vi Hội nghị."
+            errors[prefix + "lead_unit"] = _("Kiến nghị này không thuộc phạm vi Hội nghị.")
             continue
         if item.lead_unit not in codes:
-            errors[prefix + "lead_unit"] = "Vui lòng chọn đơn vị chủ trì."
+            errors[prefix + "lead_unit"] = _("Vui lòng chọn đơn vị chủ trì.")
         unknown = [c for c in item.coordinating_units if c not in codes or c == item.lead_unit]
         if unknown:
-            errors[prefix + "coordinating_units"] = "Đơn vị phối hợp phải khác đơn vị chủ trì."
+            errors[prefix + "coordinating_units"] = _("Đơn vị phối hợp phải khác đơn vị chủ trì.")
         if item.due_on is None and not subject.answered_here:
-            errors[prefix + "due_on"] = "Vui lòng nhập hạn trả lời doanh nghiệp (năm-tháng-ngày)."
+            errors[prefix + "due_on"] = _("Vui lòng nhập hạn trả lời doanh nghiệp (năm-tháng-ngày).")
         elif item.due_on is not None and item.due_on < day:
-            errors[prefix + "due_on"] = "Hạn trả lời không được trước ngày tổ chức Hội nghị."
+            errors[prefix + "due_on"] = _("Hạn trả lời không được trước ngày tổ chức Hội nghị.")
     return errors
 
 
