@@ -62,3 +62,22 @@ def test_no_notice_without_the_conclusions(app_ctx, rules):
     db.session.flush()
     with pytest.raises(DocumentSubjectError, match="conclusions"):
         build_context("conclusion_notice", full.conference, rules, NOW)
+
+
+def test_one_attendance_figure_for_the_notice_the_results_report_and_the_cli(app, app_ctx, rules):
+    """Checking an enterprise in moves the conclusion notice, the results report and the CLI together."""
+    import json
+
+    from webforms.domain.audit import SYSTEM
+    from webforms.domain.checkin import attendance, check_in_registration
+
+    full = build_full_conference(rules)
+    absent = next(r for r in full.registrations if not r.attended)
+    check_in_registration(absent, delegates=2, now=NOW, rules=rules, actor=SYSTEM)
+    db.session.commit()
+    assert "và 3 doanh nghiệp." in _text(full.conference, rules)
+    report = build_context("results_report", full.conference, rules, NOW)
+    assert report["metrics"]["enterprises_attending"] == "3"
+    assert attendance(full.conference).enterprises_attending == 3
+    cli = app.test_cli_runner().invoke(args=["conference", "attendance", full.conference.slug, "--json"])
+    assert json.loads(cli.output)["enterprises_attending"] == 3
