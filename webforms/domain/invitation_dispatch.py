@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from webforms.domain.invitations import Addressee, invitation_addressees
 from webforms.extensions import db
@@ -58,12 +58,14 @@ def invitation_dispatch(conference: Conference) -> DispatchReport:
             Document.conference_id == conference.id, Document.kind == "invitation", Document.status == "done")
             .order_by(Document.version)):
         documents[document.subject_key] = document  # the highest version wins
-    prefix = f"invitation:{conference.id}:"
-    mails = {row.dedupe_key[len(prefix):]: row for row in db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith(prefix, autoescape=True)))}
-    office_mail = db.session.scalar(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith(f"invitations_by_hand:{conference.id}:",
-                                                                        autoescape=True))
-        .order_by(OutboxMessage.id.desc()).limit(1))
+    prefix, office_prefix = f"invitation:{conference.id}:", f"invitations_by_hand:{conference.id}:"
+    mails, office_mail = {}, None
+    for row in db.session.scalars(select(OutboxMessage).where(or_(
+            OutboxMessage.dedupe_key.startswith(prefix, autoescape=True),
+            OutboxMessage.dedupe_key.startswith(office_prefix, autoescape=True))).order_by(OutboxMessage.id)):
+        if row.dedupe_key.startswith(prefix):
+            mails[row.dedupe_key[len(prefix):]] = row
+        else:
+            office_mail = row  # the latest list wins
     rows = [Dispatch(a, documents.get(a.subject_key), mails.get(a.subject_key)) for a in addressees]
     return DispatchReport(rows, office_mail)
