@@ -137,3 +137,27 @@ def test_search_and_the_qr_targets_open_one_row(client, staff, app_ctx):
     db.session.commit()
     assert client.get(f"/quan-tri/hoi-nghi/{other.slug}/diem-danh/khach-moi/{leader.id}").status_code == 404
     assert db.session.scalars(select(Registration.attended)).all() == [False, False]
+
+
+def test_the_page_reads_a_large_conference_in_a_few_queries(client, staff, app_ctx):
+    from sqlalchemy import event
+
+    conference = create_conference(slug="hn-lon", starts_at=utcnow() - dt.timedelta(hours=1),
+                                   status=ConferenceStatus.CONFIRMED)
+    for _ in range(120):
+        create_registration(conference)
+    db.session.commit()
+    staff("secretariat")
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(f"/quan-tri/hoi-nghi/{conference.slug}/diem-danh")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert re.search(r"<strong>0</strong> / 120 doanh nghiệp có mặt", response.get_data(as_text=True))
+    assert len(statements) <= 10, len(statements)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
@@ -115,7 +116,8 @@ def attendance(conference: Conference, query: str = "") -> Attendance:
     needle = query.strip().casefold()
     result = Attendance()
     registrations = db.session.scalars(
-        select(Registration).where(Registration.conference_id == conference.id).order_by(Registration.id)
+        select(Registration).options(joinedload(Registration.enterprise))
+        .where(Registration.conference_id == conference.id).order_by(Registration.id)
     )
     for reg in registrations:
         row = EnterpriseRow(reg.id, reg.tracking_code, reg.enterprise.name, reg.enterprise.tax_code,

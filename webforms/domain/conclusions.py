@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
 from webforms.domain.text import clean_text
 from webforms.extensions import db
 from webforms.models import (
+    Assignment,
     AssignmentRole,
     AssignmentState,
     Conclusion,
@@ -85,6 +87,8 @@ def subjects(conference: Conference, rules: Rules) -> list[Subject]:
     from webforms.domain.documents.context import _deadline  # the documents' one deadline rule
 
     query = (select(Recommendation).join(Registration, Recommendation.registration_id == Registration.id)
+             .options(selectinload(Recommendation.assignments).joinedload(Assignment.department),
+                      joinedload(Recommendation.registration).joinedload(Registration.enterprise))
              .where(Recommendation.conference_id == conference.id, Recommendation.scope != Scope.OUT_OF_SCOPE,
                     Recommendation.status != RecommendationStatus.SCREENED_OUT,
                     Recommendation.duplicate_of_id.is_(None))
