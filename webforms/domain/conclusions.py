@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from config.rules import Rules
 from webforms.domain.audit import Actor, record
 from webforms.domain.text import clean_text
 from webforms.extensions import db
 from webforms.models import (
-    Assignment,
     AssignmentRole,
     AssignmentState,
     Conclusion,
@@ -29,8 +27,6 @@ from webforms.models import (
     ConferenceStatus,
     Recommendation,
     RecommendationStatus,
-    Registration,
-    Scope,
 )
 
 # Statuses in which there is no conference to conclude.
@@ -82,20 +78,17 @@ def conclusion_for(conference: Conference) -> Conclusion | None:
 
 
 def subjects(conference: Conference, rules: Rules) -> list[Subject]:
-    """The in-scope recommendations of the conference (duplicates go with their original), in the
-    order of the consolidated table, with the owner unit and deadline of their assignments."""
+    """The in-scope recommendations (intake.in_scope_recommendations, the one in-scope set; duplicates go
+    with their original), in its order, with the owner unit and deadline of their assignments."""
     from webforms.domain.documents.context import _deadline  # the documents' one deadline rule
+    from webforms.domain.intake import in_scope_recommendations
+    from webforms.domain.workdays import calendar_for
 
-    query = (select(Recommendation).join(Registration, Recommendation.registration_id == Registration.id)
-             .options(selectinload(Recommendation.assignments).joinedload(Assignment.department),
-                      joinedload(Recommendation.registration).joinedload(Registration.enterprise))
-             .where(Recommendation.conference_id == conference.id, Recommendation.scope != Scope.OUT_OF_SCOPE,
-                    Recommendation.status != RecommendationStatus.SCREENED_OUT,
-                    Recommendation.duplicate_of_id.is_(None))
-             .order_by(Recommendation.field_code, Recommendation.received_at, Recommendation.id))
+    in_scope = [rec for rec in in_scope_recommendations(conference, rules, calendar_for(rules.holidays))
+                if rec.duplicate_of_id is None and rec.status != RecommendationStatus.SCREENED_OUT]
     result = []
     tz = rules.plan.timezone
-    for rec in db.session.scalars(query):
+    for rec in in_scope:
         live = [a for a in rec.assignments if a.state not in (AssignmentState.RETURNED, AssignmentState.REVOKED)]
         owners = [a for a in live if a.role == AssignmentRole.OWNER]
         lead = owners[-1].department.code if owners else rules.consolidating_department.code

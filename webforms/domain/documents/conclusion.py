@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from config.rules import Rules
 from webforms.domain.documents.config import documents_config
-from webforms.extensions import db
 from webforms.formatting import vn_number
-from webforms.models import Conference, Registration, Scope
+from webforms.models import Conference, Scope
 
 
 def _lines(text: str) -> str:
@@ -38,17 +37,15 @@ def signer_for(kind: str, rules: Rules) -> dict | None:
 
 
 def conclusion_notice_data(conference: Conference, rules: Rules) -> dict:
-    from sqlalchemy import func, select
-
     from webforms.domain.conclusions import conclusion_for
     from webforms.domain.documents.context import DocumentSubjectError
+    from webforms.domain.intake import attended_count
     from webforms.formatting import vn_date_short
 
     conclusion = conclusion_for(conference)
     if conclusion is None:
         raise DocumentSubjectError(f"the chair's conclusions of conference {conference.slug} are not recorded")
-    attending = db.session.scalar(select(func.count(Registration.id)).where(
-        Registration.conference_id == conference.id, Registration.attended.is_(True)))
+    attending = attended_count(conference)  # the one reading of attendance (check-in)
     order = {}
     items = []
     for item in conclusion.items:
