@@ -52,9 +52,6 @@ def test_staff_mark_arrivals_and_the_counters_follow(client, staff, app_ctx):
     assert re.search(r"<strong>1</strong> / 1 khách mời có mặt", page)
     assert re.search(r"<strong>4</strong> đại biểu", page)
     assert "Có mặt: 3 người" in page
-    dashboard = client.get(f"/quan-tri/hoi-nghi/{conference.slug}").get_data(as_text=True)
-    assert re.search(r"<strong>1</strong> / 2 doanh nghiệp có mặt", dashboard)
-    assert re.search(r"<strong>4</strong> đại biểu", dashboard)
     db.session.expire_all()
     reg = db.session.get(Registration, binh_an.id)
     assert reg.attended is True and reg.delegates_present == 3 and reg.checked_in_by.startswith("canbo")

@@ -64,7 +64,7 @@ def test_staff_check_in_an_enterprise_on_a_phone(server, phone, door, app):  # n
     assert page.locator("li.cm-item").count() == 1
     row = page.locator("li.cm-item").first
     row.get_by_label("Số người").fill("3")
-    row.get_by_role("button", name="Ghi nhận có mặt: Công ty Cổ phần Cảng Đình Vũ").click()
+    row.get_by_role("button", name="Có mặt: Công ty Cổ phần Cảng Đình Vũ").click()
     page.wait_for_selector("li.cm-item.done")
     assert page.get_by_text("Đã ghi nhận có mặt.").is_visible()
     counters = page.locator(".counters").inner_text()

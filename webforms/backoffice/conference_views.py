@@ -23,7 +23,6 @@ from webforms.backoffice.labels import RECOMMENDATION_STATUS, label
 from webforms.backoffice.routes import bp
 from webforms.domain import conference_admin as ops
 from webforms.domain import dashboard, intake
-from webforms.domain.checkin import attendance_counts
 from webforms.domain.conferences import ConferenceError, create_conference, get_conference
 from webforms.domain.invitation_dispatch import invitation_dispatch
 from webforms.domain.mail import AddressError
@@ -121,7 +120,7 @@ def conference_dashboard(slug: str):
                 (_("Kiến nghị theo phòng chủ trì"), dashboard.bars(by_department)),
                 (_("Kiến nghị theo trạng thái"), dashboard.bars(by_status))],
         overdue=dashboard.overdue_assignments(conference, now=now), action_form=ActionForm(),
-        dispatch=invitation_dispatch(conference), checked_in=attendance_counts(conference),
+        dispatch=invitation_dispatch(conference),
         postpone_form=PostponeForm(), cancel_form=ReasonForm())
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from config.rules import Rules
@@ -137,28 +137,6 @@ def attendance(conference: Conference, query: str = "") -> Attendance:
         if not needle or needle in f"{row.name} {row.position} {row.organisation}".casefold():
             result.invitees.append(row)
     return result
-
-
-@dataclass(frozen=True)
-class Counts:
-    enterprises_registered: int
-    enterprises_attending: int
-    invitees_attending: int
-    delegates: int
-
-
-def attendance_counts(conference: Conference) -> Counts:
-    """The check-in figures alone, in one aggregate query (for the dashboard)."""
-    present = Registration.attended.is_(True)
-    invitees = (select(func.count(InviteeAttendance.invitee_id))
-                .where(InviteeAttendance.conference_id == conference.id).scalar_subquery())
-    invitee_people = (select(func.coalesce(func.sum(InviteeAttendance.delegates), 0))
-                      .where(InviteeAttendance.conference_id == conference.id).scalar_subquery())
-    registered, attending, people, invited, invited_people = db.session.execute(
-        select(func.count(Registration.id), func.count(Registration.id).filter(present),
-               func.coalesce(func.sum(Registration.delegates_present).filter(present), 0), invitees, invitee_people)
-        .where(Registration.conference_id == conference.id)).one()
-    return Counts(registered, attending, invited, int(people) + int(invited_people))
 
 
 def check_in_opens(conference: Conference, rules: Rules) -> dt.datetime:
