@@ -220,7 +220,7 @@ def _record_conclusions(conference, rules, hostile: str) -> None:
                        s.due_on and max(s.due_on, CONFERENCE_START.date()))
              for s in subjects(conference, rules)]
     save_conclusion(conference, ConclusionInput(
-        chair_name="Bùi Ngọc Hải", chair_title="Phó Trưởng ban Ban Quản lý Khu kinh tế Hải Phòng",
+        chair_name=rules.plan.agency.signer.name, chair_title=f"Phó Trưởng ban {rules.plan.agency.short_name}",
         attending_leaders="đại diện lãnh đạo UBND thành phố", attending_agencies="Sở Tài chính\nCục Thuế thành phố",
         general="Hội nghị diễn ra nghiêm túc, cởi mở." + hostile + "\nCác doanh nghiệp đánh giá cao.",
         items=items), now=AFTER_CONFERENCE, rules=rules, actor=SYSTEM)
