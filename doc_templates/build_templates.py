@@ -460,6 +460,8 @@ def invitation():
     body(doc, [("Thời gian: ", {}), ("{{ conference.time_and_day }}", {}), (".", {})])
     body(doc, [("Địa điểm: ", {}), ("{{ conference.venue }}", {}), (".", {})])
     body(doc, "Đề nghị Quý đại biểu bố trí thời gian tham dự Hội nghị đúng thành phần, thời gian nêu trên./.")
+    para(doc, "{{ checkin_qr }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0, indent=False)
+    para(doc, "Mã điểm danh tại Hội nghị", align=WD_ALIGN_PARAGRAPH.RIGHT, size=11, italic=True, after=6, indent=False)
     closing_block(doc)
     return doc
 
@@ -521,9 +523,16 @@ def consolidated_table():
 
 
 def conclusion_notice():
+    """THÔNG BÁO Kết luận của đồng chí chủ trì (fidelity review 3.4): the opening paragraph with date,
+    venue, chair and who attended, "1. Đánh giá chung", "2. Đối với các kiến nghị cụ thể", "3. …"."""
     doc = new_document()
     header_block(doc)
-    title_block(doc, "THÔNG BÁO", "Kết luận tại Hội nghị đối thoại doanh nghiệp năm {{ conference.year }}")
+    title_block(
+        doc,
+        "THÔNG BÁO",
+        "Kết luận của đồng chí {{ chair.name }}, {{ chair.title }} tại Hội nghị đối thoại doanh nghiệp"
+        " năm {{ conference.year }}",
+    )
     body(
         doc,
         [
@@ -533,43 +542,81 @@ def conclusion_notice():
             ("{{ conference.venue }}", {}),
             (", ", {}),
             ("{{ agency.short_name }}", {}),
-            (" tổ chức ", {}),
-            ("{{ conference.title }}", {}),
-            (". Hội nghị đã xem xét ", {}),
-            ("{{ counts.total }}", {}),
-            (" kiến nghị thuộc phạm vi Hội nghị; trong đó ", {}),
-            ("{{ counts.at_conference }}", {}),
-            (" kiến nghị đã được trả lời trực tiếp tại Hội nghị, ", {}),
-            ("{{ counts.in_writing }}", {}),
-            (" kiến nghị được trả lời bằng văn bản.", {}),
+            (" tổ chức Hội nghị đối thoại doanh nghiệp năm ", {}),
+            ("{{ conference.year }}", {}),
+            (". Đồng chí ", {}),
+            ("{{ chair.name }}", {}),
+            (", ", {}),
+            ("{{ chair.title }}", {}),
+            (" chủ trì; tham dự có ", {}),
+            ("{% if attending.leaders %}", {}),
+            ("{{ attending.leaders }}", {}),
+            (", ", {}),
+            ("{% endif %}", {}),
+            ("{% if attending.agencies %}", {}),
+            ("đại diện ", {}),
+            ("{{ attending.agencies }}", {}),
+            (" ", {}),
+            ("{% endif %}", {}),
+            ("và ", {}),
+            ("{{ attending.enterprises }}", {}),
+            (" doanh nghiệp. Sau khi nghe ý kiến của doanh nghiệp và các đơn vị, đồng chí ", {}),
+            ("{{ chair.name }}", {}),
+            (" kết luận như sau:", {}),
         ],
     )
-    body(doc, "Kết luận đối với từng kiến nghị như sau:")
-    grid_table(
-        doc,
-        ["STT", "Doanh nghiệp, kiến nghị", "Hình thức, nội dung trả lời", "Đơn vị chủ trì", "Thời hạn"],
-        [1.2, 4.7, 5.1, 2.9, 2.6],
-        "{%tr for item in items %}",
-        [
-            "{{ item.no }}",
-            "{{ item.enterprise }}: {{ item.title }}",
-            "{{ item.mode }}. {{ item.answer|paragraphs }}",
-            "{{ item.department }}",
-            "{{ item.due }}",
-        ],
-        size=12,
-    )
-    para(doc, "", after=6)
+    body(doc, [("1. Đánh giá chung", {"bold": True})])
+    body(doc, "{{ general|paragraphs }}")
+    body(doc, [("2. Đối với các kiến nghị cụ thể:", {"bold": True})])
+    tag(doc, "{%p for item in items %}")
     body(
         doc,
         [
-            ("Các kiến nghị chưa trả lời tại Hội nghị được trả lời bằng văn bản chậm nhất ", {}),
-            ("{{ conference.written_deadline }}", {}),
-            ("; kiến nghị cần phối hợp của các đơn vị liên quan được trả lời chậm nhất ", {}),
-            ("{{ conference.coordinated_deadline }}", {}),
+            ("{{ item.no }}", {}),
+            (") Kiến nghị của ", {}),
+            ("{% if item.enterprise %}", {}),
+            ("{{ item.enterprise }}", {}),
+            ("{% else %}", {}),
+            ("doanh nghiệp (mã số ", {}),
+            ("{{ item.code }}", {}),
+            (")", {}),
+            ("{% endif %}", {}),
+            (" về “", {}),
+            ("{{ item.title }}", {}),
+            ("”: ", {}),
+            ("{% if item.answered %}", {}),
+            ("đã được trả lời trực tiếp tại Hội nghị", {}),
+            ("{% if item.task %}", {}),
+            ("; ", {}),
+            ("{{ item.task }}", {}),
+            ("{% endif %}", {}),
+            ("{% else %}", {}),
+            ("{% if item.external %}", {}),
+            ("đề nghị ", {}),
+            ("{% else %}", {}),
+            ("giao ", {}),
+            ("{% endif %}", {}),
+            ("{{ item.lead }}", {}),
+            (" chủ trì", {}),
+            ("{% if item.coordinating %}", {}),
+            (", phối hợp với ", {}),
+            ("{{ item.coordinating }}", {}),
+            ("{% endif %}", {}),
+            ("{% if item.task %}", {}),
+            (" ", {}),
+            ("{{ item.task }}", {}),
+            ("{% endif %}", {}),
+            (", trả lời doanh nghiệp chậm nhất ngày ", {}),
+            ("{{ item.due }}", {}),
+            ("{% endif %}", {}),
             (".", {}),
         ],
     )
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if closing %}")
+    body(doc, [("3. Tổ chức thực hiện", {"bold": True})])
+    body(doc, "{{ closing|paragraphs }}")
+    tag(doc, "{%p endif %}")
     body(
         doc,
         [("{{ agency.short_name }}", {}), (" thông báo để các đơn vị, doanh nghiệp biết, thực hiện./.", {})],

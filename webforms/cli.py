@@ -260,6 +260,7 @@ def worker_cmd(burst: bool, with_scheduler: bool) -> None:
 
 
 def register(app: Flask) -> None:
+    from webforms import checkin_cli  # noqa: F401 - adds `conference attendance`
     from webforms.backoffice.cli import user_group
     from webforms.documents_cli import COMMANDS as document_commands
     from webforms.intake.cli import intake_group  # also adds `conference announce`

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import logging
 from email.utils import parseaddr
 from pathlib import Path
@@ -132,6 +133,7 @@ def send_invitations(args: dict) -> dict:
     addressees = invitation_addressees(conference)
     total = len(addressees)
     queued = skipped = no_email = 0
+    by_hand: list[tuple] = []  # (addressee, Document id) of those without an email
     report_progress(0, total)
     batch = settings.mail_batch_size
     for start in range(0, total, batch):
@@ -144,7 +146,11 @@ def send_invitations(args: dict) -> dict:
             cycle = args.get("cycle", 1)
             dedupe_key = f"invitation:{conference_id}{'' if cycle == 1 else f'@{cycle}'}:{addressee.subject_key}"
             if not addressee.email:
+                # Rendered too: the Office sends it through the document system or by hand.
                 no_email += 1
+                existing = _rendered_invitation_id(conference_id, addressee.subject_key)
+                todo.append((addressee, None, existing if existing is not None else prepare_document(
+                    conference, "invitation", svc.rules, settings, as_of, **addressee.subject)))
             elif _mail_exists(dedupe_key):
                 skipped += 1
             else:
@@ -156,11 +162,14 @@ def send_invitations(args: dict) -> dict:
         # Render: no transaction open, and no ORM object touched (a lazy load would open one).
         rendered: dict[str, RenderedDocument] = {}
         try:
-            for _addressee, dedupe_key, document in todo:
+            for addressee, dedupe_key, document in todo:
                 if not isinstance(document, int):
-                    rendered[dedupe_key] = render_prepared(document, settings, pdf=False)
+                    rendered[dedupe_key or addressee.subject_key] = render_prepared(document, settings, pdf=False)
             # Write: the chunk's documents and mails together; dispatched as one mail job.
             for addressee, dedupe_key, document in todo:
+                if dedupe_key is None:
+                    by_hand.append((addressee, _record_by_hand(conference_id, addressee, document, rendered)))
+                    continue
                 if _mail_exists(dedupe_key):
                     skipped += 1  # another run of this task queued it during our render
                     continue
@@ -180,6 +189,46 @@ def send_invitations(args: dict) -> dict:
             for leftover in rendered.values():
                 leftover.discard()
         report_progress(start + len(chunk), total)
+    office_mail = _queue_by_hand_to_office(conference, by_hand, as_of=as_of, domain=domain) if by_hand else None
     log.info("invitations conference=%s total=%s queued=%s skipped=%s no_email=%s", conference.slug, total,
              queued, skipped, no_email)
-    return {"total": total, "queued": queued, "skipped": skipped, "no_email": no_email}
+    return {"total": total, "queued": queued, "skipped": skipped, "no_email": no_email, "by_hand_mail": office_mail}
+
+
+def _record_by_hand(conference_id: int, addressee, document, rendered: dict) -> int:
+    """The invitation of an addressee without an email: recorded once (a run that lost the race to
+    another one keeps the other's document), never mailed to them."""
+    if isinstance(document, int):
+        return document
+    existing = _rendered_invitation_id(conference_id, addressee.subject_key)
+    if existing is not None:
+        return existing
+    return record_document(rendered[addressee.subject_key]).id
+
+
+def _queue_by_hand_to_office(conference: Conference, by_hand: list, *, as_of: dt.datetime, domain: str) -> int | None:
+    """One email to the Office listing the invitations to send through the document system or by
+    hand, each attached. Keyed by the set of addressees: a re-run sends nothing again, a list that
+    grew (an invitee added later) is sent again in full."""
+    svc = services()
+    keys = sorted(addressee.subject_key for addressee, _ in by_hand)
+    dedupe_key = f"invitations_by_hand:{conference.id}:{hashlib.sha256(' '.join(keys).encode()).hexdigest()[:16]}"
+    if _mail_exists(dedupe_key):
+        db.session.rollback()
+        return None
+    documents = [db.session.get(Document, document_id) for _, document_id in by_hand]
+    rows = [{"name": addressee.name, "organisation": addressee.organisation, "file": _attachment_name(document)}
+            for (addressee, _), document in zip(by_hand, documents, strict=True)]
+    row = outbox.queue_template(
+        "invitations_by_hand_to_office",
+        {"conference": conference, "rows": rows, "now": as_of, "base_url": svc.settings.public_base_url},
+        to=list(recipients_for(svc.rules).office), dedupe_key=dedupe_key, message_domain=domain,
+        attachments=[{**_docx_attachment(d), "filename": _attachment_name(d)} for d in documents])
+    db.session.commit()
+    return row.id
+
+
+def _attachment_name(document: Document) -> str:
+    from webforms.domain.admin_queries import download_name
+
+    return download_name(document)

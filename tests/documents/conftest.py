@@ -203,8 +203,28 @@ def build_full_conference(rules, *, hostile: str = "") -> FullConference:
             scope=Scope.OUT_OF_SCOPE,
         ),
     ]
+    r2.public_consent = True  # its name may be printed; r1's may not
+    conference.status = "announced"  # through the moves the lifecycle allows (webforms/domain/lifecycle.py)
+    conference.status = "held"
     db.session.flush()
+    _record_conclusions(conference, rules, hostile)
     return full
+
+
+def _record_conclusions(conference, rules, hostile: str) -> None:
+    """The chair's conclusions, through the same domain function the back office calls."""
+    from webforms.domain.audit import SYSTEM
+    from webforms.domain.conclusions import ConclusionInput, ItemInput, save_conclusion, subjects
+
+    items = [ItemInput(s.recommendation.id, s.lead_unit, list(s.coordinating_units),
+                       "rà soát, hướng dẫn hồ sơ" if not s.answered_here else "",
+                       s.due_on and max(s.due_on, CONFERENCE_START.date()))
+             for s in subjects(conference, rules)]
+    save_conclusion(conference, ConclusionInput(
+        chair_name=rules.plan.agency.signer.name, chair_title=f"Phó Trưởng ban {rules.plan.agency.short_name}",
+        attending_leaders="đại diện lãnh đạo UBND thành phố", attending_agencies="Sở Tài chính\nCục Thuế thành phố",
+        general="Hội nghị diễn ra nghiêm túc, cởi mở." + hostile + "\nCác doanh nghiệp đánh giá cao.",
+        items=items), now=AFTER_CONFERENCE, rules=rules, actor=SYSTEM)
 
 
 @pytest.fixture

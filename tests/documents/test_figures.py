@@ -102,7 +102,9 @@ def test_every_document_and_the_quorum_count_in_scope_the_same(app_ctx, rules, c
     assert (table["total"], table["counts"]) == ("6", {"received": "5", "in_scope": "4", "out_of_scope": "1",
                                                        "received_late": "1"})
     notice = build_context("conclusion_notice", conference, rules, NOW)
-    assert notice["counts"]["total"] == str(figures.in_scope)
+    # The chair's conclusions speak of every in-scope recommendation, and of the enterprises checked in.
+    assert len(notice["items"]) == figures.in_scope
+    assert notice["attending"]["enterprises"] == str(figures.attended)
     report = build_context("results_report", conference, rules, NOW)
     assert report["metrics"]["in_scope"] == str(figures.in_scope)
     assert report["metrics"]["enterprises_attending"] == str(figures.attended)

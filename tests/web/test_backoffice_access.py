@@ -35,7 +35,7 @@ def world(app_ctx):
     return {"slug": conference.slug, "rec_id": recommendation.id, "invitee_id": invitee.id,
             "assignment_id": assignment.id,
             "document_id": document.id, "row_id": outbox.id, "user_id": user.id, "fmt": "csv",
-            "kind": "announcement"}
+            "kind": "announcement", "registration_id": registration.id, "code": registration.tracking_code}
 
 
 def url_for_rule(rule, values) -> str:

@@ -17,6 +17,7 @@ from webforms.backoffice.helpers import current_actor, get_or_404, page_number, 
 from webforms.backoffice.routes import bp
 from webforms.domain import accounts, admin_queries
 from webforms.domain.audit import record
+from webforms.domain.conclusions import conclusion_for
 from webforms.domain.outbox import outbox_task_progress, queue_task, retry_failed
 from webforms.extensions import db
 from webforms.models import Conference, Document, OutboxMessage, OutboxStatus, User
@@ -80,6 +81,9 @@ def document_generate(slug: str, kind: str):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if kind == "conclusion_notice" and conclusion_for(conference) is None:
+        flash(_("Chưa có kết luận của chủ trì Hội nghị: vui lòng nhập kết luận trước khi tạo thông báo."), "error")
+        return redirect(url_for("backoffice.conclusions", slug=conference.slug))
     now = utcnow()
     # A fresh nonce in the key: a deliberate regenerate is a new task, never deduplicated away.
     nonce = f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"

@@ -31,6 +31,7 @@ from webforms.domain.conferences import (
     get_conference,
     unconfirmed_window_years,
 )
+from webforms.domain.invitation_dispatch import invitation_dispatch
 from webforms.domain.mail import AddressError
 from webforms.domain.plan import milestone_due
 from webforms.extensions import db
@@ -140,6 +141,7 @@ def conference_dashboard(slug: str):
                 (_("Kiến nghị theo phòng chủ trì"), dashboard.bars(by_department)),
                 (_("Kiến nghị theo trạng thái"), dashboard.bars(by_status))],
         overdue=dashboard.overdue_assignments(conference, now=now), action_form=ActionForm(),
+        dispatch=invitation_dispatch(conference),
         postpone_form=PostponeForm(), cancel_form=ReasonForm())
 
 

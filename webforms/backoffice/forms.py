@@ -9,15 +9,20 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from webforms.models import InviteeCategory, Role
 
@@ -140,3 +145,43 @@ class PasswordResetForm(FlaskForm):
 
 class PrivateForm(FlaskForm):
     private = BooleanField(_l("Không công khai câu trả lời này"))
+
+
+class CheckInForm(FlaskForm):
+    """One arrival at the door: how many people came (empty keeps the count), or undo."""
+
+    delegates = IntegerField(_l("Số người"), validators=[
+        Optional(), NumberRange(min=1, max=99, message=_l("Số người tham dự phải từ 1 đến 99."))])
+    undo = HiddenField()
+
+
+class LocalDateField(DateField):
+    """A date whose wrong input says so in the page's language, not in WTForms' English."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Ngày không hợp lệ: vui lòng nhập theo dạng năm-tháng-ngày.")) from None
+
+
+class ConclusionItemForm(Form):
+    """One recommendation in the chair's conclusions; the choices are departments.yaml's units."""
+
+    recommendation_id = HiddenField()
+    # Units are checked by the domain (conclusions.save_conclusion), with its Vietnamese messages.
+    lead_unit = SelectField(_l("Đơn vị chủ trì"), choices=[], validate_choice=False)
+    coordinating_units = SelectMultipleField(_l("Đơn vị phối hợp"), choices=[], validate_choice=False)
+    task = TextAreaField(_l("Nội dung giao (việc cần làm)"), validators=[Optional(), Length(max=2000)])
+    due_on = LocalDateField(_l("Hạn trả lời doanh nghiệp"), validators=[Optional()])
+
+
+class ConclusionForm(FlaskForm):
+    chair_name = StringField(_l("Họ tên đồng chí chủ trì"), validators=[Length(max=200)])
+    chair_title = StringField(_l("Chức vụ, cơ quan của đồng chí chủ trì"), validators=[Length(max=300)])
+    attending_leaders = TextAreaField(_l("Lãnh đạo tham dự (mỗi dòng một vị trí)"), validators=[Length(max=2000)])
+    attending_agencies = TextAreaField(_l("Sở, ngành, cơ quan tham dự (mỗi dòng một cơ quan)"),
+                                       validators=[Length(max=2000)])
+    general = TextAreaField(_l("1. Đánh giá chung"), validators=[Length(max=20000)])
+    items = FieldList(FormField(ConclusionItemForm))
+    closing = TextAreaField(_l("3. Tổ chức thực hiện (không bắt buộc)"), validators=[Length(max=20000)])

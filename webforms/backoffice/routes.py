@@ -26,6 +26,8 @@ from webforms.backoffice import (  # noqa: E402,F401 - registers their routes on
     admin_views,
     approvals,
     auth,
+    checkin_views,
+    conclusion_views,
     conference_views,
     recommendation_views,
     rules_views,

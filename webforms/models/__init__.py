@@ -1,6 +1,7 @@
 """All models, imported here so Alembic sees every table."""
 
 from webforms.models.audit import AuditEvent
+from webforms.models.checkin import Conclusion, ConclusionItem, InviteeAttendance
 from webforms.models.conference import ACTIVE_STATUSES, Conference, ConferenceStatus, Invitee, InviteeCategory
 from webforms.models.department import (
     OPEN_STATES,
@@ -32,12 +33,15 @@ __all__ = [
     "AssignmentState",
     "Attachment",
     "AuditEvent",
+    "Conclusion",
+    "ConclusionItem",
     "Conference",
     "ConferenceStatus",
     "Department",
     "Document",
     "Enterprise",
     "Invitee",
+    "InviteeAttendance",
     "InviteeCategory",
     "MilestoneRun",
     "OutboxMessage",

@@ -34,6 +34,10 @@ class Registration(db.Model):
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Check-in on the conference day: how many of its people came, when, and who recorded it.
+    delegates_present: Mapped[int] = mapped_column(Integer, default=0)
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[str] = mapped_column(String(320), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

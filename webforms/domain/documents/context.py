@@ -168,18 +168,23 @@ def invitation_context(
     invitee: int | None = None,
     registration: int | None = None,
     number=None,
+    base_url: str = "",
     **_ignored,
 ) -> dict:
+    from webforms.domain.checkin import checkin_path
+
     if invitee is not None:
         row = db.session.get(Invitee, int(invitee))
         if row is None or row.conference_id != conference.id:
             raise DocumentSubjectError(f"no invitee {invitee} for conference {conference.slug}")
         name, position, organisation = row.name, row.position, row.organisation
+        path = checkin_path(conference, invitee=row)
     elif registration is not None:
         reg = db.session.get(Registration, int(registration))
         if reg is None or reg.conference_id != conference.id:
             raise DocumentSubjectError(f"no registration {registration} for conference {conference.slug}")
         name, position, organisation = reg.contact_name, reg.contact_position, reg.enterprise.name
+        path = checkin_path(conference, registration=reg)
     else:
         raise DocumentSubjectError("an invitation needs an invitee or a registration")
     line = ", ".join(part for part in (name, position, organisation) if part)
@@ -187,6 +192,8 @@ def invitation_context(
         **_common("invitation", conference, rules, now, number),
         "invitee": {"name": name, "position": position, "organisation": organisation, "line": line},
         "chair": documents_config(rules)["chair"],
+        # Scanned by staff at the door: opens this invitee's row of the check-in page (login required).
+        "checkin_qr": QRCode(base_url.rstrip("/") + path),
     }
 
 
@@ -228,35 +235,11 @@ def consolidated_table_context(
 def conclusion_notice_context(
     conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
 ) -> dict:
-    modes = documents_config(rules)["answer_mode_labels"]
-    items = []
-    at_conference = 0
-    # The in-scope set the quorum and the results report count (intake.in_scope_recommendations).
-    for rec in in_scope_recommendations(conference, rules, calendar_for(rules.holidays)):
-        answered_here = rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE
-        at_conference += answered_here
-        mode = "at_conference" if answered_here else (rec.answer_mode or "in_writing")
-        items.append(
-            {
-                "no": str(len(items) + 1),
-                "enterprise": rec.registration.enterprise.name,
-                "title": rec.title,
-                "mode": modes.get(mode, mode),
-                "answer": rec.answer,
-                "department": _department_name(rec),
-                "due": "" if answered_here else (vn_date_short(_deadline(rec, conference, rules))
-                                                 + tentative(_deadline(rec, conference, rules))),
-            }
-        )
-    return {
-        **_common("conclusion_notice", conference, rules, now, number),
-        "items": items,
-        "counts": {
-            "total": vn_number(len(items)),
-            "at_conference": vn_number(at_conference),
-            "in_writing": vn_number(len(items) - at_conference),
-        },
-    }
+    """Built from the chair's conclusions (documents/conclusion.py), not from the answers."""
+    from webforms.domain.documents.conclusion import conclusion_notice_data
+
+    return {**_common("conclusion_notice", conference, rules, now, number),
+            **conclusion_notice_data(conference, rules)}
 
 
 def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list]:
@@ -537,6 +520,6 @@ def build_context(kind: str, conference: Conference, rules: Rules, now: dt.datet
         builder = BUILDERS[kind]
     except KeyError:
         raise KeyError(f"unknown document kind '{kind}'") from None
-    if kind != "announcement":
+    if kind not in ("announcement", "invitation"):
         subject.pop("base_url", None)
     return builder(conference, rules, now, **subject)
