@@ -16,7 +16,6 @@ import base64
 import datetime as dt
 import logging
 from email.utils import parseaddr
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -30,7 +29,7 @@ from webforms.domain.documents import (
 )
 from webforms.domain.ics import conference_ics
 from webforms.domain.invitations import invitation_addressees
-from webforms.domain.mail import address_domain
+from webforms.domain.mail import address_domain, document_file_name
 from webforms.domain.recipients import recipients_for
 from webforms.domain.sql import begin_read_only
 from webforms.extensions import db
@@ -61,7 +60,8 @@ def _require_own_mail(row: OutboxMessage, document: Document) -> None:
 
 
 def _docx_attachment(document: Document) -> dict:
-    return {"filename": Path(document.path).name, "content_type": DOCX, "document_id": document.id}
+    return {"filename": document_file_name(document, document.conference), "content_type": DOCX,
+            "document_id": document.id}
 
 
 @task("render_document")

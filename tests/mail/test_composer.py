@@ -1,0 +1,132 @@
+"""The one composer: what the SMTP server receives decodes, with Python's parser, to what was meant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import re
+from email import policy
+
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from tests.jobs import run_jobs
+from webforms.domain import outbox
+from webforms.domain.mail import ascii_file_name, display_name_safe, header_safe, mime_message
+from webforms.extensions import db
+
+VIETNAMESE = (
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+    "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴ"
+    "0123456789"
+)
+PUNCTUATION = "[]().,:;–-/&'\"?!%"
+word = st.text(alphabet=VIETNAMESE + PUNCTUATION, min_size=1, max_size=12)
+separator = st.sampled_from([" ", " ", " ", " ", "  "])
+
+
+@st.composite
+def phrases(draw, max_size: int = 300) -> str:
+    """Vietnamese text of 1 to max_size characters: words, mostly one space apart, sometimes two."""
+    words = draw(st.lists(word, min_size=1, max_size=60))
+    text = words[0]
+    for w in words[1:]:
+        text += draw(separator) + w
+    size = draw(st.integers(min_value=1, max_value=max_size))
+    return text[:size].strip() or "A"
+
+
+SUBJECT_CASES = [
+    "[KN.20261202.0001] Đã nhận đăng ký tham dự và kiến nghị – Hội nghị đối thoại doanh nghiệp năm 2026",
+    "Giấy mời tham dự Hội nghị đối thoại doanh nghiệp năm 2026",
+    "[KN.20261202.0002-1] Trả lời kiến nghị của doanh nghiệp: Vướng mắc thủ tục điều chỉnh giấy chứng nhận đăng ký "
+    "đầu tư dự án mở rộng nhà xưởng",
+    "[KN.20261202.0003-1] Đề nghị phối hợp trả lời kiến nghị: Thủ tục lắp đặt điện mặt trời mái nhà tự sản xuất, "
+    "tự tiêu thụ",
+]
+
+
+def _sent(mailbox, count: int):
+    received = mailbox.wait_for(count)
+    assert len(received) == count
+    return [email.message_from_bytes(r.raw, policy=policy.default) for r in received]
+
+
+def test_the_reviewed_subjects_keep_their_spaces(app, mailbox):
+    """The four subjects the review found merged ("thamdự", "đốithoại", "nghịcủa", "điệnmặt")."""
+    with app.app_context():
+        for i, subject in enumerate(SUBJECT_CASES):
+            outbox.queue_mail(to=[f"Công ty TNHH Thương mại và Dịch vụ Hải Phòng số {i} <dn{i}@example.vn>"],
+                              subject=subject, text="Nội dung.", dedupe_key=f"subject-case:{i}")
+        db.session.commit()
+    run_jobs(app)
+    decoded = sorted((str(m["Subject"]) for m in _sent(mailbox, len(SUBJECT_CASES))), key=SUBJECT_CASES.index)
+    assert decoded == SUBJECT_CASES
+
+
+# Each example is a real SMTP round trip: no shrinking (minutes of them); a failure shows its example as drawn.
+@hypothesis_settings(max_examples=25, phases=[Phase.explicit, Phase.reuse, Phase.generate], deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(phrases(), phrases()), min_size=1, max_size=8))
+def test_subjects_and_display_names_decode_as_written(app, mailbox, settings, cases):
+    mailbox.clear()
+    with app.app_context():
+        rows = []
+        for i, (subject, name) in enumerate(cases):
+            row = outbox.queue_mail(to=[f"{_quoted(name)} <nguoinhan{i}@example.vn>"], subject=subject,
+                                    text="Nội dung thư.", html="<p>Nội dung</p>", dedupe_key=None)
+            rows.append((row.message_id, header_safe(subject), display_name_safe(name)))
+        db.session.commit()
+    run_jobs(app)
+    by_id = {str(m["Message-ID"]): m for m in _sent(mailbox, len(cases))}
+    for message_id, subject, name in rows:
+        message = by_id[message_id]
+        assert str(message["Subject"]) == subject
+        assert message["To"].addresses[0].display_name == name
+        assert message["From"].addresses[0].display_name == email.utils.parseaddr(settings.mail_default_sender)[0]
+    for received in mailbox.messages:
+        assert max(len(line) for line in received.raw.split(b"\r\n")) <= 998
+        assert received.raw.split(b"\r\n\r\n", 1)[0].isascii()  # headers need no SMTPUTF8
+
+
+def _quoted(name: str) -> str:
+    """`name` as the display name of an address string ("…" with its quotes and backslashes escaped)."""
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def test_date_message_id_calendar_and_file_names(app, mailbox, rules, settings):
+    now = dt.datetime(2026, 12, 24, 1, 0, tzinfo=dt.UTC)
+    ics = b"BEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\nSUMMARY:H\xe1\xbb\x99i ngh\xe1\xbb\x8b\r\nEND:VCALENDAR\r\n"
+    with app.app_context():
+        row = outbox.queue_mail(to=["dn@example.vn"], subject="Giấy mời", text="x", dedupe_key="composer:1",
+                                attachments=[{"filename": "hoi-nghi.ics", "content_type": "text/calendar",
+                                              "data_b64": "QkVHSU46VkNBTEVOREFSDQpNRVRIT0Q6UFVCTElTSA0K"}])
+        # MAIL_DEFAULT_SENDER's domain, not "doithoai.local"
+        assert row.message_id.endswith("@" + settings.mail_default_sender.rsplit("@", 1)[1])
+        message = mime_message(row.payload, sender="Ban Quản lý <doithoai@heza.example.vn>",
+                               message_id=row.message_id, now=now, timezone=rules.plan.timezone,
+                               attachment_bytes=lambda a: ics)
+        db.session.rollback()
+    assert message["Date"] == "Thu, 24 Dec 2026 08:00:00 +0700"
+    part = next(message.iter_attachments())
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "PUBLISH"
+    assert part.get_param("charset") == "utf-8"
+    assert ascii_file_name("Giấy mời Hội nghị đối thoại doanh nghiệp năm 2026", "docx") == (
+        "Giay-moi-Hoi-nghi-doi-thoai-doanh-nghiep-nam-2026.docx")
+    assert re.fullmatch(r"[A-Za-z0-9.-]+", ascii_file_name("Bảng tổng hợp kiến nghị: KCN Đình Vũ / 2026", "docx"))
+
+
+def test_an_address_with_a_vietnamese_local_part_goes_out_with_smtputf8(app, mailbox):
+    """Flask-Mail's own address sanitizer refuses such an address; the composer's message still goes out."""
+    with app.app_context():
+        outbox.queue_mail(to=["Nguyễn Văn An <nguyễn@example.vn>"], subject="Thư thử", text="x", dedupe_key="utf8:1")
+        outbox.queue_mail(to=["người@dùng.việtnam"], subject="Thư thử", text="x", dedupe_key="utf8:2")
+        db.session.commit()
+    run_jobs(app)
+    received = sorted(mailbox.wait_for(2), key=lambda r: r.rcpt_tos)
+    assert [r.rcpt_tos for r in received] == [["nguyễn@example.vn"], ["người@dùng.việtnam"]]
+    message = email.message_from_bytes(received[0].raw, policy=policy.default)
+    assert message["To"].addresses[0].display_name == "Nguyễn Văn An"
+    assert str(message["Subject"]) == "Thư thử"
