@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.utils
 import re
 from email import policy
+from email.header import decode_header, make_header
 
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -85,9 +87,20 @@ def test_subjects_and_display_names_decode_as_written(app, mailbox, settings, ca
         assert str(message["Subject"]) == subject
         assert message["To"].addresses[0].display_name == name
         assert message["From"].addresses[0].display_name == email.utils.parseaddr(settings.mail_default_sender)[0]
+    meant = {message_id: (subject, name) for message_id, subject, name in rows}
     for received in mailbox.messages:
         assert max(len(line) for line in received.raw.split(b"\r\n")) <= 998
+        # A second, older decoder: the standard library's compat32 decode_header, strict about RFC 2047 §6.2.
+        old = email.message_from_bytes(received.raw, policy=policy.compat32)
+        subject, name = meant[old["Message-ID"]]
+        assert _compat32_decoded(old["Subject"]) == subject
+        assert _compat32_decoded(email.utils.parseaddr(old["To"])[0]) == name
         assert received.raw.split(b"\r\n\r\n", 1)[0].isascii()  # headers need no SMTPUTF8
+
+
+def _compat32_decoded(value: str) -> str:
+    unfolded = re.sub(r"\r?\n(?=[ \t])", "", value)
+    return str(make_header(decode_header(unfolded)))
 
 
 def _quoted(name: str) -> str:
@@ -130,3 +143,25 @@ def test_an_address_with_a_vietnamese_local_part_goes_out_with_smtputf8(app, mai
     message = email.message_from_bytes(received[0].raw, policy=policy.default)
     assert message["To"].addresses[0].display_name == "Nguyễn Văn An"
     assert str(message["Subject"]) == "Thư thử"
+
+
+def test_the_consolidating_department_is_not_told_about_itself_in_the_third_person(app_ctx, rules):
+    from types import SimpleNamespace
+
+    from webforms.domain.mail import compose
+
+    own = rules.consolidating_department
+    other = next(d for d in rules.departments if d.is_internal and not d.consolidates)
+    item = SimpleNamespace(recommendation=SimpleNamespace(code="KN.20261202.0001-1", title="Thủ tục"),
+                           enterprise=SimpleNamespace(name="Công ty TNHH A"), link="http://x/1",
+                           deadlines=[SimpleNamespace(name="answers_prepared_by", applies=True,
+                                                      due=dt.datetime(2026, 12, 29, tzinfo=dt.UTC))])
+    mine = compose("assignments_digest_to_department", {"department": own, "items": [item]})
+    theirs = compose("assignments_digest_to_department", {"department": other, "items": [item]})
+    assert f"để {own.name} chủ trì" not in mine.text
+    assert "đề nghị Phòng chủ trì tham mưu trả lời" in mine.text and "đề nghị Phòng chủ trì" in mine.html
+    assert f"{own.name} chuyển 1 kiến nghị của doanh nghiệp để {other.name} chủ trì trả lời." in theirs.text
+    for composed in (mine, theirs):
+        assert composed.text.count("Trân trọng./.") == 1
+        assert f"Điện thoại: {own.phone} – Email: {own.emails[0]}" in composed.text
+        assert rules.plan.agency.short_name in composed.html
