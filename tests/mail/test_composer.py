@@ -165,3 +165,18 @@ def test_the_consolidating_department_is_not_told_about_itself_in_the_third_pers
         assert composed.text.count("Trân trọng./.") == 1
         assert f"Điện thoại: {own.phone} – Email: {own.emails[0]}" in composed.text
         assert rules.plan.agency.short_name in composed.html
+
+
+def test_every_email_template_compiles_and_none_names_the_agency_itself(app_ctx, rules):
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.root_path) / "templates" / "emails"
+    names = sorted(p.name for p in folder.iterdir() if p.suffix in (".txt", ".html"))
+    assert len(names) > 40
+    for name in names:
+        current_app.jinja_env.get_template(f"emails/{name}")
+        source = (folder / name).read_text(encoding="utf-8")
+        assert rules.plan.agency.short_name not in source, name  # from plan.agency, never written in
+        assert "host_agency" not in source, name
