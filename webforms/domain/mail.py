@@ -115,7 +115,9 @@ def compose(template: str, context: dict, rules=None) -> Composed:
         from webforms.services import services
 
         rules = services().rules
-    context = {"consolidating": rules.consolidating_department, **context, "agency": rules.plan.agency,
+    # `agency` is the plan's unless the caller means another one (the coordinating agency of
+    # coordination_input_to_department); the sender block is always the rules'.
+    context = {"consolidating": rules.consolidating_department, "agency": rules.plan.agency, **context,
                "sender": sender_block(rules)}
     env = current_app.jinja_env
     with force_locale("vi"):
