@@ -180,3 +180,20 @@ def test_every_email_template_compiles_and_none_names_the_agency_itself(app_ctx,
         source = (folder / name).read_text(encoding="utf-8")
         assert rules.plan.agency.short_name not in source, name  # from plan.agency, never written in
         assert "host_agency" not in source, name
+
+
+def test_a_receipt_is_signed_and_its_message_id_is_on_the_senders_domain(app, client, mailbox, rules, calendar,
+                                                                         settings):
+    from tests.intake_helpers import registration_payload
+    from tests.web.test_intake import open_conference
+
+    with app.app_context():
+        slug = open_conference(rules, calendar).slug
+    assert client.post(f"/api/v1/conferences/{slug}/registrations", json=registration_payload()).status_code == 201
+    run_jobs(app)
+    (receipt,) = mailbox.messages
+    domain = settings.mail_default_sender.rsplit("@", 1)[1].rstrip(">")
+    assert receipt.message["Message-ID"].endswith(f"@{domain}>")  # was "@doithoai.local"
+    assert receipt.text.startswith("Kính gửi: Công ty ")
+    assert ", Ông/Bà " in receipt.text.splitlines()[0]
+    assert "Trân trọng./." in receipt.text and rules.consolidating_department.emails[0] in receipt.text
