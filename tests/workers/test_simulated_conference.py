@@ -5,6 +5,7 @@ import datetime as dt
 import email
 import email.policy
 import io
+import re
 from collections import Counter
 
 import docx
@@ -142,6 +143,8 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
     report = [m for m in messages if m.subject.startswith("Dự thảo báo cáo kết quả")]
     assert len(report) == 1
     assert [n for n, _ in report[0].attachments()][0].startswith("Bao-cao-ket-qua-")
+    assert re.search(r"chậm nhất ngày \d\d/\d\d/\d{4}\.", report[0].text)  # a day, no clock time
+    assert "23:59" not in report[0].text
     assert not [m for m in messages if "dừng/hoãn" in m.subject]
 
 
