@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install bench lint clean e2e-deps
+.PHONY: run test install bench lint clean e2e-deps system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +16,17 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+## The Debian packages the suite and `make run` need (scripts/system-packages.sh: installs them as root,
+## else stops naming them and the command).
+system-packages:
+	sh scripts/system-packages.sh
+
 ## Set up and start web + worker + cron + SMTP sink on embedded defaults (Ctrl-C stops all).
-run: $(STAMP)
+run: system-packages $(STAMP)
 	$(BIN)/python -m webforms.dev.supervisor
 
 ## Set up and run the whole test suite.
-test: $(STAMP) tests/tools/node_modules/.installed
+test: system-packages $(STAMP) tests/tools/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 tests/tools/node_modules/.installed: tests/tools/package-lock.json
@@ -31,8 +36,8 @@ tests/tools/node_modules/.installed: tests/tools/package-lock.json
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
+## ruff comes with the test extras (pyproject.toml), so linting needs nothing at run time.
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check .
 
 clean:

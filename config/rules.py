@@ -89,6 +89,7 @@ class Department:
     zones: tuple[str, ...]
     consolidates: bool = False
     symbol: str = ""  # the unit's part of a document symbol and archive line ("QHXD")
+    phone: str = ""  # shown in the sender block of every email (the consolidating department's)
 
     @property
     def is_internal(self) -> bool:
@@ -190,7 +191,7 @@ def load_rules(directory: Path | str) -> Rules:
         departments=tuple(
             Department(code=d.code, name=d.name, short=d.short or d.code, kind=d.kind, emails=tuple(d.emails),
                        head_email=d.head_email, fields=tuple(d.fields), zones=tuple(d.zones),
-                       consolidates=d.consolidates, symbol=d.symbol or d.code)
+                       consolidates=d.consolidates, symbol=d.symbol or d.code, phone=d.phone)
             for d in checked.departments.departments
         ),
         zones=tuple(Zone(code=z.code, name=z.name, kind=z.kind, office=z.office) for z in checked.zones.zones),

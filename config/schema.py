@@ -240,6 +240,8 @@ class DepartmentModel(Strict):
     consolidates: bool = False
     emails: Annotated[list[Email], AfterValidator(lambda v: _nonempty(v, "at least one email"))]
     head_email: OptionalEmail = ""
+    # The consolidating department's phone signs every email with its first address (emails/_closing.*).
+    phone: str = ""
     fields: list[Code] = []
     zones: list[Code] = []
 

@@ -23,6 +23,7 @@ def free_port() -> int:
 class Received:
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes = b""  # the exact bytes the client sent after DATA
 
     @property
     def subject(self) -> str:
@@ -56,9 +57,10 @@ class CollectingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
+        raw = envelope.original_content or envelope.content
+        message = BytesParser(policy=policy.default).parsebytes(raw)
         with self.lock:
-            self.messages.append(Received(list(envelope.rcpt_tos), message))
+            self.messages.append(Received(list(envelope.rcpt_tos), message, raw))
         return "250 Message accepted for delivery"
 
 

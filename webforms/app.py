@@ -63,6 +63,7 @@ def configure_app(app: Flask, settings: Settings, rules: Rules) -> None:
         MAIL_USE_TLS=settings.mail_use_tls,
         MAIL_USE_SSL=settings.mail_use_ssl,
         MAIL_DEFAULT_SENDER=settings.mail_default_sender,
+        MAIL_SUPPRESS_SEND=False,  # Flask-Mail would send nothing when TESTING; the tests use a real SMTP server
         WTF_CSRF_TIME_LIMIT=None,  # a long form on a slow phone must not expire; the token is per session
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -175,12 +176,18 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from flask_babel import gettext as _
+
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        # RFC 9110: a 405 names the methods the resource has.
+        headers = [(k, v) for k, v in (error.get_headers() if hasattr(error, "get_headers") else ()) if k == "Allow"]
         if request.path.startswith("/api/"):
+            messages = {404: _("Không tìm thấy địa chỉ này trong API."),
+                        405: _("Địa chỉ này không nhận phương thức %(method)s.", method=request.method)}
             return {"error": getattr(error, "name", "error").lower().replace(" ", "_"),
-                    "message": getattr(error, "description", "")}, code
-        return render_template("errors/error.html", code=code, error=error), code
+                    "message": messages.get(code) or getattr(error, "description", "")}, code, headers
+        return render_template("errors/error.html", code=code, error=error), code, headers
 
     for code in (400, 403, 404, 405, 409, 410, 413, 422, 429):
         app.register_error_handler(code, render_error)
@@ -190,7 +197,6 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         return render_error(error)
 
-    from flask_babel import gettext as _
     from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
     @app.errorhandler(OperationalError)

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import logging
 from email.utils import parseaddr
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -31,7 +30,7 @@ from webforms.domain.documents import (
 )
 from webforms.domain.ics import conference_ics
 from webforms.domain.invitations import invitation_addressees
-from webforms.domain.mail import address_domain
+from webforms.domain.mail import address_domain, document_file_name
 from webforms.domain.recipients import recipients_for
 from webforms.domain.sql import begin_read_only
 from webforms.extensions import db
@@ -62,7 +61,8 @@ def _require_own_mail(row: OutboxMessage, document: Document) -> None:
 
 
 def _docx_attachment(document: Document) -> dict:
-    return {"filename": Path(document.path).name, "content_type": DOCX, "document_id": document.id}
+    return {"filename": document_file_name(document, document.conference), "content_type": DOCX,
+            "document_id": document.id}
 
 
 @task("render_document")

@@ -329,6 +329,8 @@ def test_coordination_moves_the_deadline_and_the_agency_input_reaches_the_owner(
     run_jobs(app)
     (to_owner,) = [m for m in mailbox.to("qldt@heza.example.vn") if "Ý kiến phối hợp" in m.subject]
     assert "Bảng tính ưu đãi.pdf" in to_owner.text
+    tax = rules.department("THUE").name  # the coordinating agency, not the plan's agency, gave the input
+    assert to_owner.subject.endswith(f"Ý kiến phối hợp của {tax}") and f"{tax} đã gửi ý kiến" in to_owner.text
     owner_page = client.get(path).get_data(as_text=True)
     assert "Nghị định 31" in owner_page and "Bảng tính ưu đãi.pdf" in owner_page
     with app.app_context():

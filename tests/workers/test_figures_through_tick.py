@@ -65,7 +65,7 @@ def test_results_report_mailed_by_tick_agrees_with_everything(app, settings, mai
 
     (report,) = [m for m in mailbox.messages if m.subject.startswith("Dự thảo báo cáo kết quả")]
     ((name, data),) = [(n, d) for n, d in report.attachments() if n.endswith(".docx")]
-    assert name.startswith("results_report")
+    assert name.startswith("Bao-cao-ket-qua-")
     text = " ".join(all_text(data).split())
     with app.app_context():
         conference = db.session.get(Conference, conference_id)

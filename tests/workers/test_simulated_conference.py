@@ -1,7 +1,11 @@
 """A simulated conference: time moves from creation to D+15 working days through tick(now) calls,
 with the real Redis, a real RQ worker and the real SMTP server. Each moment is ticked twice."""
 
+import datetime as dt
+import email
+import email.policy
 import io
+import re
 from collections import Counter
 
 import docx
@@ -101,6 +105,7 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
     messages = mailbox.messages
     message_ids = [m.message["Message-ID"] for m in messages]
     assert len(message_ids) == len(set(message_ids)), "an email was sent twice"
+    assert_every_email_reads_right(app, messages, settings, rules)
 
     invitations = [m for m in messages if m.subject.startswith("Giấy mời")]
     invitee_addresses = {email for _, _, email in INVITEES}
@@ -114,8 +119,12 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
         assert len(files) == 2, sorted(files)
         assert "hoi-nghi.ics" in files
         (docx_name,) = [n for n in files if n.endswith(".docx")]
+        assert docx_name.startswith("Giay-moi-Hoi-nghi-")  # a Vietnamese name, no internal id
         document = docx.Document(io.BytesIO(files[docx_name]))
         assert "GIẤY MỜI" in "\n".join(p.text for p in document.paragraphs).upper()
+        ics_part = next(p for p in message.message.iter_attachments() if p.get_filename() == "hoi-nghi.ics")
+        assert ics_part["Content-Type"].params == {"method": "PUBLISH", "charset": "utf-8"}
+        assert message.message["Date"].datetime.utcoffset() == dt.timedelta(hours=7)
         event = next(iter(Calendar.from_ical(files["hoi-nghi.ics"]).walk("VEVENT")))
         assert event.decoded("dtstart") == moments.CONFERENCE_START
         assert str(event["location"]) == "Trụ sở Ban Quản lý Khu kinh tế Hải Phòng"
@@ -126,14 +135,16 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
     to_leaders = [m for m in messages if leaders <= set(m.rcpt_tos)]
     assert sorted(m.subject.split(" - ")[0] for m in to_leaders) == [
         "Bảng tổng hợp kiến nghị kèm dự thảo trả lời", "Hội nghị đủ điều kiện tổ chức"]
-    assert all(any(n.startswith("consolidated_table") for n, _ in m.attachments()) for m in to_leaders)
+    assert all(any(n.startswith("Bang-tong-hop-kien-nghi-") for n, _ in m.attachments()) for m in to_leaders)
     office = set(rules.department("VP").emails)
     reminders = [m.subject for m in messages if set(m.rcpt_tos) == office]
     assert len([s for s in reminders if "đăng thông báo kết luận" in s]) == 5
     assert len([s for s in reminders if "đăng thông báo " in s and "kết luận" not in s]) == 2
     report = [m for m in messages if m.subject.startswith("Dự thảo báo cáo kết quả")]
     assert len(report) == 1
-    assert [n for n, _ in report[0].attachments()][0].startswith("results_report")
+    assert [n for n, _ in report[0].attachments()][0].startswith("Bao-cao-ket-qua-")
+    assert re.search(r"chậm nhất ngày \d\d/\d\d/\d{4}\.", report[0].text)  # a day, no clock time
+    assert "23:59" not in report[0].text
     assert not [m for m in messages if "dừng/hoãn" in m.subject]
 
 
@@ -148,10 +159,32 @@ def test_quorum_missed_by_one_enterprise_proposes_postponement(app, settings, ma
     expected = set(rules.department("VP").emails) | set(rules.consolidating_department.emails)
     assert set(proposals[0].rcpt_tos) == expected
     (name, data), = proposals[0].attachments()
-    assert name.startswith("postponement_report")
+    assert name.startswith("Bao-cao-de-xuat-dung-hoac-hoan-")
     assert name.endswith(".docx")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "Sở Tài chính" in text
     with app.app_context():
         kinds = Counter(db.session.scalars(select(Document.kind)))
         assert kinds == {"postponement_report": 1}
+
+
+def assert_every_email_reads_right(app, messages, settings, rules):
+    """Each email of the conference, decoded from the bytes the server got: the subject the outbox meant, the
+    sender's domain in the Message-ID, the date in +0700, one closing and the sender block from the rules."""
+    with app.app_context():
+        rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "mail"))
+        meant = {row.message_id: row.payload["subject"] for row in rows}
+    domain = settings.mail_default_sender.rsplit("@", 1)[1].rstrip(">")
+    unit = rules.consolidating_department
+    for received in messages:
+        message = email.message_from_bytes(received.raw, policy=email.policy.default)
+        assert str(message["Subject"]) == meant[message["Message-ID"]]
+        assert message["Message-ID"].endswith(f"@{domain}>")
+        assert message["Date"].datetime.utcoffset() == dt.timedelta(hours=7)
+        text = received.text
+        assert text.count("Trân trọng./.") == 1, text
+        assert f"{unit.name} – {rules.plan.agency.short_name}" in text
+        assert f"Email: {unit.emails[0]}" in text
+        assert "Kính gửi: " in text
+        assert 'Hội nghị "Hội nghị' not in text and "Hội nghị Hội nghị" not in text
+        assert received.html.count("Trân trọng./.") == 1

@@ -3,6 +3,9 @@
     GET  /api/v1/conferences/<slug>                   the conference, its intake window and counts
     POST /api/v1/conferences/<slug>/registrations     register with recommendations (201 / 202 / 409 / 422)
     GET  /api/v1/registrations/<code>?token=…         one registration's recommendations and answers
+    GET  /api/v1/openapi.json                         the OpenAPI 3.1 description of all of them (api/openapi.py)
+
+Every date-time is ISO 8601 with seconds in the plan's time zone (`api_time`: "2026-12-30T08:30:00+07:00").
 
 Errors are JSON, never HTML (the app's error handlers answer JSON under /api/). No cookies are used,
 so CSRF does not apply; a JSON content type is required, which a cross-site HTML form cannot send.
@@ -10,9 +13,12 @@ so CSRF does not apply; a JSON content type is required, which a cross-site HTML
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
+from webforms.api.openapi import openapi_document
 from webforms.domain.audit import Actor
 from webforms.domain.conferences import conference_milestones, get_conference
 from webforms.domain.intake import (
@@ -40,6 +46,20 @@ def _error(status: int, code: str, message: str):
     return jsonify({"error": code, "message": message}), status
 
 
+def api_time(value: dt.datetime | None) -> str | None:
+    """The one date-time format of the API: ISO 8601, seconds, the plan's time zone (+07:00)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite gives naive UTC back
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(services().rules.plan.timezone).isoformat(timespec="seconds")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(request.script_root + bp.url_prefix))
+
+
 def _public_conference(slug: str):
     conference = get_conference(slug)
     if conference is None or conference.status == ConferenceStatus.DRAFT:
@@ -59,17 +79,16 @@ def conference_detail(slug: str):
         {
             "slug": conference.slug,
             "title": conference.title,
-            "starts_at": conference.starts_at.astimezone(svc.rules.plan.timezone).isoformat(),
+            "starts_at": api_time(conference.starts_at),
             "venue": conference.venue,
             "status": conference.status,
             "intake": {
-                "opens_at": window.opens_at.astimezone(svc.rules.plan.timezone).isoformat()
-                if window.opens_at
-                else None,
-                "closes_at": window.closes_at.isoformat(),
+                "opens_at": api_time(window.opens_at),
+                "closes_at": api_time(window.closes_at),
                 "open": window.open,
             },
-            "milestones": [m.as_dict() for m in conference_milestones(conference, svc.rules, svc.calendar)],
+            "milestones": [{**m.as_dict(), "due": api_time(m.due)}
+                           for m in conference_milestones(conference, svc.rules, svc.calendar)],
             "counts": {"enterprises": counts.enterprises, "recommendations": counts.recommendations},
             "zones": [{"code": z.code, "name": z.name} for z in svc.rules.zones],
             "fields": [{"code": f.code, "name": f.name} for f in svc.rules.fields],
@@ -167,7 +186,7 @@ def registration_detail(tracking_code: str):
                 "tax_code": registration.enterprise.tax_code,
                 "name": registration.enterprise.name,
             },
-            "registered_at": registration.registered_at.isoformat(),
+            "registered_at": api_time(registration.registered_at),
             "recommendations": [
                 {
                     "code": r.code,

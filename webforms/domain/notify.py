@@ -92,9 +92,6 @@ def send(
     if not recipients:
         return False
     copies = [a for a in dict.fromkeys(cc) if a and a not in recipients]
-    domain = "doithoai.local"
-    if settings is not None and "@" in settings.mail_default_sender:
-        domain = settings.mail_default_sender.rsplit("@", 1)[1].strip(" >") or domain
     queue_template(
         template,
         {
@@ -108,6 +105,5 @@ def send(
         dedupe_key=dedupe_key,
         reply_to=reply_to(rules),
         attachments=list(attachments),
-        message_domain=domain,
     )
     return True

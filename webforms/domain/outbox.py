@@ -80,7 +80,7 @@ def queue_mail(
     reply_to: str | None = None,
     cc: Sequence[str] = (),
     attachments: Iterable[dict] = (),
-    message_domain: str = "doithoai.local",
+    message_domain: str | None = None,
 ) -> OutboxMessage:
     """Write an email to the outbox in the caller's transaction.
 
@@ -90,8 +90,14 @@ def queue_mail(
     :param attachments: dicts with `filename`, `content_type` and either `path` (a file the worker
         reads at send time), `document_id` (a Document row's .docx) or `data_b64` (small content, e.g.
         an .ics, carried in the row itself).
+    :param message_domain: the Message-ID's domain; by default the sender's (MAIL_DEFAULT_SENDER).
     """
-    from webforms.domain.mail import checked_address, header_safe
+    from webforms.domain.mail import address_domain, checked_address, header_safe
+
+    if not message_domain:
+        from webforms.services import services
+
+        message_domain = address_domain(services().settings.mail_default_sender)
 
     payload = {
         "to": [checked_address(a) for a in to],

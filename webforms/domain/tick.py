@@ -40,7 +40,7 @@ from webforms.domain.reminders import run_reminders
 from webforms.domain.sql import dialect_insert
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
-from webforms.formatting import local_datetime
+from webforms.formatting import local_date
 from webforms.models import (
     ACTIVE_STATUSES,
     Conference,
@@ -264,7 +264,7 @@ def render_task(ctx: Context, kind: str, *, template: str, to, cc=(), extra: dic
             "subject": subject or {},
             "as_of": ctx.now.isoformat(),
             "mail": {"template": template, "to": list(to), "cc": list(cc), "dedupe_key": f"doc-mail:{key}",
-                     "context": {"due_text": local_datetime(ctx.milestone.due), **(extra or {})}},
+                     "context": {"due_text": local_date(ctx.milestone.due), **(extra or {})}},
         },
         queue="docs",
         dedupe_key=f"render:{key}",
