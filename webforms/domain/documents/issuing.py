@@ -1,0 +1,234 @@
+"""Approve, issue, replace and withdraw documents (Decree 30/2020 arts. 10-16 and 26).
+
+Approving the content and issuing are separate acts. `issue_document`, in the caller's transaction:
+1. gives the document the next number of the outgoing register (register.allocate_number);
+2. either checks the PDF signed elsewhere (`signed_pdf`, signing.validate_signed_pdf) or renders the
+   document again with its number and issue date printed in ("Số: 15/BQL-QHXD", "Hải Phòng, ngày 05 tháng
+   01 năm 2027"), converts it to PDF and signs it with the configured token, with a QR code to its public
+   verification page in the signature box;
+3. stores the signed PDF, records the register line, marks an earlier issue of the same document
+   replaced.
+Anything failing raises before the caller commits: the rollback takes the number back with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from config.rules import Rules
+from config.settings import Settings
+from webforms.domain.documents import register
+from webforms.domain.documents.config import template_path
+from webforms.domain.documents.generate import _NAMED_FILES, convert_to_pdf
+from webforms.domain.documents.render import QRCode, render_docx
+from webforms.domain.documents.signing import SigningConfig, SigningError, sign_pdf_with_token, validate_signed_pdf
+from webforms.extensions import db
+from webforms.formatting import vn_date_long
+from webforms.models import Document, DocumentState, RegisterEntry
+
+# Snapshot keys that held a QRCode before the snapshot was stored as JSON.
+_QR_KEYS = ("qr_code",)
+VERIFY_PATH = "/xac-thuc/{code}"
+
+
+class IssueRefused(Exception):
+    """The document cannot be issued; the message says why in one line (Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    document: Document
+    number_text: str
+
+
+def verify_url(settings: Settings, code: str) -> str:
+    return settings.public_base_url.rstrip("/") + VERIFY_PATH.format(code=code)
+
+
+def symbol_of(document: Document) -> str:
+    """The symbol the draft was rendered with ("BQL-QHXD" of "      /BQL-QHXD"): the kind's and the
+    drafting unit's, as config/documents.yaml gives them."""
+    doc_number = str((document.snapshot or {}).get("doc_number", ""))
+    return doc_number.split("/", 1)[1].strip() if "/" in doc_number else ""
+
+
+def summary_of(document: Document) -> str:
+    """The trích yếu for the register line."""
+    snapshot = document.snapshot or {}
+    rec = snapshot.get("recommendation") or {}
+    if document.kind == "reply_letter" and rec:
+        enterprise = (snapshot.get("enterprise") or {}).get("name", "")
+        return f"V/v trả lời kiến nghị {rec.get('code', '')} của {enterprise}".strip()
+    return str((snapshot.get("conference") or {}).get("title", ""))
+
+
+def approve_document(document: Document) -> Document:
+    """The content is approved (duyệt dự thảo): it may now be signed and issued."""
+    document.move_to(DocumentState.APPROVED)
+    return document
+
+
+def _issued_context(document: Document, number_text: str, now: dt.datetime, rules: Rules) -> dict:
+    context = dict(document.snapshot or {})
+    for key in _QR_KEYS:
+        if isinstance(context.get(key), str):
+            context[key] = QRCode(context[key])
+    context["doc_number"] = number_text
+    context["date_line"] = vn_date_long(now, place=rules.plan.agency.place)
+    return context
+
+
+def _render_issued_pdf(
+    document: Document, number_text: str, now: dt.datetime, rules: Rules, settings: Settings
+) -> bytes:
+    data = render_docx(template_path(document.kind), _issued_context(document, number_text, now, rules))
+    with tempfile.TemporaryDirectory(prefix="doithoai-issue-") as folder:
+        docx_path = Path(folder) / "issued.docx"
+        docx_path.write_bytes(data)
+        (pdf,) = convert_to_pdf([docx_path], timeout=settings.soffice_timeout)
+        if pdf is None:
+            raise IssueRefused("Không chuyển được văn bản sang PDF (cần LibreOffice trên máy chủ).")
+        return pdf.read_bytes()
+
+
+def _store(document: Document, data: bytes, settings: Settings, name: str) -> str:
+    """`data` written once under the document's folder (never over a file); removed if the transaction
+    rolls back. Returns the path relative to DOCUMENTS_DIR."""
+    folder_rel = document.path.rsplit("/", 1)[0] if "/" in document.path else document.conference.slug
+    folder = settings.resolved_documents_dir / folder_rel
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    with target.open("xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    db.session.info.setdefault(_NAMED_FILES, []).append(str(target))
+    return f"{folder_rel}/{name}"
+
+
+def issue_document(
+    document: Document,
+    rules: Rules,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    signed_pdf: bytes | None = None,
+    config: SigningConfig | None = None,
+) -> IssueResult:
+    """Issue an approved document now (see the module); the caller commits, or rolls back on an error."""
+    config = config or SigningConfig.from_env()
+    if document.state != DocumentState.APPROVED:
+        raise IssueRefused(f"Văn bản {document.id} đang ở trạng thái '{document.state}', chưa được duyệt để ban hành.")
+    symbol = symbol_of(document)
+    if not symbol:
+        raise IssueRefused(f"Văn bản {document.id} không có ký hiệu (doc_number) để vào sổ.")
+    if signed_pdf is None and config.token is None:
+        raise IssueRefused(
+            "Chưa cấu hình thiết bị ký số (SIGNING_PKCS11_MODULE); hãy tải lên tệp đã ký (--signed-file)."
+        )
+    if signed_pdf is not None:
+        # Checked before a number is taken: a refused file never holds the register's lock.
+        check = validate_signed_pdf(signed_pdf, config)
+        if not check.valid:
+            raise IssueRefused(f"Tệp đã ký không hợp lệ: {check.reason}")
+
+    agency = register.agency_code(rules)
+    year = register.register_year(now, rules)
+    number = register.allocate_number(agency, year)
+    number_text = f"{number:02d}/{symbol}"
+    code = secrets.token_urlsafe(9)
+    if signed_pdf is None:
+        unsigned = _render_issued_pdf(document, number_text, now, rules, settings)
+        signer_block = (document.snapshot or {}).get("signer") or {}
+        issued_on = now.astimezone(rules.plan.timezone).date()
+        stamp_text = (
+            f"Ký bởi: %(signer)s\nSố: {number_text}\nNgày: {issued_on:%d/%m/%Y}\nXác thực: %(url)s"
+        )
+        try:
+            signed_pdf = sign_pdf_with_token(
+                unsigned, config, reason=f"Ban hành văn bản số {number_text}", stamp_text=stamp_text,
+                url=verify_url(settings, code),
+            )
+        except SigningError as exc:
+            raise IssueRefused(str(exc)) from exc
+        check = validate_signed_pdf(signed_pdf, config)
+        if not check.valid:
+            raise IssueRefused(f"Chữ ký vừa tạo không hợp lệ: {check.reason}")
+        signer = str(signer_block.get("name") or check.signer)
+    else:
+        signer = check.signer
+    sha256 = hashlib.sha256(signed_pdf).hexdigest()
+    stem = Path(document.path).stem or f"{document.kind}-{document.id}"
+    path = _store(document, signed_pdf, settings, f"{stem}-so-{number:02d}-{year}.pdf")
+
+    document.move_to(DocumentState.SIGNED)
+    document.move_to(DocumentState.ISSUED)
+    document.number = number
+    document.symbol = symbol
+    document.issued_at = now
+    document.issued_on = now.astimezone(rules.plan.timezone).date()
+    document.signer = signer
+    document.signed_path = path
+    document.signed_sha256 = sha256
+    document.verify_code = code
+    db.session.flush()
+    for earlier in db.session.scalars(
+        select(Document).where(
+            Document.conference_id == document.conference_id,
+            Document.kind == document.kind,
+            Document.subject_key == document.subject_key,
+            Document.state == DocumentState.ISSUED,
+            Document.id != document.id,
+        )
+    ):
+        earlier.move_to(DocumentState.REPLACED)
+        earlier.replaced_by_id = document.id
+    db.session.add(
+        RegisterEntry(
+            agency=agency,
+            year=year,
+            number=number,
+            symbol=symbol,
+            kind=document.kind,
+            issued_on=document.issued_on,
+            summary=summary_of(document),
+            signer=signer,
+            sha256=sha256,
+            recipients=list((document.snapshot or {}).get("recipients") or []),
+            document_id=document.id,
+            state="issued",
+        )
+    )
+    db.session.flush()
+    return IssueResult(document, number_text)
+
+
+def withdraw_document(document: Document, reason: str) -> Document:
+    """Withdraw a document (thu hồi) with a reason; an issued one's register line says so too."""
+    reason = reason.strip()
+    if not reason:
+        raise IssueRefused("Cần nêu lý do thu hồi.")
+    document.withdrawn_reason = reason[:1000]
+    document.move_to(DocumentState.WITHDRAWN)
+    entry = db.session.scalar(select(RegisterEntry).where(RegisterEntry.document_id == document.id))
+    if entry is not None:
+        entry.state = "withdrawn"
+        entry.reason = reason[:1000]
+    db.session.flush()
+    return document
+
+
+def find_by_verify_code(code: str) -> Document | None:
+    return db.session.scalar(select(Document).where(Document.verify_code == code))
+
+
+def find_by_sha256(sha256: str) -> Document | None:
+    return db.session.scalar(select(Document).where(Document.signed_sha256 == sha256.lower()))
