@@ -39,7 +39,7 @@ class TransitionRefused(ValueError):
     """A document asked to move where TRANSITIONS does not allow."""
 
     def __init__(self, document: Document, target: DocumentState) -> None:
-        self.current = DocumentState(document.state)
+        self.current = DocumentState(document.state or DocumentState.DRAFT)
         self.target = target
         super().__init__(f"document {document.id}: {self.current.value} -> {target.value} is not allowed")
 
@@ -101,7 +101,7 @@ class Document(db.Model):
     def move_to(self, target: DocumentState | str) -> None:
         """Change `state` along TRANSITIONS; raises TransitionRefused otherwise."""
         target = DocumentState(target)
-        if target not in TRANSITIONS[DocumentState(self.state)]:
+        if target not in TRANSITIONS[DocumentState(self.state or DocumentState.DRAFT)]:
             raise TransitionRefused(self, target)
         self.state = target.value
 
