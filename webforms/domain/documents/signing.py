@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,7 +178,28 @@ def validate_signed_pdf(data: bytes, config: SigningConfig) -> SignatureCheck:
 
 
 def _stamp_font() -> str | None:
-    return next((path for path in FONT_CANDIDATES if Path(path).exists()), None)
+    """A Vietnamese-capable serif font for the stamp, rescaled to 1000 units per em.
+
+    pyHanko writes the font's glyph widths (/W) in the font's own units, which PDF reads as thousandths
+    of an em: a 2048-unit TrueType font (Liberation, DejaVu) comes out with every letter twice as far
+    apart. A copy rescaled to 1000 units, made once per machine, prints as it should.
+    """
+    source = next((path for path in FONT_CANDIDATES if Path(path).exists()), None)
+    if source is None:
+        return None
+    scaled = Path(tempfile.gettempdir()) / f"doithoai-stamp-{Path(source).stem}-1000upem.ttf"
+    if not scaled.exists():
+        from fontTools.ttLib import TTFont
+        from fontTools.ttLib.scaleUpem import scale_upem
+
+        font = TTFont(source)
+        if font["head"].unitsPerEm == 1000:
+            return source
+        scale_upem(font, 1000)
+        staged = scaled.with_name(f".{scaled.name}.{os.getpid()}")
+        font.save(staged)
+        os.replace(staged, scaled)
+    return str(scaled)
 
 
 def sign_pdf_with_token(
@@ -254,4 +276,4 @@ def _text_box_style():
         return TextBoxStyle(font_size=7)
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 
-    return TextBoxStyle(font=GlyphAccumulatorFactory(font, font_size=7), font_size=7)
+    return TextBoxStyle(font=GlyphAccumulatorFactory(font, font_size=8), font_size=8)
