@@ -6,6 +6,7 @@ Real parts: SoftHSM2 (Debian `softhsm2`) through its PKCS#11 module, certificate
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -13,10 +14,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from webforms.domain.documents import convert_to_pdf
+from webforms.domain.documents.signing import SigningConfig, StampBox, TokenConfig, sign_pdf_with_token
 
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 PIN = "123456"
@@ -137,3 +143,73 @@ def make_tokens(folder: Path, tokens: list[tuple[str, rsa.RSAPrivateKey, x509.Ce
                     Attribute.ISSUER: cert.issuer.public_bytes(),
                 }
             )
+
+
+# -- fixtures (imported by tests/conftest.py) ------------------------------------------------------------
+
+@dataclass
+class SigningSetup:
+    ca: CA
+    outsider_ca: CA
+    config: SigningConfig  # trusts `ca`, signs with a key `ca` certified
+    outsider_config: SigningConfig  # trusts `ca`, signs with a key the outsider CA certified
+
+
+@pytest.fixture(scope="session")
+def signing_setup(tmp_path_factory) -> SigningSetup:
+    folder: Path = tmp_path_factory.mktemp("softhsm")
+    init_softhsm(folder)
+    ca = make_ca(folder / "trusted", "CA thử nghiệm doithoai")
+    outsider = make_ca(folder / "outside", "CA ngoài danh sách")
+    key, cert = issue_signer(ca, "Bùi Ngọc Hải")
+    other_key, other_cert = issue_signer(outsider, "Người ký ngoài")
+    make_tokens(folder, [("doithoai", key, cert), ("outsider", other_key, other_cert)], "ky-so")
+
+    def config(label: str) -> SigningConfig:
+        return SigningConfig(
+            trust_anchors=(ca.pem_path,),
+            token=TokenConfig(module=SOFTHSM_MODULE, token_label=label, key_label="ky-so", pin=PIN),
+            stamp=StampBox(),
+        )
+
+    return SigningSetup(ca, outsider, config("doithoai"), config("outsider"))
+
+
+@pytest.fixture(scope="session")
+def plain_pdf(tmp_path_factory) -> bytes:
+    """A real PDF made by LibreOffice from a .docx."""
+    folder: Path = tmp_path_factory.mktemp("pdf")
+    document = docx.Document()
+    document.add_paragraph("Số: 15/BQL-QHXD — Hải Phòng, ngày 05 tháng 01 năm 2027")
+    document.add_paragraph("Trả lời kiến nghị của doanh nghiệp.")
+    document.save(folder / "letter.docx")
+    (pdf,) = convert_to_pdf([folder / "letter.docx"], timeout=120)
+    assert pdf is not None, "LibreOffice (soffice) is needed"
+    return pdf.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def signed_pdf(signing_setup, plain_pdf) -> bytes:
+    """`plain_pdf` signed elsewhere (as an e-office system would): valid against the trusted CA."""
+    return sign_pdf_with_token(plain_pdf, dataclasses.replace(signing_setup.config, stamp=None))
+
+
+def issue_approved_letter(code: str, signing: SigningSetup, now, signed_pdf: bytes | None = None):
+    """The văn thư issues the approved reply letter of recommendation `code` with the test token, or with
+    `signed_pdf` as the file signed elsewhere (the caller's app context; commits). Returns the IssueResult."""
+    from sqlalchemy import select
+
+    from webforms.domain.documents.issuing import issue_document
+    from webforms.extensions import db
+    from webforms.models import Document
+    from webforms.services import services
+
+    svc = services()
+    letter = db.session.scalar(
+        select(Document).where(Document.subject_key == f"rec:{code}", Document.state == "approved")
+        .order_by(Document.version.desc())
+    )
+    assert letter is not None, f"no approved reply letter for {code}"
+    result = issue_document(letter, svc.rules, svc.settings, now, signed_pdf=signed_pdf, config=signing.config)
+    db.session.commit()
+    return result

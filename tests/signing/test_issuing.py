@@ -76,6 +76,8 @@ def test_issue_with_the_token_prints_number_and_date_and_signs(db_session, rules
     assert "Số: 01/TB-BQL" in body
     assert "Hải Phòng, ngày 05 tháng 01 năm 2027" in body
     assert "ngày 28 tháng 12" not in body
+    # The signature box carries the short URL of the verification page (and its QR code).
+    assert f"/xac-thuc/{document.verify_code}" in body
     data = (settings.resolved_documents_dir / document.signed_path).read_bytes()
     check = validate_signed_pdf(data, signing_setup.config)
     assert check.valid, check.reason

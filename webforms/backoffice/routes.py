@@ -27,6 +27,7 @@ from webforms.backoffice import (  # noqa: E402,F401 - registers their routes on
     approvals,
     auth,
     conference_views,
+    issuing_views,
     recommendation_views,
     rules_views,
 )

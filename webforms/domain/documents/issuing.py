@@ -47,6 +47,7 @@ class IssueRefused(Exception):
 class IssueResult:
     document: Document
     number_text: str
+    mailed: bool = False  # the issued PDF was queued to the recipients with an email address
 
 
 def verify_url(settings: Settings, code: str) -> str:
@@ -208,7 +209,25 @@ def issue_document(
         )
     )
     db.session.flush()
-    return IssueResult(document, number_text)
+    mailed = deliver_issued(document, rules, settings)
+    return IssueResult(document, number_text, mailed)
+
+
+def deliver_issued(document: Document, rules: Rules, settings: Settings) -> bool:
+    """Send the issued document to its recipients with an email address (the outbox, same transaction).
+
+    A reply letter goes to the enterprise with the answer (replies.send_issued_answer). Other kinds are
+    listed in the register for dispatch through the document system; their PDF is downloadable.
+    """
+    if document.kind == "reply_letter" and document.subject_key.startswith("rec:"):
+        from webforms.domain.replies import send_issued_answer
+        from webforms.models import Recommendation
+
+        code = document.subject_key.removeprefix("rec:")
+        recommendation = db.session.scalar(select(Recommendation).where(Recommendation.code == code))
+        if recommendation is not None:
+            return send_issued_answer(recommendation, document, rules=rules, settings=settings)
+    return False
 
 
 def withdraw_document(document: Document, reason: str) -> Document:
@@ -232,3 +251,17 @@ def find_by_verify_code(code: str) -> Document | None:
 
 def find_by_sha256(sha256: str) -> Document | None:
     return db.session.scalar(select(Document).where(Document.signed_sha256 == sha256.lower()))
+
+
+def issued_reply_letters(codes: list[str]) -> dict[str, Document]:
+    """The reply letter in force (issued) of each recommendation code that has one."""
+    if not codes:
+        return {}
+    rows = db.session.scalars(
+        select(Document).where(
+            Document.kind == "reply_letter",
+            Document.state == DocumentState.ISSUED,
+            Document.subject_key.in_([f"rec:{code}" for code in codes]),
+        )
+    )
+    return {row.subject_key.removeprefix("rec:"): row for row in rows}
