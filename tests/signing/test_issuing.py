@@ -176,3 +176,20 @@ def test_the_register_exports_as_xlsx(db_session, rules, settings, signing_setup
     assert sheet["A1"].value == "Sổ đăng ký văn bản đi năm 2027"
     assert sheet["A2"].value == "Số, ký hiệu văn bản"
     assert (sheet["A3"].value, sheet["B3"].value, sheet["D3"].value) == ("01/TB-BQL", "05/01/2027", "Bùi Ngọc Hải")
+
+
+@pytest.mark.slow
+def test_a_batch_issue_numbers_consecutively_with_one_conversion(db_session, rules, settings, signing_setup):
+    from webforms.domain.documents.issuing import issue_documents
+
+    conference = create_conference(starts_at=local(2027, 1, 20, 8, 30))
+    documents = [_approved(rules, settings, conference=conference) for _ in range(3)]
+    results = issue_documents(documents, rules, settings, ISSUE_DAY, config=signing_setup.config)
+    db.session.commit()
+    assert [r.number_text for r in results] == ["01/TB-BQL", "02/TB-BQL", "03/TB-BQL"]
+    for document in documents[:2]:
+        assert document.state == "replaced"  # the same announcement issued again
+    for document, result in zip(documents, results, strict=True):
+        assert f"Số: {result.number_text}" in _pdf_text(settings, document)
+        data = (settings.resolved_documents_dir / document.signed_path).read_bytes()
+        assert validate_signed_pdf(data, signing_setup.config).valid

@@ -29,7 +29,7 @@ from webforms.domain.documents import register
 from webforms.domain.documents.config import template_path
 from webforms.domain.documents.generate import _NAMED_FILES, convert_to_pdf
 from webforms.domain.documents.render import QRCode, render_docx
-from webforms.domain.documents.signing import SigningConfig, SigningError, sign_pdf_with_token, validate_signed_pdf
+from webforms.domain.documents.signing import SigningConfig, SigningError, token_signer, validate_signed_pdf
 from webforms.extensions import db
 from webforms.formatting import vn_date_long
 from webforms.models import Document, DocumentState, RegisterEntry
@@ -87,17 +87,22 @@ def _issued_context(document: Document, number_text: str, now: dt.datetime, rule
     return context
 
 
-def _render_issued_pdf(
-    document: Document, number_text: str, now: dt.datetime, rules: Rules, settings: Settings
-) -> bytes:
-    data = render_docx(template_path(document.kind), _issued_context(document, number_text, now, rules))
+def _render_issued_pdfs(
+    items: list[tuple[Document, str]], now: dt.datetime, rules: Rules, settings: Settings
+) -> list[bytes]:
+    """Each (document, number text) rendered again with its number and `now`'s date, converted to PDF by
+    one LibreOffice run (starting soffice is most of a conversion's cost)."""
     with tempfile.TemporaryDirectory(prefix="doithoai-issue-") as folder:
-        docx_path = Path(folder) / "issued.docx"
-        docx_path.write_bytes(data)
-        (pdf,) = convert_to_pdf([docx_path], timeout=settings.soffice_timeout)
-        if pdf is None:
+        paths = []
+        for index, (document, number_text) in enumerate(items):
+            data = render_docx(template_path(document.kind), _issued_context(document, number_text, now, rules))
+            path = Path(folder) / f"issued-{index}.docx"
+            path.write_bytes(data)
+            paths.append(path)
+        pdfs = convert_to_pdf(paths, timeout=settings.soffice_timeout + 2 * len(paths))
+        if any(pdf is None for pdf in pdfs):
             raise IssueRefused("Không chuyển được văn bản sang PDF (cần LibreOffice trên máy chủ).")
-        return pdf.read_bytes()
+        return [pdf.read_bytes() for pdf in pdfs]  # type: ignore[union-attr]
 
 
 def _store(document: Document, data: bytes, settings: Settings, name: str) -> str:
@@ -115,6 +120,18 @@ def _store(document: Document, data: bytes, settings: Settings, name: str) -> st
     return f"{folder_rel}/{name}"
 
 
+def _check_issuable(document: Document) -> str:
+    if document.state != DocumentState.APPROVED:
+        raise IssueRefused(f"Văn bản {document.id} đang ở trạng thái '{document.state}', chưa được duyệt để ban hành.")
+    symbol = symbol_of(document)
+    if not symbol:
+        raise IssueRefused(f"Văn bản {document.id} không có ký hiệu (doc_number) để vào sổ.")
+    return symbol
+
+
+_NOT_CONFIGURED = "Chưa cấu hình thiết bị ký số (SIGNING_PKCS11_MODULE); hãy tải lên tệp đã ký (--signed-file)."
+
+
 def issue_document(
     document: Document,
     rules: Rules,
@@ -126,46 +143,62 @@ def issue_document(
 ) -> IssueResult:
     """Issue an approved document now (see the module); the caller commits, or rolls back on an error."""
     config = config or SigningConfig.from_env()
-    if document.state != DocumentState.APPROVED:
-        raise IssueRefused(f"Văn bản {document.id} đang ở trạng thái '{document.state}', chưa được duyệt để ban hành.")
-    symbol = symbol_of(document)
-    if not symbol:
-        raise IssueRefused(f"Văn bản {document.id} không có ký hiệu (doc_number) để vào sổ.")
-    if signed_pdf is None and config.token is None:
-        raise IssueRefused(
-            "Chưa cấu hình thiết bị ký số (SIGNING_PKCS11_MODULE); hãy tải lên tệp đã ký (--signed-file)."
-        )
-    if signed_pdf is not None:
-        # Checked before a number is taken: a refused file never holds the register's lock.
-        check = validate_signed_pdf(signed_pdf, config)
-        if not check.valid:
-            raise IssueRefused(f"Tệp đã ký không hợp lệ: {check.reason}")
-
-    agency = register.agency_code(rules)
-    year = register.register_year(now, rules)
-    number = register.allocate_number(agency, year)
-    number_text = f"{number:02d}/{symbol}"
-    code = secrets.token_urlsafe(9)
     if signed_pdf is None:
-        unsigned = _render_issued_pdf(document, number_text, now, rules, settings)
-        signer_block = (document.snapshot or {}).get("signer") or {}
-        issued_on = now.astimezone(rules.plan.timezone).date()
-        stamp_text = (
-            f"Ký bởi: %(signer)s\nSố: {number_text}\nNgày: {issued_on:%d/%m/%Y}\nXác thực: %(url)s"
-        )
-        try:
-            signed_pdf = sign_pdf_with_token(
-                unsigned, config, reason=f"Ban hành văn bản số {number_text}", stamp_text=stamp_text,
-                url=verify_url(settings, code),
-            )
-        except SigningError as exc:
-            raise IssueRefused(str(exc)) from exc
-        check = validate_signed_pdf(signed_pdf, config)
-        if not check.valid:
-            raise IssueRefused(f"Chữ ký vừa tạo không hợp lệ: {check.reason}")
-        signer = str(signer_block.get("name") or check.signer)
-    else:
-        signer = check.signer
+        (result,) = issue_documents([document], rules, settings, now, config=config)
+        return result
+    symbol = _check_issuable(document)
+    # Checked before a number is taken: a refused file never holds the register's lock.
+    check = validate_signed_pdf(signed_pdf, config)
+    if not check.valid:
+        raise IssueRefused(f"Tệp đã ký không hợp lệ: {check.reason}")
+    agency, year = register.agency_code(rules), register.register_year(now, rules)
+    number = register.allocate_number(agency, year)
+    return _record_issue(document, symbol, agency, year, number, signed_pdf, check.signer, secrets.token_urlsafe(9),
+                         now, rules, settings)
+
+
+def issue_documents(
+    documents: list[Document],
+    rules: Rules,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    config: SigningConfig | None = None,
+) -> list[IssueResult]:
+    """Issue approved documents signed with the configured token, in the caller's transaction: consecutive
+    numbers in the given order, one LibreOffice run for all, one token session. A failure rolls them all
+    back with their numbers (the caller rolls back)."""
+    config = config or SigningConfig.from_env()
+    symbols = [_check_issuable(document) for document in documents]
+    if config.token is None:
+        raise IssueRefused(_NOT_CONFIGURED)
+    agency, year = register.agency_code(rules), register.register_year(now, rules)
+    numbers = [register.allocate_number(agency, year) for _ in documents]
+    texts = [f"{number:02d}/{symbol}" for number, symbol in zip(numbers, symbols, strict=True)]
+    issued_on = now.astimezone(rules.plan.timezone).date()
+    results = []
+    try:
+        with token_signer(config) as sign:  # opened first: a wrong PIN fails before any rendering
+            unsigned = _render_issued_pdfs(list(zip(documents, texts, strict=True)), now, rules, settings)
+            for document, symbol, number, text, pdf in zip(documents, symbols, numbers, texts, unsigned, strict=True):
+                code = secrets.token_urlsafe(9)
+                signed = sign(
+                    pdf, reason=f"Ban hành văn bản số {text}", url=verify_url(settings, code),
+                    stamp_text=f"Ký bởi: %(signer)s\nSố: {text}\nNgày: {issued_on:%d/%m/%Y}\nXác thực: %(url)s",
+                )
+                signer = str(((document.snapshot or {}).get("signer") or {}).get("name", ""))
+                results.append(_record_issue(document, symbol, agency, year, number, signed, signer, code, now,
+                                             rules, settings))
+    except SigningError as exc:
+        raise IssueRefused(str(exc)) from exc
+    return results
+
+
+def _record_issue(
+    document: Document, symbol: str, agency: str, year: int, number: int, signed_pdf: bytes, signer: str, code: str,
+    now: dt.datetime, rules: Rules, settings: Settings,
+) -> IssueResult:
+    number_text = f"{number:02d}/{symbol}"
     sha256 = hashlib.sha256(signed_pdf).hexdigest()
     stem = Path(document.path).stem or f"{document.kind}-{document.id}"
     path = _store(document, signed_pdf, settings, f"{stem}-so-{number:02d}-{year}.pdf")

@@ -14,10 +14,12 @@ where the token is. The PIN is read from the variable the configuration names, n
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,11 +214,15 @@ def sign_pdf_with_token(
 ) -> bytes:
     """`pdf` signed (PAdES B-B) with the configured token's key; with a visible stamp (QR code to `url`
     and `stamp_text`) when the configuration places one. Raises NoTokenConfigured / SigningError."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, pkcs11, signers
+    with token_signer(config) as sign:
+        return sign(pdf, reason=reason, stamp_text=stamp_text, url=url)
+
+
+@contextlib.contextmanager
+def token_signer(config: SigningConfig) -> Iterator[Callable[..., bytes]]:
+    """One session on the configured token for many signatures: yields sign(pdf, reason=, stamp_text=, url=)."""
+    from pyhanko.sign import pkcs11
     from pyhanko.sign.pkcs11 import TokenCriteria
-    from pyhanko.sign.signers.pdf_signer import PdfSigner
-    from pyhanko.stamp import QRStampStyle, TextStampStyle
 
     token = config.token
     if token is None:
@@ -233,39 +239,55 @@ def sign_pdf_with_token(
     except Exception as exc:  # noqa: BLE001 - the token's own words are the useful part
         raise SigningError(f"Không mở được thiết bị ký số '{token.token_label}': {exc}") from exc
     try:
-        signer = pkcs11.PKCS11Signer(
-            session,
-            key_label=token.key_label,
-            cert_label=token.cert_label or (None if signing_cert is not None else token.key_label),
-            signing_cert=signing_cert,
-        )
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        field_spec = None
-        style = None
-        if config.stamp is not None:
-            pages = int(writer.root["/Pages"]["/Count"])
-            page = config.stamp.page if config.stamp.page >= 0 else pages + config.stamp.page
-            field_spec = fields.SigFieldSpec("Signature", on_page=page, box=config.stamp.box)
-            text_box = _text_box_style()
-            style_cls = QRStampStyle if url else TextStampStyle
-            style = style_cls(stamp_text=stamp_text or "%(signer)s\n%(ts)s", border_width=1, text_box_style=text_box)
-        meta = signers.PdfSignatureMetadata(
-            field_name="Signature",
-            reason=reason or None,
-            location=config.location or None,
-            subfilter=fields.SigSeedSubFilter.PADES,
-        )
-        pdf_signer = PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=field_spec)
-        out = io.BytesIO()
-        appearance = {"url": url} if url else {}
-        pdf_signer.sign_pdf(writer, output=out, appearance_text_params=appearance or None)
-        return out.getvalue()
-    except SigningError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise SigningError(f"Ký số không thành công: {exc.__class__.__name__}: {exc}") from exc
+        try:
+            signer = pkcs11.PKCS11Signer(
+                session,
+                key_label=token.key_label,
+                cert_label=token.cert_label or (None if signing_cert is not None else token.key_label),
+                signing_cert=signing_cert,
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise SigningError(f"Không tìm thấy khóa hoặc chứng thư số trên thiết bị: {exc}") from exc
+
+        def sign(pdf: bytes, *, reason: str = "", stamp_text: str = "", url: str = "") -> bytes:
+            try:
+                return _sign_one(pdf, signer, config, reason=reason, stamp_text=stamp_text, url=url)
+            except SigningError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise SigningError(f"Ký số không thành công: {exc.__class__.__name__}: {exc}") from exc
+
+        yield sign
     finally:
         session.close()
+
+
+def _sign_one(pdf: bytes, signer, config: SigningConfig, *, reason: str, stamp_text: str, url: str) -> bytes:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.signers.pdf_signer import PdfSigner
+    from pyhanko.stamp import QRStampStyle, TextStampStyle
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    field_spec = None
+    style = None
+    if config.stamp is not None:
+        pages = int(writer.root["/Pages"]["/Count"])
+        page = config.stamp.page if config.stamp.page >= 0 else pages + config.stamp.page
+        field_spec = fields.SigFieldSpec("Signature", on_page=page, box=config.stamp.box)
+        style_cls = QRStampStyle if url else TextStampStyle
+        style = style_cls(stamp_text=stamp_text or "%(signer)s\n%(ts)s", border_width=1,
+                          text_box_style=_text_box_style())
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature",
+        reason=reason or None,
+        location=config.location or None,
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
+    pdf_signer = PdfSigner(meta, signer=signer, stamp_style=style, new_field_spec=field_spec)
+    out = io.BytesIO()
+    pdf_signer.sign_pdf(writer, output=out, appearance_text_params={"url": url} if url else None)
+    return out.getvalue()
 
 
 def _text_box_style():
