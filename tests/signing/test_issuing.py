@@ -193,3 +193,24 @@ def test_a_batch_issue_numbers_consecutively_with_one_conversion(db_session, rul
         assert f"Số: {result.number_text}" in _pdf_text(settings, document)
         data = (settings.resolved_documents_dir / document.signed_path).read_bytes()
         assert validate_signed_pdf(data, signing_setup.config).valid
+
+
+def test_an_issued_invitation_reaches_its_invitee_as_the_signed_pdf(
+    app, db_session, rules, settings, signing_setup, signed_pdf, mailbox
+):
+    from tests.jobs import run_jobs
+    from webforms.models import Invitee
+
+    conference = create_conference(starts_at=local(2027, 1, 20, 8, 30))
+    invitee = Invitee(conference=conference, category="enterprise", name="Nguyễn Văn A", position="Giám đốc",
+                      organisation="Công ty TNHH A", email="giamdoc@a.example.vn")
+    db.session.add(invitee)
+    db.session.flush()
+    document = generate_document(conference, "invitation", rules, settings, ISSUE_DAY, pdf=False, invitee=invitee.id)
+    approve_document(document)
+    result = issue_document(document, rules, settings, ISSUE_DAY, signed_pdf=signed_pdf, config=signing_setup.config)
+    db.session.commit()
+    assert result.number_text == "01/GM-BQL" and result.mailed
+    run_jobs(app)
+    (mail,) = mailbox.to("giamdoc@a.example.vn")
+    assert dict(mail.attachments()) == {"Giay-moi-so-01-2027.pdf": signed_pdf}

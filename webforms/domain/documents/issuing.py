@@ -252,6 +252,8 @@ def deliver_issued(document: Document, rules: Rules, settings: Settings) -> bool
     A reply letter goes to the enterprise with the answer (replies.send_issued_answer). Other kinds are
     listed in the register for dispatch through the document system; their PDF is downloadable.
     """
+    if document.kind == "invitation":
+        return _deliver_invitation(document, settings)
     if document.kind == "reply_letter" and document.subject_key.startswith("rec:"):
         from webforms.domain.replies import send_issued_answer
         from webforms.models import Recommendation
@@ -284,6 +286,29 @@ def find_by_verify_code(code: str) -> Document | None:
 
 def find_by_sha256(sha256: str) -> Document | None:
     return db.session.scalar(select(Document).where(Document.signed_sha256 == sha256.lower()))
+
+
+def _deliver_invitation(document: Document, settings: Settings) -> bool:
+    """An issued invitation to its invitee or registered enterprise, when it has an email address."""
+    from webforms.domain import outbox
+    from webforms.domain.invitations import invitation_addressees
+
+    addressee = next(
+        (a for a in invitation_addressees(document.conference) if a.subject_key == document.subject_key), None
+    )
+    if addressee is None or not addressee.email:
+        return False
+    name = f"Giay-moi-so-{document.number:02d}-{document.issued_on.year}.pdf"
+    outbox.queue_template(
+        "invitation_to_invitee",
+        {"conference": document.conference, "addressee": addressee, "now": document.issued_at,
+         "base_url": settings.public_base_url},
+        to=[addressee.email],
+        dedupe_key=f"invitation-issued:{document.id}",
+        attachments=[{"filename": name, "content_type": "application/pdf",
+                      "path": str(settings.resolved_documents_dir / document.signed_path)}],
+    )
+    return True
 
 
 def issued_reply_letters(codes: list[str]) -> dict[str, Document]:
