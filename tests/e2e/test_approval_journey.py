@@ -44,7 +44,7 @@ def test_leader_approves_an_answer_the_office_issues_it_and_the_enterprise_gets_
                             ).is_visible()
     assert page.get_by_text("Ban Quản lý trả lời: hồ sơ điều chỉnh").is_visible()
     shot(page, "11-approvals")
-    page.get_by_role("button", name="Duyệt trả lời").click()
+    page.get_by_role("button", name="Duyệt nội dung trả lời").click()
     assert page.get_by_text(
         f"Đã duyệt trả lời kiến nghị {item['code']}; văn bản trả lời chờ ký số và ban hành.").is_visible()
     assert page.get_by_text("Không có dự thảo trả lời nào chờ duyệt.").is_visible()

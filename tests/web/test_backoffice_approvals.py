@@ -113,7 +113,7 @@ def test_approvals_page_in_english(app, client, rules, calendar, settings):
         login_as(client, "leader")
     page = client.get(PAGE + "?lang=en").get_data(as_text=True)
     for phrase in ("Approving answers to recommendations", "Approve the selected", "Send the selected back",
-                   "Approve and send to the enterprise", "Send back to the unit"):
+                   "Approve the answer", "Send back to the unit"):
         assert phrase in page, phrase
-    for phrase in ("Duyệt các mục đã chọn", "Duyệt trả lời", "Trả lại đơn vị"):
+    for phrase in ("Duyệt các mục đã chọn", "Duyệt nội dung trả lời", "Trả lại đơn vị"):
         assert phrase not in page, phrase
