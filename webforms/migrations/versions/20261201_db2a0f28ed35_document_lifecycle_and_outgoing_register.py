@@ -6,7 +6,7 @@ signed PDF and its sha256, a withdrawal reason, a verification code. The outgoin
 bản đi) is one counter row per (agency, year) and one entry per number given.
 
 Revision ID: db2a0f28ed35
-Revises: c7a1e0f3b9d2
+Revises: 5c7e1a90d2b4
 Create Date: 2026-12-01 21:29:51.333980
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'db2a0f28ed35'
-down_revision = 'c7a1e0f3b9d2'
+down_revision = '5c7e1a90d2b4'
 branch_labels = None
 depends_on = None
 
