@@ -15,6 +15,7 @@ BENCHMARKS = (
     "bench.mail_bench",
     "bench.sweep_bench",
     "bench.backoffice_bench",
+    "bench.issuing_bench",
 )
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from config.settings import Settings
+from tests.signing_helpers import plain_pdf, signed_pdf, signing_setup  # noqa: F401 - shared fixtures
 from tests.smtp import SMTPServer
 
 # A TCP Redis given by CI gets its own database index, so the suite never touches db 0

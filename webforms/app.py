@@ -161,6 +161,7 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
     from webforms.intake.routes import bp as intake_bp
     from webforms.public.routes import bp as public_bp
     from webforms.reply.routes import bp as reply_bp
+    from webforms.verify.routes import bp as verify_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(intake_bp)
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask, settings: Settings) -> None:
     app.register_blueprint(reply_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(folder_bp)
+    app.register_blueprint(verify_bp)
     queue_dashboard.mount(app)
     if settings.mail_sink_dir is not None:
         from webforms.dev.routes import bp as dev_bp

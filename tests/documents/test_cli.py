@@ -28,7 +28,10 @@ def test_render_prints_the_path_last_and_documents_lists_every_version(
     assert "THÔNG BÁO" in [p.text for p in docx.Document(out).paragraphs]
     listed = json.loads(_invoke(app, "documents", "hoi-nghi-2025", "--json").output)
     assert [(d["kind"], d["version"]) for d in listed] == [("announcement", 1), ("announcement", 2)]
-    assert set(listed[0]) == {"kind", "version", "path", "sha256", "generated_at"}
+    assert set(listed[0]) == {
+        "id", "kind", "version", "path", "sha256", "generated_at", "status", "number", "issued_on"
+    }
+    assert (listed[0]["status"], listed[0]["number"], listed[0]["issued_on"]) == ("draft", None, None)
     assert listed[0]["path"] == first.output.strip().splitlines()[-1]
     assert hashlib.sha256(out.read_bytes()).hexdigest() == listed[1]["sha256"]
 

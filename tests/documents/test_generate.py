@@ -32,7 +32,7 @@ def test_a_rerender_adds_a_version_and_keeps_the_first_file(full_conference, rul
     assert second.status == "done"
     # The snapshot is the context as JSON-safe data: it survives a JSON round trip unchanged.
     assert json.loads(json.dumps(second.snapshot)) == second.snapshot
-    assert second.snapshot["date_line"] == "Hải Phòng, ngày 15 tháng 9 năm 2025"
+    assert second.snapshot["date_line"] == "Hải Phòng, ngày        tháng        năm 2025"
     assert [d.version for d in list_documents(conference)] == [1, 2]
     assert not list((settings.resolved_documents_dir / "hoi-nghi-2025").glob("*.part"))
 

@@ -4,12 +4,14 @@ the Board's approval, in the wording of fidelity 3.7. Refused before the confere
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
-from tests.documents.test_render import all_text
 from tests.domain.test_reminders import ACTOR, setup_items
 from tests.jobs import run_jobs
 from tests.moments import INTAKE_OPEN, local
+from tests.signing_helpers import issue_approved_letter
 from webforms.domain import recommendation_admin as recs
 from webforms.domain import replies
 from webforms.domain.audit import Actor
@@ -28,8 +30,9 @@ def _record(rec, now, rules, calendar, settings, **kwargs):
         department_code="QLDT", now=now, actor=STAFF, rules=rules, calendar=calendar, settings=settings)
 
 
+@pytest.mark.slow
 def test_an_answer_at_the_conference_is_recorded_closed_and_confirmed_in_writing(
-        app, rules, calendar, settings, mailbox):
+        app, rules, calendar, settings, mailbox, signing_setup):
     with app.app_context():
         _, (rec,) = setup_items(rules, calendar, settings)
         owner = rec.assignments[0]
@@ -63,13 +66,16 @@ def test_an_answer_at_the_conference_is_recorded_closed_and_confirmed_in_writing
                                       calendar=calendar, settings=settings)
         assert rec.answered_at == local(2025, 9, 4, 8, 30)  # the approval is of the confirmation
         db.session.commit()
+        issue_approved_letter(code, signing_setup, local(2025, 9, 26, 11))  # the văn thư issues the letter
+        assert db.session.get(Recommendation, rec.id).answered_at == local(2025, 9, 4, 8, 30)
     run_jobs(app)
     assert mailbox.to("qldt@heza.example.vn") == [] and mailbox.to("thue@haiphong.example.vn") == []
     (confirmation,) = mailbox.to(email)
     assert code in confirmation.subject
     ((name, data),) = confirmation.attachments()
-    assert name == f"tra-loi-{code}.docx"
-    text = " ".join(all_text(data).split())
+    assert name == f"Tra-loi-kien-nghi-{code}.pdf"
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+                    .stdout.decode().split())
     assert (f"Tại Hội nghị đối thoại doanh nghiệp năm 2025 ngày 04/09/2025, lãnh đạo Ban Quản lý Khu kinh tế "
             f"Hải Phòng đã trả lời trực tiếp kiến nghị của {enterprise}. Ban Quản lý Khu kinh tế Hải Phòng thông "
             "báo bằng văn bản nội dung trả lời như sau:") in text

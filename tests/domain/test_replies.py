@@ -4,6 +4,7 @@ import pytest
 
 from tests.factories import create_conference, create_recommendation, create_registration
 from tests.moments import INTAKE_OPEN, local
+from tests.signing_helpers import issue_approved_letter
 from webforms.domain import events, replies
 from webforms.domain.audit import Actor
 from webforms.extensions import db
@@ -77,7 +78,9 @@ def test_answer_approved_signal_is_sent_once(app_ctx, rules, calendar, settings)
     assert seen == [(rec.code, INTAKE_OPEN)]
 
 
-def test_draft_files_follow_a_return_and_only_the_owners_reach_the_enterprise(app_ctx, rules, calendar, settings):
+def test_draft_files_follow_a_return_and_only_the_owners_reach_the_enterprise(
+    app_ctx, rules, calendar, settings, signing_setup, signed_pdf
+):
     import io
 
     from webforms.domain.attachments import Upload
@@ -107,7 +110,11 @@ def test_draft_files_follow_a_return_and_only_the_owners_reach_the_enterprise(ap
         replies.remove_draft_file(new, item.id, actor=ACTOR, now=INTAKE_OPEN)
     assert replies.approve_answer(new, actor=LEADER, now=INTAKE_OPEN, rules=rules, calendar=calendar,
                                   settings=settings)
-    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.dedupe_key == f"answer:{rec.code}"))
-    files = [a for a in mail.payload["attachments"] if "path" in a]
+    assert db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.dedupe_key.like("answer:%"))) is None
+    issued = issue_approved_letter(rec.code, signing_setup, INTAKE_OPEN, signed_pdf=signed_pdf)
+    key = f"answer:{rec.code}:{issued.document.id}"
+    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+    letter, *files = mail.payload["attachments"]
+    assert letter["filename"] == f"Tra-loi-kien-nghi-{rec.code}.pdf" and letter["content_type"] == "application/pdf"
     assert files == [{"filename": "Phụ lục.pdf", "content_type": "application/pdf",
                       "path": str((settings.resolved_uploads_dir / item.stored_name).resolve())}]

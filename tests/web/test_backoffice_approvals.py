@@ -3,8 +3,10 @@
 from tests.approval_helpers import submitted_answer
 from tests.jobs import run_jobs
 from tests.login import csrf, login_as
+from tests.signing_helpers import issue_approved_letter
 from webforms.extensions import db
 from webforms.models import Assignment, AssignmentState, Recommendation, RecommendationStatus
+from webforms.timeutil import utcnow
 
 PAGE = "/quan-tri/duyet-tra-loi"
 BULK = "/quan-tri/duyet-tra-loi/hang-loat"
@@ -20,8 +22,9 @@ def _states(app, items):
         return [db.session.get(Assignment, i["assignment_id"]).state for i in items]
 
 
-def test_bulk_approve_two_at_once_and_both_enterprises_get_the_answer(app, client, rules, calendar, settings,
-                                                                     mailbox):
+def test_bulk_approve_two_at_once_and_both_enterprises_get_the_answer_once_issued(
+    app, client, rules, calendar, settings, mailbox, signing_setup, signed_pdf
+):
     items = _two(app, rules, calendar, settings)
     with app.app_context():
         login_as(client, "leader")
@@ -33,13 +36,18 @@ def test_bulk_approve_two_at_once_and_both_enterprises_get_the_answer(app, clien
                                        "ids": [str(i["assignment_id"]) for i in items]})
     assert response.status_code == 302
     after = client.get(PAGE).get_data(as_text=True)
-    assert "Đã duyệt và gửi doanh nghiệp 2 trả lời" in after
+    assert "Đã duyệt 2 trả lời" in after and "chờ ký số và ban hành" in after
     assert "Không có dự thảo trả lời nào chờ duyệt." in after
     assert _states(app, items) == [AssignmentState.APPROVED] * 2
     with app.app_context():
         for item in items:
             rec = db.session.scalar(db.select(Recommendation).where(Recommendation.code == item["code"]))
             assert rec.status == RecommendationStatus.ANSWERED_IN_WRITING and rec.approved_by_id is not None
+    run_jobs(app)
+    assert mailbox.to("giamdoc1@congty.example.vn") == []  # approved is not issued
+    with app.app_context():
+        for item in items:
+            issue_approved_letter(item["code"], signing_setup, utcnow(), signed_pdf=signed_pdf)
     run_jobs(app)
     for i, item in enumerate(items, start=1):
         (mail,) = mailbox.to(f"giamdoc{i}@congty.example.vn")
@@ -105,7 +113,7 @@ def test_approvals_page_in_english(app, client, rules, calendar, settings):
         login_as(client, "leader")
     page = client.get(PAGE + "?lang=en").get_data(as_text=True)
     for phrase in ("Approving answers to recommendations", "Approve the selected", "Send the selected back",
-                   "Approve and send to the enterprise", "Send back to the unit"):
+                   "Approve the answer", "Send back to the unit"):
         assert phrase in page, phrase
-    for phrase in ("Duyệt các mục đã chọn", "Duyệt và gửi doanh nghiệp", "Trả lại đơn vị"):
+    for phrase in ("Duyệt các mục đã chọn", "Duyệt nội dung trả lời", "Trả lại đơn vị"):
         assert phrase not in page, phrase

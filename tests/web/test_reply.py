@@ -15,7 +15,9 @@ from tests.factories import (
     create_user,
 )
 from tests.jobs import run_jobs
+from tests.signing_helpers import issue_approved_letter
 from webforms.domain import events
+from webforms.domain.documents.signing import validate_signed_pdf
 from webforms.domain.links import sign_link
 from webforms.domain.reminders import run_reminders
 from webforms.extensions import db
@@ -83,8 +85,10 @@ def rec_by_code(code: str) -> Recommendation:
     return db.session.scalar(db.select(Recommendation).where(Recommendation.code == code))
 
 
-def test_end_to_end_email_link_draft_approve_enterprise_gets_the_answer(app, client, leader_client, rules,
-                                                                        calendar, settings, mailbox):
+@pytest.mark.slow
+def test_end_to_end_email_link_draft_approve_enterprise_gets_the_answer(
+    signing_setup, app, client, leader_client, rules, calendar, settings, mailbox
+):
     code = future_recommendation(app, rules, calendar, settings, title="Điều chỉnh dự án <đầu tư> & mở rộng")
     run_jobs(app)
     department_mail = mailbox.to("qldt@heza.example.vn")
@@ -122,17 +126,24 @@ def test_end_to_end_email_link_draft_approve_enterprise_gets_the_answer(app, cli
     assert leader_client.post(f"/quan-tri/duyet-tra-loi/{assignment_id}/duyet", data=approve).status_code == 302
     assert leader_client.post(f"/quan-tri/duyet-tra-loi/{assignment_id}/duyet", data=approve).status_code == 302
     run_jobs(app)
+    # Approval is not issue: nothing reaches the enterprise and nothing is published yet.
+    assert mailbox.to("giamdoc@congty.example.vn") == []
+    with app.app_context():
+        rec = rec_by_code(code)
+        assert rec.answer == answer and not rec.published
+        issued = issue_approved_letter(code, signing_setup, utcnow())
+        number_text = issued.number_text
+    run_jobs(app)
 
     (to_enterprise,) = mailbox.to("giamdoc@congty.example.vn")
     assert to_enterprise.subject.startswith(f"[{code}] Trả lời kiến nghị")
     assert answer in to_enterprise.text
     assert to_enterprise.message["Reply-To"] == "dngsdt@heza.example.vn"
-    try:
-        import webforms.domain.documents  # noqa: F401 - the documents work, once merged
-    except ImportError:
-        assert to_enterprise.attachments() == []
-    else:
-        assert [name for name, _ in to_enterprise.attachments()] == [f"tra-loi-{code}.docx"]
+    ((name, data),) = to_enterprise.attachments()
+    assert name == f"Tra-loi-kien-nghi-{code}.pdf"
+    assert data.startswith(b"%PDF")
+    assert validate_signed_pdf(data, signing_setup.config).valid
+    assert number_text == "01/BQL-QLĐT"  # the drafting unit's symbol (rules: per drafting unit)
     with app.app_context():
         rec = rec_by_code(code)
         assert rec.answer == answer
@@ -400,7 +411,9 @@ def stored_files(settings) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
 
 
+@pytest.mark.slow
 def test_draft_files_are_listed_removable_and_reach_the_enterprise_with_the_answer(
+    signing_setup,
         app, client, leader_client, rules, calendar, settings, mailbox):
     code = future_recommendation(app, rules, calendar, settings)
     run_jobs(app)
@@ -447,12 +460,15 @@ def test_draft_files_are_listed_removable_and_reach_the_enterprise_with_the_answ
     assert leader_client.post(f"/quan-tri/duyet-tra-loi/{assignment_id}/duyet",
                               data={"csrf_token": csrf(listing.data)}).status_code == 302
     run_jobs(app)
+    with app.app_context():
+        issue_approved_letter(code, signing_setup, utcnow())
+    run_jobs(app)
     (to_enterprise,) = mailbox.to("giamdoc@congty.example.vn")
     attached = dict(to_enterprise.attachments())
     assert attached["Công văn 123-BQL.pdf"] == PDF
     assert "Phụ lục.pdf" not in attached
     assert "Công văn 123-BQL.pdf" in to_enterprise.text
-    assert sorted(attached) == sorted([f"tra-loi-{code}.docx", "Công văn 123-BQL.pdf"])
+    assert sorted(attached) == sorted([f"Tra-loi-kien-nghi-{code}.pdf", "Công văn 123-BQL.pdf"])
 
     # The enterprise's private status page lists the answer's file and serves it with its token only.
     with app.app_context():

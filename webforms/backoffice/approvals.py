@@ -79,8 +79,8 @@ def approve(assignment_id: int):
         flash(str(exc), "error")
         return redirect(url_for("backoffice.approvals"))
     if approved:
-        flash(_("Đã duyệt trả lời kiến nghị %(code)s và gửi doanh nghiệp.", code=assignment.recommendation.code),
-              "success")
+        flash(_("Đã duyệt trả lời kiến nghị %(code)s; văn bản trả lời chờ ký số và ban hành.",
+                code=assignment.recommendation.code), "success")
     else:
         flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
     db.session.commit()
@@ -150,7 +150,8 @@ def bulk_decide():
         return redirect(url_for("backoffice.approvals"))
     db.session.commit()
     if done:
-        message = (_("Đã duyệt và gửi doanh nghiệp %(n)d trả lời: %(codes)s.", n=len(done), codes=", ".join(done))
+        message = (_("Đã duyệt %(n)d trả lời: %(codes)s; văn bản trả lời chờ ký số và ban hành.",
+                     n=len(done), codes=", ".join(done))
                    if action == "approve" else
                    _("Đã trả lại %(n)d dự thảo cho đơn vị: %(codes)s.", n=len(done), codes=", ".join(done)))
         flash(message, "success")

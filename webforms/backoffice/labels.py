@@ -40,6 +40,16 @@ MILESTONE_STATE = {"done": _l("Đã xong"), "drafted": _l("Đã có dự thảo"
 FORMAT = {"in_person": _l("Trực tiếp"), "online": _l("Trực tuyến"), "hybrid": _l("Trực tiếp kết hợp trực tuyến")}
 
 
+DOCUMENT_STATE = {
+    "draft": _l("Dự thảo"),
+    "approved": _l("Đã duyệt nội dung, chờ ký"),
+    "signed": _l("Đã ký, chờ cấp số"),
+    "issued": _l("Đã ban hành"),
+    "replaced": _l("Đã được thay thế"),
+    "withdrawn": _l("Đã thu hồi"),
+}
+
+
 def label(mapping: dict, code: str) -> str:
     return str(mapping.get(code, code))
 
@@ -48,4 +58,5 @@ def all_labels() -> dict:
     return {"conference_status": CONFERENCE_STATUS, "recommendation_status": RECOMMENDATION_STATUS,
             "scope_labels": SCOPE, "assignment_state": ASSIGNMENT_STATE, "outbox_status": OUTBOX_STATUS,
             "milestone_state": MILESTONE_STATE, "format_labels": FORMAT, "document_kind": DOCUMENT_KIND,
+            "document_state": DOCUMENT_STATE,
             "label": label}

@@ -29,6 +29,7 @@ from webforms.backoffice import (  # noqa: E402,F401 - registers their routes on
     checkin_views,
     conclusion_views,
     conference_views,
+    issuing_views,
     recommendation_views,
     rules_views,
 )

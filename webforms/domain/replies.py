@@ -628,8 +628,9 @@ def approve_answer(
     settings,
     approver_id: int | None = None,
 ) -> bool:
-    """Approve the submitted answer: it becomes the recommendation's answer, the reply letter is
-    generated and the enterprise gets both by email. False when it was not waiting for approval."""
+    """Approve the submitted answer: it becomes the recommendation's answer and the reply letter is
+    generated as an approved document awaiting signature and issue; issuing it mails the enterprise the
+    signed PDF (`send_issued_answer`) and publishes the answer. False when it was not waiting for approval."""
     if assignment.state != AssignmentState.SUBMITTED or assignment.role != AssignmentRole.OWNER:
         return False
     recommendation = assignment.recommendation
@@ -649,30 +650,8 @@ def approve_answer(
     # Answered at the conference: that moment stands; the approval is of its written confirmation.
     recommendation.answered_at = recommendation.answered_at if given_at_conference else now
     recommendation.approved_by_id = approver_id
-    recommendation.published = not recommendation.private
     _audit(actor, "answer.approve", assignment, now, mode=recommendation.answer_mode)
-    letter = reply_letter_attachments(recommendation, rules=rules, settings=settings, now=now)
-    files = department_files(assignment)
-    attachments = letter + department_file_attachments(assignment, settings)
-    registration = recommendation.registration
-    context = {
-        "recommendation": recommendation,
-        "registration": registration,
-        "enterprise": registration.enterprise,
-        "conference": recommendation.conference,
-        "department": rules.department(assignment.department.code),
-        "has_letter": bool(letter),
-        "files": [item.original_name for item in files],
-    }
-    send(
-        "answer_approved_to_enterprise",
-        to=[registration.contact_email],
-        context=context,
-        rules=rules,
-        dedupe_key=f"answer:{recommendation.code}",
-        attachments=attachments,
-        settings=settings,
-    )
+    approved_reply_letter(recommendation, rules=rules, settings=settings, now=now)
     events.answer_approved.send(recommendation, now=now, rules=rules, calendar=calendar, settings=settings)
     return True
 
@@ -692,17 +671,12 @@ def close_coordination(recommendation, now: dt.datetime) -> None:
             revoke_links(other)
 
 
-def reply_letter_attachments(recommendation, *, rules: Rules, settings, now: dt.datetime) -> list[dict]:
-    """The reply letter (.docx), generated now, as an outbox attachment.
+def approved_reply_letter(recommendation, *, rules: Rules, settings, now: dt.datetime):
+    """The reply letter, generated now and approved (its content is the approved answer): it waits for the
+    signer's signature and the văn thư's number (webforms.domain.documents.issuing)."""
+    from webforms.domain.documents import generate_document
+    from webforms.domain.documents.issuing import approve_document
 
-    The documents package (issue: documents) provides `generate_document`; until it is merged the
-    enterprise gets the answer in the email body only.
-    TODO(lead): once webforms.domain.documents is on main, drop the ImportError branch.
-    """
-    try:
-        from webforms.domain.documents import generate_document
-    except ImportError:
-        return []
     document = generate_document(
         recommendation.conference,
         "reply_letter",
@@ -713,10 +687,46 @@ def reply_letter_attachments(recommendation, *, rules: Rules, settings, now: dt.
         pdf=False,
         recommendation=recommendation.code,
     )
-    return [
-        {
-            "filename": f"tra-loi-{recommendation.code}.docx",
-            "document_id": document.id,
-            "content_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        }
-    ]
+    return approve_document(document)
+
+
+def send_issued_answer(recommendation, letter, *, rules: Rules, settings) -> bool:
+    """At issue: the answer is published and answered on the issue date, and the enterprise gets the answer
+    with the issued, signed reply letter (PDF) and the department's files."""
+    assignment = next(
+        (a for a in recommendation.assignments
+         if a.role == AssignmentRole.OWNER and a.state == AssignmentState.APPROVED),
+        None,
+    )
+    if recommendation.answer_mode != AnswerMode.AT_CONFERENCE:  # answered at the conference: that moment stands
+        recommendation.answered_at = letter.issued_at
+    recommendation.published = not recommendation.private
+    pdf = {
+        "filename": f"Tra-loi-kien-nghi-{recommendation.code}.pdf",
+        "path": str(settings.resolved_documents_dir / letter.signed_path),
+        "content_type": "application/pdf",
+    }
+    files = department_files(assignment) if assignment is not None else []
+    attachments = [pdf] + (department_file_attachments(assignment, settings) if assignment is not None else [])
+    registration = recommendation.registration
+    context = {
+        "recommendation": recommendation,
+        "registration": registration,
+        "enterprise": registration.enterprise,
+        "conference": recommendation.conference,
+        "department": (
+            rules.department(assignment.department.code) if assignment is not None else rules.consolidating_department
+        ),
+        "has_letter": True,
+        "letter": letter,
+        "files": [item.original_name for item in files],
+    }
+    return send(
+        "answer_approved_to_enterprise",
+        to=[registration.contact_email],
+        context=context,
+        rules=rules,
+        dedupe_key=f"answer:{recommendation.code}:{letter.id}",
+        attachments=attachments,
+        settings=settings,
+    )

@@ -36,7 +36,11 @@ def conference(slug: str):
     found = pub.public_conference(slug)
     if found is None:
         abort(404)
-    return render_template("folder/conference.html", conference=found, answers=pub.public_answers(found),
+    from webforms.domain.documents.issuing import issued_reply_letters
+
+    answers = pub.public_answers(found)
+    return render_template("folder/conference.html", conference=found, answers=answers,
+                           letters=issued_reply_letters([a.code for a in answers]),
                            documents=pub.public_documents(found),
                            fields={f.code: f.name for f in services().rules.fields})
 
@@ -49,6 +53,10 @@ def document(slug: str, document_id: int):
     doc = pub.public_document(found, document_id) if found is not None else None
     if doc is None:
         abort(404)
+    if doc.signed_path:  # an issued document: its signed PDF, never the draft
+        from webforms.backoffice.issuing_views import signed_file
+
+        return signed_file(doc)
     return document_file(doc)
 
 

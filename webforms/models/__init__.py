@@ -10,7 +10,14 @@ from webforms.models.department import (
     AssignmentState,
     Department,
 )
-from webforms.models.document import Document
+from webforms.models.document import (
+    TRANSITIONS,
+    Document,
+    DocumentState,
+    RegisterCounter,
+    RegisterEntry,
+    TransitionRefused,
+)
 from webforms.models.enterprise import Enterprise
 from webforms.models.milestone_run import MilestoneRun
 from webforms.models.outbox import OutboxMessage, OutboxStatus
@@ -39,6 +46,7 @@ __all__ = [
     "ConferenceStatus",
     "Department",
     "Document",
+    "DocumentState",
     "Enterprise",
     "Invitee",
     "InviteeAttendance",
@@ -47,12 +55,16 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Recommendation",
+    "RegisterCounter",
+    "RegisterEntry",
     "RecommendationStatus",
     "Registration",
     "Resubmission",
     "Role",
     "Scope",
     "SubmissionKey",
+    "TRANSITIONS",
     "TrackingCounter",
+    "TransitionRefused",
     "User",
 ]

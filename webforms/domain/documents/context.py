@@ -62,10 +62,15 @@ def _common(
         # Numbers below 10 take a leading 0 (Decree 30/2020, Appendix I).
         shown = f"{int(number):02d}" if str(number).isdigit() else str(number)
     calendar = calendar_for(rules.holidays)
+    date_line = vn_date_long(now, place=agency.place)
+    if shown == numbering.get("blank", "      ") and numbering.get("blank_date", True):
+        # A draft: the văn thư writes the day and month with the number, at issue (issuing.py prints both).
+        blank = numbering.get("blank", "      ")
+        date_line = f"{agency.place}, ngày {blank} tháng {blank} năm {now.astimezone(rules.plan.timezone).year}"
     return {
         "agency": {"superior": agency.superior, "name": agency.name, "short_name": agency.short_name},
         "doc_number": f"{shown}/{with_unit(numbering['symbols'][kind], unit)}",
-        "date_line": vn_date_long(now, place=agency.place),
+        "date_line": date_line,
         "signer": signer_for(kind, conference, rules, field_code=field_code),
         "recipients": [with_unit(line, unit) for line in cfg["recipients"][kind]],
         "conference": {

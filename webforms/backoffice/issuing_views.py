@@ -1,0 +1,201 @@
+"""Approve, issue and withdraw documents; the outgoing register (sổ đăng ký văn bản đi) and its export."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.security import safe_join
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from webforms.backoffice.access import permission_required
+from webforms.backoffice.forms import ActionForm
+from webforms.backoffice.helpers import current_actor, get_or_404
+from webforms.backoffice.routes import bp
+from webforms.domain.audit import record
+from webforms.domain.documents import register
+from webforms.domain.documents.issuing import (
+    IssueRefused,
+    approve_document,
+    issue_document,
+    verify_url,
+    withdraw_document,
+)
+from webforms.domain.documents.signing import SigningConfig, SigningError
+from webforms.extensions import db
+from webforms.models import Document, TransitionRefused
+from webforms.services import services
+from webforms.timeutil import utcnow
+
+MAX_SIGNED_BYTES = 30 * 1024 * 1024
+
+
+class IssueForm(FlaskForm):
+    signed_file = FileField(_l("Tệp PDF đã ký số"))
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Lý do thu hồi"), validators=[DataRequired(_l("Vui lòng nêu lý do thu hồi.")),
+                                                             Length(max=1000)])
+
+
+def _back(document: Document):
+    return redirect(url_for("backoffice.document_issue_page", document_id=document.id))
+
+
+def _config() -> SigningConfig | None:
+    try:
+        return SigningConfig.from_env()
+    except SigningError:
+        return None
+
+
+@bp.get("/van-ban/<int:document_id>/ban-hanh")
+@permission_required("view_dashboard")
+def document_issue_page(document_id: int):
+    document = get_or_404(Document, document_id)
+    config = _config()
+    return render_template(
+        "backoffice/document_issue.html", document=document, action_form=ActionForm(), issue_form=IssueForm(),
+        withdraw_form=WithdrawForm(), token_configured=config is not None and config.token is not None,
+        verify=verify_url(services().settings, document.verify_code) if document.verify_code else "",
+    )
+
+
+@bp.post("/van-ban/<int:document_id>/duyet")
+@permission_required("approve_answer")
+def document_approve(document_id: int):
+    document = get_or_404(Document, document_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        approve_document(document)
+    except TransitionRefused:
+        db.session.rollback()
+        flash(_("Văn bản không ở trạng thái dự thảo nên không duyệt được."), "error")
+        return _back(document)
+    record(current_actor(), "document.approve", "document", str(document.id), now=utcnow(), kind=document.kind)
+    db.session.commit()
+    flash(_("Đã duyệt nội dung văn bản; văn bản chờ ký số và ban hành."), "success")
+    return _back(document)
+
+
+@bp.post("/van-ban/<int:document_id>/ban-hanh")
+@permission_required("manage_documents")
+def document_issue(document_id: int):
+    document = get_or_404(Document, document_id)
+    form = IssueForm()
+    if not form.validate_on_submit():
+        abort(400)
+    svc = services()
+    upload = form.signed_file.data
+    signed = None
+    if upload is not None and getattr(upload, "filename", ""):
+        signed = upload.stream.read(MAX_SIGNED_BYTES + 1)
+        if len(signed) > MAX_SIGNED_BYTES:
+            flash(_("Tệp đã ký quá lớn."), "error")
+            return _back(document)
+    elif request.form.get("use_token") != "1":
+        flash(_("Vui lòng chọn tệp PDF đã ký số, hoặc ký trên hệ thống."), "error")
+        return _back(document)
+    now = utcnow()
+    try:
+        result = issue_document(document, svc.rules, svc.settings, now, signed_pdf=signed,
+                                config=SigningConfig.from_env())
+    except (IssueRefused, SigningError) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(document)
+    record(current_actor(), "document.issue", "document", str(document.id), now=now, number=result.number_text,
+           sha256=document.signed_sha256, uploaded=signed is not None)
+    db.session.commit()
+    flash(_("Đã ban hành văn bản số %(number)s.", number=result.number_text), "success")
+    return _back(document)
+
+
+@bp.post("/van-ban/<int:document_id>/thu-hoi")
+@permission_required("manage_documents")
+def document_withdraw(document_id: int):
+    document = get_or_404(Document, document_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        flash(_("Vui lòng nêu lý do thu hồi."), "error")
+        return _back(document)
+    try:
+        withdraw_document(document, form.reason.data)
+    except (IssueRefused, TransitionRefused):
+        db.session.rollback()
+        flash(_("Văn bản này không thu hồi được."), "error")
+        return _back(document)
+    record(current_actor(), "document.withdraw", "document", str(document.id), now=utcnow(),
+           reason=form.reason.data.strip())
+    db.session.commit()
+    flash(_("Đã thu hồi văn bản."), "info")
+    return _back(document)
+
+
+@bp.get("/van-ban/<int:document_id>/ban-chinh-thuc")
+@permission_required("view_dashboard")
+def document_signed_download(document_id: int):
+    document = get_or_404(Document, document_id)
+    return signed_file(document)
+
+
+def signed_file(document: Document):
+    """The issued, signed PDF of `document`, or 404."""
+    if not document.signed_path:
+        abort(404)
+    path = safe_join(str(services().settings.resolved_documents_dir), document.signed_path)
+    if path is None:
+        abort(404)
+    try:
+        return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=issued_name(document))
+    except FileNotFoundError:
+        abort(404)
+
+
+def issued_name(document: Document) -> str:
+    """"Tra-loi-kien-nghi-KN.20261202.0001-1.pdf" for a reply letter, "TB-BQL-so-01-2027.pdf" otherwise."""
+    if document.kind == "reply_letter" and document.subject_key.startswith("rec:"):
+        return f"Tra-loi-kien-nghi-{document.subject_key.removeprefix('rec:')}.pdf"
+    from webforms.domain.documents.generate import _safe_name
+
+    year = document.issued_on.year if document.issued_on else ""
+    return f"{_safe_name(document.symbol.replace('Đ', 'D'))}-so-{document.number:02d}-{year}.pdf"
+
+
+def _year() -> int:
+    try:
+        return int(request.args.get("nam", ""))
+    except ValueError:
+        return utcnow().astimezone(services().rules.plan.timezone).year
+
+
+@bp.get("/so-van-ban-di")
+@permission_required("view_dashboard")
+def register_page():
+    year = _year()
+    rows = [register.entry_row(e) for e in register.entries(year)]
+    this_year = utcnow().astimezone(services().rules.plan.timezone).year
+    return render_template("backoffice/register.html", rows=rows, year=year, years=range(this_year, this_year - 6, -1))
+
+
+@bp.get("/so-van-ban-di.xlsx")
+@permission_required("view_dashboard")
+def register_export():
+    import io
+
+    from webforms.backoffice.labels import DOCUMENT_KIND
+
+    year = _year()
+    rows = [register.entry_row(e) for e in register.entries(year)]
+    data = register.register_xlsx(rows, title=_("Sổ đăng ký văn bản đi năm %(year)d", year=year),
+                                  kind_labels={k: str(v) for k, v in DOCUMENT_KIND.items()})
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"so-van-ban-di-{year}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
