@@ -25,7 +25,9 @@ from webforms.domain import events
 from webforms.domain.attachments import (
     MAX_FILES_PER_RECOMMENDATION,
     AttachmentRefused,
+    BudgetSpent,
     Upload,
+    UploadBudget,
     discard_files,
     store_upload,
 )
@@ -251,12 +253,19 @@ def submit_registration(
 def _store_files(files: dict[int, list[Upload]], settings) -> dict[int, list[Attachment]]:
     stored: dict[int, list[Attachment]] = {}
     errors: dict[str, list[str]] = {}
+    budget = UploadBudget()
     for index, uploads in sorted(files.items()):
         for upload in uploads:
             try:
-                stored.setdefault(index, []).append(store_upload(upload, settings.resolved_uploads_dir))
+                stored.setdefault(index, []).append(store_upload(upload, settings.resolved_uploads_dir, budget))
+            except BudgetSpent as exc:
+                errors.setdefault(f"recommendations.{index}.attachments", []).append(exc.message)
+                break
             except AttachmentRefused as exc:
                 errors.setdefault(f"recommendations.{index}.attachments", []).append(exc.message)
+        else:
+            continue
+        break
     if errors:
         discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
         raise ValidationFailed(errors)
