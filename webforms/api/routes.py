@@ -10,7 +10,7 @@ so CSRF does not apply; a JSON content type is required, which a cross-site HTML
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 
 from webforms.domain.audit import Actor
@@ -34,6 +34,17 @@ from webforms.timeutil import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+# A registration at its largest (20 recommendations of 5,000 characters, JSON-escaped) is under 1 MB;
+# the app-wide limit is sized for the form's file uploads, not for JSON.
+MAX_JSON_BYTES = 1024 * 1024
+
+
+@bp.before_request
+def _small_bodies_only():
+    """Refuse a large body before anything reads it (a chunked one stops at the limit while read)."""
+    request.max_content_length = MAX_JSON_BYTES
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        abort(413, description=_("Nội dung gửi lên quá lớn (tối đa %(kb)s KB).", kb=MAX_JSON_BYTES // 1024))
 
 
 def _error(status: int, code: str, message: str):
