@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webforms.domain.audit import Actor, record
@@ -100,30 +100,54 @@ def authenticate(email: str, password: str, *, now: dt.datetime, policy: Securit
                  actor: Actor) -> LoginResult:
     """Check a password; count failures and lock the account after `policy.max_failures` in a row.
 
-    While locked, even the right password is refused (and not checked), so guessing gains nothing.
+    Each attempt first takes its place in the failure count with one atomic UPDATE (… SET failed_logins =
+    failed_logins + 1 … RETURNING), and the decision is made on the value that UPDATE returned; only then is
+    the password checked. So parallel guesses are all counted, and at most `max_failures` passwords are
+    checked before the lock, however many arrive at once. The row stays locked by the UPDATE until the
+    caller commits, which queues one account's attempts (other accounts are not held up).
+
+    While locked, even the right password is refused. Unknown, inactive and locked accounts cost one
+    password hash like any other attempt, so the time of the answer tells nothing either.
     """
     email = normalise_email(email)
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
-    if user is None:
+    user_id = db.session.scalar(select(User.id).where(func.lower(User.email) == email)) if email else None
+    if user_id is None:
         check_password_hash(_DUMMY_HASH, password)
         record(actor, "login.failed", "user", email[:80], now=now, reason="unknown")
         return LoginResult(LoginOutcome.INVALID)
-    if user.locked_until is not None and user.locked_until > now:
+    taken = db.session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=func.coalesce(User.failed_logins, 0) + 1)
+        .returning(User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    user = db.session.get(User, user_id, populate_existing=True)
+    if taken is None or taken > policy.max_failures:
+        # Locked, or this attempt came after the last one the policy allows (being checked right now).
+        check_password_hash(_DUMMY_HASH, password)
+        if taken is not None:
+            _lock(user, now=now, policy=policy, actor=actor)
         record(actor, "login.refused_locked", "user", user.email, now=now)
         return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-    if not user.active or not check_password_hash(user.password_hash, password):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= policy.max_failures:
-            user.locked_until = now + policy.lockout
-            user.failed_logins = 0
-            record(actor, "login.locked", "user", user.email, now=now, until=user.locked_until.isoformat())
+    right = check_password_hash(user.password_hash, password)
+    if not user.active or not right:
+        if taken >= policy.max_failures:
+            _lock(user, now=now, policy=policy, actor=actor)
             return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-        record(actor, "login.failed", "user", user.email, now=now, reason="password")
+        record(actor, "login.failed", "user", user.email, now=now,
+               reason="password" if user.active else "inactive")
         return LoginResult(LoginOutcome.INVALID)
     user.failed_logins = 0
     user.locked_until = None
     record(actor, "login.ok", "user", user.email, now=now)
     return LoginResult(LoginOutcome.OK, user=user)
+
+
+def _lock(user: User, *, now: dt.datetime, policy: SecurityPolicy, actor: Actor) -> None:
+    user.locked_until = now + policy.lockout
+    user.failed_logins = 0
+    record(actor, "login.locked", "user", user.email, now=now, until=user.locked_until.isoformat())
 
 
 def reset_password(user: User, password: str, *, policy: SecurityPolicy, now: dt.datetime, actor: Actor) -> None:
