@@ -88,11 +88,15 @@ def _select_locale() -> str:
     return "vi"
 
 
-def _load_user(user_id: str):
-    from webforms.models import User
+def _load_user(session_id: str):
+    from flask import session
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    from webforms.domain.accounts import load_session_user, security_policy
+    from webforms.services import services
+    from webforms.timeutil import utcnow
+
+    return load_session_user(session_id, authenticated_at=session.get("auth_at"), now=utcnow(),
+                             policy=security_policy(services().settings.rules_dir))
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:

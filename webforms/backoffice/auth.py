@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -12,7 +12,7 @@ from flask_login import current_user, login_user, logout_user
 from webforms.backoffice.forms import ActionForm, LoginForm
 from webforms.backoffice.helpers import current_actor, policy
 from webforms.backoffice.routes import bp
-from webforms.domain.accounts import LoginOutcome, authenticate
+from webforms.domain.accounts import LoginOutcome, authenticate, end_sessions
 from webforms.extensions import db, login_manager
 from webforms.formatting import local_datetime
 from webforms.timeutil import utcnow
@@ -42,6 +42,7 @@ def login():
         db.session.commit()
         if result.outcome == LoginOutcome.OK:
             login_user(result.user)
+            session["auth_at"] = utcnow().timestamp()  # the user loader ends the session after the staff lifetime
             return redirect(_safe_next(form.next.data))
         if result.outcome == LoginOutcome.LOCKED:
             form.password.errors.append(
@@ -57,6 +58,10 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:  # a copy of this session's cookie must not keep working
+            end_sessions(current_user)
+            db.session.commit()
         logout_user()
+        session.pop("auth_at", None)
         flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("backoffice.login"))

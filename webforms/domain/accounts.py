@@ -36,6 +36,7 @@ class SecurityPolicy:
     lockout: dt.timedelta
     min_password_length: int
     page_size: int
+    staff_session: dt.timedelta
 
 
 @cache
@@ -43,11 +44,13 @@ def _load_policy(path: str) -> SecurityPolicy:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     login = data.get("login") or {}
     password = data.get("password") or {}
+    session = data.get("session") or {}
     return SecurityPolicy(
         max_failures=int(login.get("max_failures", 5)),
         lockout=dt.timedelta(minutes=int(login.get("lockout_minutes", 15))),
         min_password_length=int(password.get("min_length", 10)),
         page_size=int(data.get("page_size", 50)),
+        staff_session=dt.timedelta(hours=float(session.get("staff_hours", 8))),
     )
 
 
@@ -150,18 +153,45 @@ def _lock(user: User, *, now: dt.datetime, policy: SecurityPolicy, actor: Actor)
     record(actor, "login.locked", "user", user.email, now=now, until=user.locked_until.isoformat())
 
 
+def end_sessions(user: User) -> None:
+    """Every session opened so far stops working at the next request (the user loader compares versions)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def reset_password(user: User, password: str, *, policy: SecurityPolicy, now: dt.datetime, actor: Actor) -> None:
-    """An admin sets a new password; the lock and the failure count go with the old one."""
+    """An admin sets a new password; the lock, the failure count and every open session go with the old one."""
     check_password_strength(password, policy)
     user.password_hash = generate_password_hash(password)
     user.failed_logins = 0
     user.locked_until = None
+    end_sessions(user)
     record(actor, "user.reset_password", "user", user.email, now=now)
 
 
 def set_active(user: User, active: bool, *, now: dt.datetime, actor: Actor) -> None:
     user.active = active
+    if not active:
+        end_sessions(user)
     record(actor, "user.activate" if active else "user.deactivate", "user", user.email, now=now)
+
+
+def load_session_user(session_id: str, *, authenticated_at: float | None, now: dt.datetime,
+                      policy: SecurityPolicy) -> User | None:
+    """The user a session's id ("<user id>:<session version>") names, if that session is still good: the
+    account active, its version unchanged since login, and the login not older than the staff lifetime."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit() or authenticated_at is None:
+        return None
+    try:
+        started = dt.datetime.fromtimestamp(float(authenticated_at), dt.UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    if not (now - policy.staff_session <= started <= now + dt.timedelta(minutes=5)):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 def list_users() -> list[User]:
