@@ -30,6 +30,28 @@ class AccountError(ValueError):
     pass
 
 
+class WeakPassword(AccountError):
+    """A password the policy refuses; the message says why, in the user's language."""
+
+
+class WrongCurrentPassword(AccountError):
+    pass
+
+
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
+_SEPARATORS = str.maketrans("", "", " -_.")
+
+
+def _comparable(password: str) -> str:
+    return password.casefold().translate(_SEPARATORS)
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(_comparable(line.strip()) for line in lines if line.strip() and not line.startswith("#"))
+
+
 @dataclass(frozen=True)
 class SecurityPolicy:
     max_failures: int
@@ -37,6 +59,8 @@ class SecurityPolicy:
     min_password_length: int
     page_size: int
     staff_session: dt.timedelta
+    login_per_address: str
+    login_per_account: str
 
 
 @cache
@@ -48,9 +72,11 @@ def _load_policy(path: str) -> SecurityPolicy:
     return SecurityPolicy(
         max_failures=int(login.get("max_failures", 5)),
         lockout=dt.timedelta(minutes=int(login.get("lockout_minutes", 15))),
-        min_password_length=int(password.get("min_length", 10)),
+        min_password_length=int(password.get("min_length", 12)),
         page_size=int(data.get("page_size", 50)),
         staff_session=dt.timedelta(hours=float(session.get("staff_hours", 8))),
+        login_per_address=str(login.get("per_address", "20 per minute; 200 per hour")),
+        login_per_account=str(login.get("per_account", "10 per minute; 60 per hour")),
     )
 
 
@@ -63,8 +89,31 @@ def normalise_email(email: str) -> str:
 
 
 def check_password_strength(password: str, policy: SecurityPolicy) -> None:
+    """At least the configured length, not a common password, not one character pattern over and over."""
+    from flask_babel import gettext as _
+
     if len(password) < policy.min_password_length:
-        raise AccountError(f"password shorter than {policy.min_password_length} characters")
+        raise WeakPassword(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=policy.min_password_length))
+    comparable = _comparable(password)
+    if comparable in common_passwords() or len(set(comparable)) < 5:
+        raise WeakPassword(_("Mật khẩu này quá phổ biến hoặc dễ đoán; vui lòng chọn mật khẩu khác."))
+
+
+def change_own_password(user: User, current: str, new: str, *, policy: SecurityPolicy, now: dt.datetime,
+                        actor: Actor) -> None:
+    """The user sets a new password, proving the current one; every other session of theirs ends
+    (the caller logs this one in again)."""
+    from flask_babel import gettext as _
+
+    if not check_password_hash(user.password_hash, current):
+        record(actor, "user.change_password_refused", "user", user.email, now=now)
+        raise WrongCurrentPassword(_("Mật khẩu hiện tại không đúng."))
+    if check_password_hash(user.password_hash, new):
+        raise WeakPassword(_("Mật khẩu mới phải khác mật khẩu hiện tại."))
+    check_password_strength(new, policy)
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
+    record(actor, "user.change_password", "user", user.email, now=now)
 
 
 def create_user(*, email: str, role: str, password: str, policy: SecurityPolicy, now: dt.datetime,
