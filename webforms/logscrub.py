@@ -42,11 +42,9 @@ except ImportError:  # gunicorn is a production dependency; the app itself does 
 if _GunicornLogger is not None:
 
     class ScrubbingLogger(_GunicornLogger):
-        """gunicorn's logger with the request line, path and query scrubbed in every access log atom."""
+        """gunicorn's logger with every access log atom scrubbed (request line, path, query, referer, and the
+        {…}e / {…}i environ and header atoms a custom format may use)."""
 
         def atoms(self, resp, req, environ, request_time):
             atoms = super().atoms(resp, req, environ, request_time)
-            for key in ("r", "U", "q", "f"):
-                if isinstance(atoms.get(key), str):
-                    atoms[key] = scrub(atoms[key])
-            return atoms
+            return {key: scrub(value) if isinstance(value, str) else value for key, value in atoms.items()}

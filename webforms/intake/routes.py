@@ -44,7 +44,7 @@ from webforms.domain.replies import answer_files
 from webforms.domain.validation import ValidationFailed
 from webforms.extensions import db, limiter
 from webforms.intake.forms import RegistrationForm
-from webforms.models import Attachment, Document, Registration
+from webforms.models import Attachment, ConferenceStatus, Document, Registration
 from webforms.services import services
 from webforms.timeutil import utcnow
 
@@ -65,8 +65,9 @@ def _submit_limit() -> str:
 
 
 def _conference_or_404(slug: str):
+    """A conference the public may see: not a draft (its slug is guessable; F15)."""
     conference = get_conference(slug)
-    if conference is None:
+    if conference is None or conference.status == ConferenceStatus.DRAFT:
         abort(404)
     return conference
 
