@@ -17,6 +17,7 @@ from webforms.domain.audit import Actor
 from webforms.domain.conferences import conference_milestones, get_conference
 from webforms.domain.intake import (
     IntakeClosed,
+    SubmissionKeyReused,
     approved_answer,
     find_registration,
     intake_window,
@@ -135,6 +136,10 @@ def create_registration(slug: str):
     except IntakeClosed as exc:
         db.session.rollback()
         return _error(409, "intake_closed", exc.message)
+    except SubmissionKeyReused:
+        db.session.rollback()
+        return _error(409, "idempotency_key_reused",
+                      _("Idempotency-Key này đã được dùng cho một nội dung khác; vui lòng dùng khóa mới."))
     # The answer is built before the commit: after it every attribute would be read again from the
     # database, and a database going away at that moment would turn a stored submission into an error.
     registration = result.registration

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -103,6 +104,20 @@ def intake_window(
     else:
         state = IntakeState.OPEN
     return IntakeWindow(opens_at=opens_at, closes_at=closes_at, state=state)
+
+
+class SubmissionKeyReused(Exception):
+    """The same submission key (the form's, or the API's Idempotency-Key) for this conference again, with
+    different content: not a retry, and the first submission's answer is not given out (F11)."""
+
+
+def _scoped_keys(key: str, conference_id: int, data) -> tuple[str, str]:
+    """(the key of this exact submission, the key's claim in this conference), both hashed: a key counts
+    only together with its conference and its content, so replaying someone's key elsewhere finds nothing."""
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    claim = hashlib.sha256(f"{conference_id}\x1f{key}".encode()).hexdigest()
+    exact = hashlib.sha256(f"{conference_id}\x1f{key}\x1f{body}".encode()).hexdigest()
+    return exact, "c" + claim[:63]
 
 
 class IntakeClosed(Exception):
@@ -211,10 +226,17 @@ def submit_registration(
     :raises IntakeClosed: outside the window (not for staff entry).
     :raises ValidationFailed: with `{dotted.path: [messages]}`.
     """
+    claim_key = None
     if submission_key:
-        previous = _by_submission_key(submission_key)
-        if previous is not None:
-            return previous
+        if not _plausible_key(submission_key[:64], 64):
+            submission_key = None
+        else:
+            submission_key, claim_key = _scoped_keys(submission_key[:64], conference.id, data)
+            previous = _by_submission_key(submission_key)
+            if previous is not None:
+                return previous
+            if db.session.get(SubmissionKey, claim_key) is not None:
+                raise SubmissionKeyReused()
     window = intake_window(conference, now, rules, calendar)
     if not window.open and not staff_entry:
         raise IntakeClosed(window)
@@ -241,6 +263,7 @@ def submit_registration(
             calendar=calendar,
             settings=settings,
             submission_key=submission_key,
+            claim_key=claim_key,
             actor=actor,
             late=now > window.closes_at,
             staff_entry=staff_entry,
@@ -307,6 +330,7 @@ def _apply_submission(
     actor,
     late,
     staff_entry,
+    claim_key=None,
 ) -> Submission:
     enterprise = _enterprise_for(cleaned, now)
     for _attempt in range(TRACKING_ATTEMPTS):
@@ -360,6 +384,8 @@ def _apply_submission(
         db.session.add(
             SubmissionKey(key=submission_key[:64], registration_id=result.registration.id, created_at=now)
         )
+        if claim_key:
+            db.session.add(SubmissionKey(key=claim_key, registration_id=result.registration.id, created_at=now))
         db.session.flush()
     if result.resubmission is None:
         _after_recommendations(

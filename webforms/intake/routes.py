@@ -30,6 +30,7 @@ from webforms.domain.audit import Actor
 from webforms.domain.conferences import get_conference
 from webforms.domain.intake import (
     IntakeClosed,
+    SubmissionKeyReused,
     approved_answer,
     confirm_resubmission,
     find_registration,
@@ -143,6 +144,10 @@ def register(slug: str):
             except IntakeClosed as exc:
                 db.session.rollback()
                 return render_template("intake/closed.html", conference=conference, window=exc.window), 409
+            except SubmissionKeyReused:
+                db.session.rollback()
+                errors[""] = [_("Biểu mẫu này đã được gửi. Để gửi nội dung khác, vui lòng tải lại trang "
+                                "đăng ký và nhập lại.")]
             else:
                 # Read before the commit, which expires every attribute (a database going away right
                 # after it must not turn a stored submission into an error page).
