@@ -40,3 +40,46 @@ def test_an_idempotency_key_counts_only_with_its_conference_and_body(client, app
     fresh = api_post(client, other, mine, **{"Idempotency-Key": "order-1"})
     assert fresh.status_code == 201
     assert fresh.get_json()["tracking_code"] != first.get_json()["tracking_code"]
+
+
+# -- F16 --------------------------------------------------------------------------------------------------
+
+def test_the_confirmation_page_shows_the_private_link_once_and_not_from_the_cookie(client, app_ctx, rules, calendar):
+    import base64
+    import re
+    import zlib
+
+    from tests.web.test_intake import post_form
+
+    conference = open_conference(rules, calendar)
+    response = post_form(client, conference, registration_payload())
+    assert response.status_code == 303
+    # The cookie (signed, not encrypted) holds no token.
+    raw = client.get_cookie("session").value
+    body = raw.lstrip(".").split(".")[0]
+    decoded = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    text = (zlib.decompress(decoded) if raw.startswith(".") else decoded).decode()
+    first = client.get(response.headers["Location"])
+    link = re.search(r'href="(/theo-doi/[^"]+)"', first.get_data(as_text=True))
+    assert link is not None
+    token = link.group(1).split("token=")[1]
+    assert token not in text
+    # The next person at the same computer opens the page: nothing of the enterprise is there.
+    again = client.get(response.headers["Location"])
+    assert again.status_code == 302
+    assert token not in again.get_data(as_text=True)
+
+
+# -- F17 --------------------------------------------------------------------------------------------------
+
+def test_a_resubmission_answer_says_nothing_about_the_registration_on_file(client, app_ctx, rules, calendar):
+    conference = open_conference(rules, calendar)
+    tax_code = valid_tax_code(777)
+    first = registration_payload(tax_code=tax_code, **{"contact.email": "vien.giam.doc@realco.example"})
+    assert api_post(client, conference, first).status_code == 201
+    probe = api_post(client, conference, registration_payload(tax_code=tax_code))
+    text = probe.get_data(as_text=True)
+    assert probe.status_code == 202
+    for hint in ("realco", "•", "@"):
+        assert hint not in probe.get_json()["message"], hint
+    assert "realco" not in text

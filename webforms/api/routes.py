@@ -21,7 +21,6 @@ from webforms.domain.intake import (
     approved_answer,
     find_registration,
     intake_window,
-    mask_email,
     quorum,
     recommendation_status_label,
     status_url,
@@ -146,10 +145,10 @@ def create_registration(slug: str):
     if result.resubmission is not None and result.token is None:
         body, status = {
             "status": "confirmation_required",
+            # Nothing about the registration on file (its contact, its data): F17.
             "message": _(
-                "Doanh nghiệp này đã đăng ký. Thư xác nhận đã được gửi đến địa chỉ email đã đăng ký "
-                "(%(email)s); nội dung mới chỉ được cập nhật sau khi xác nhận.",
-                email=mask_email(registration.contact_email),
+                "Nội dung đã được tiếp nhận. Để bảo vệ đăng ký đã có, nội dung mới chỉ được cập nhật khi "
+                "doanh nghiệp mở đường dẫn xác nhận gửi đến địa chỉ email đã đăng ký trước đây."
             ),
         }, 202
     else:
