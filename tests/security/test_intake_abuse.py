@@ -83,3 +83,76 @@ def test_a_resubmission_answer_says_nothing_about_the_registration_on_file(clien
     for hint in ("realco", "•", "@"):
         assert hint not in probe.get_json()["message"], hint
     assert "realco" not in text
+
+
+# -- F7 ---------------------------------------------------------------------------------------------------
+
+def test_a_registration_elsewhere_does_not_rewrite_the_enterprise(client, app, app_ctx, rules, calendar):
+    from sqlalchemy import select
+
+    from webforms.extensions import db
+    from webforms.models import AuditEvent, Enterprise
+
+    first = open_conference(rules, calendar)
+    second = open_conference(rules, calendar, slug="hoi-nghi-thu-hai")
+    tax_code = valid_tax_code(31337)
+    victim = registration_payload(tax_code=tax_code, **{"enterprise.name": "Công ty Thật"})
+    created = api_post(client, first, victim)
+    assert created.status_code == 201
+    code, token = created.get_json()["tracking_code"], created.get_json()["token"]
+    attacker = registration_payload(tax_code=tax_code, **{"enterprise.name": "CÔNG TY GIẢ MẠO - liên hệ zalo 09xx",
+                                                          "enterprise.zone": "KCN-NOMURA",
+                                                          "enterprise.address": "Địa chỉ giả"})
+    assert api_post(client, second, attacker).status_code == 201
+    db.session.expire_all()
+    enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
+    assert (enterprise.name, enterprise.zone_code) == ("Công ty Thật", "KCN-VSIP")
+    shown = client.get(f"/api/v1/registrations/{code}?token={token}").get_data(as_text=True)
+    assert "GIẢ MẠO" not in shown
+    held = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "enterprise.change_not_applied"))
+    assert held.details["name"].startswith("CÔNG TY GIẢ MẠO")  # staff can see what was asked
+
+
+# -- F8 ---------------------------------------------------------------------------------------------------
+
+def test_receipts_to_one_address_are_limited_per_day(client, app, app_ctx, rules, calendar, settings, mailbox):
+    from tests.jobs import run_jobs
+    from webforms.domain.accounts import security_policy
+
+    limit = security_policy(settings.rules_dir).receipts_per_address_per_day
+    conference = open_conference(rules, calendar)
+    target = "nan.nhan@victim.example"
+    for i in range(limit + 3):
+        payload = registration_payload(tax_code=valid_tax_code(6000 + i), **{"contact.email": target})
+        assert api_post(client, conference, payload).status_code == 201
+    from webforms.extensions import db
+
+    db.session.rollback()
+    run_jobs(app)
+    assert len(mailbox.to(target)) == limit
+
+
+def test_confirmation_mails_per_tax_code_are_limited_with_the_same_answer(client, app, app_ctx, rules, calendar,
+                                                                           settings, mailbox):
+    from sqlalchemy import func, select
+
+    from tests.jobs import run_jobs
+    from webforms.domain.accounts import security_policy
+    from webforms.extensions import db
+    from webforms.models import Resubmission
+
+    limit = security_policy(settings.rules_dir).confirmations_per_tax_code_per_day
+    conference = open_conference(rules, calendar)
+    tax_code = valid_tax_code(9090)
+    contact = "lien.he@thatco.example"
+    assert api_post(client, conference, registration_payload(tax_code=tax_code,
+                                                             **{"contact.email": contact})).status_code == 201
+    answers = [api_post(client, conference, registration_payload(tax_code=tax_code)) for _ in range(limit + 5)]
+    assert {(a.status_code, a.get_json()["message"]) for a in answers} == {
+        (answers[0].status_code, answers[0].get_json()["message"])}
+    assert answers[0].status_code == 202
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Resubmission.id))) == limit
+    db.session.rollback()  # SQLite: the worker writes from another session
+    run_jobs(app)
+    assert len(mailbox.to(contact)) == 1 + limit  # the receipt, then `limit` confirmation requests

@@ -61,6 +61,8 @@ class SecurityPolicy:
     staff_session: dt.timedelta
     login_per_address: str
     login_per_account: str
+    receipts_per_address_per_day: int = 5
+    confirmations_per_tax_code_per_day: int = 3
 
 
 @cache
@@ -69,6 +71,7 @@ def _load_policy(path: str) -> SecurityPolicy:
     login = data.get("login") or {}
     password = data.get("password") or {}
     session = data.get("session") or {}
+    intake = data.get("intake") or {}
     return SecurityPolicy(
         max_failures=int(login.get("max_failures", 5)),
         lockout=dt.timedelta(minutes=int(login.get("lockout_minutes", 15))),
@@ -77,6 +80,8 @@ def _load_policy(path: str) -> SecurityPolicy:
         staff_session=dt.timedelta(hours=float(session.get("staff_hours", 8))),
         login_per_address=str(login.get("per_address", "20 per minute; 200 per hour")),
         login_per_account=str(login.get("per_account", "10 per minute; 60 per hour")),
+        receipts_per_address_per_day=int(intake.get("receipts_per_address_per_day", 5)),
+        confirmations_per_tax_code_per_day=int(intake.get("confirmations_per_tax_code_per_day", 3)),
     )
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Integer, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from config.rules import Rules
-from webforms.domain import events
+from webforms.domain import events, mail_limits
 from webforms.domain.attachments import (
     MAX_FILES_PER_RECOMMENDATION,
     AttachmentRefused,
@@ -355,7 +355,7 @@ def _apply_submission(
                     actor=actor,
                 )
             break
-        _update_enterprise(enterprise, cleaned)
+        _update_enterprise_if_allowed(enterprise, cleaned, staff_entry=staff_entry, now=now, actor=actor)
         token = new_token()
         registration = Registration(
             conference_id=conference.id,
@@ -461,6 +461,30 @@ def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
     return enterprise
 
 
+def _intake_policy(settings):
+    from webforms.domain.accounts import security_policy
+
+    return security_policy(settings.rules_dir)
+
+
+def _update_enterprise_if_allowed(enterprise: Enterprise, cleaned: RegistrationInput, *, staff_entry: bool,
+                                  now: dt.datetime, actor: Actor) -> None:
+    """A first registration of the tax code sets the shared record; a registration for another conference
+    does not change it (tax codes are public: anyone could rename an enterprise; F7). Its data then
+    waits in the audit log for staff; the registered contact changes it by confirming a re-submission."""
+    registered = db.session.scalar(
+        select(Registration.id).where(Registration.enterprise_id == enterprise.id).limit(1)
+    ) is not None
+    if staff_entry or not registered:
+        _update_enterprise(enterprise, cleaned)
+        return
+    submitted = {"name": cleaned.enterprise.name, "zone_code": cleaned.enterprise.zone,
+                 "address": cleaned.enterprise.address, "sector": cleaned.enterprise.sector}
+    changed = {k: v for k, v in submitted.items() if getattr(enterprise, k) != v}
+    if changed:
+        record(actor, "enterprise.change_not_applied", "enterprise", enterprise.tax_code, now=now, **changed)
+
+
 def _update_enterprise(enterprise: Enterprise, cleaned: RegistrationInput) -> None:
     enterprise.name = cleaned.enterprise.name
     enterprise.zone_code = cleaned.enterprise.zone
@@ -538,6 +562,11 @@ def _after_recommendations(
         key = f"receipt:{registration.tracking_code}:{new[0].seq}"
     else:
         key = None
+    if key and not staff_entry and not mail_limits.allow(
+        "receipt", registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
+    ):
+        record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now, kind="receipt")
+        key = None
     if key:
         link = status_url(settings, registration.tracking_code, result.token) if result.token else None
         queue_template(
@@ -583,7 +612,19 @@ def _update_registration(
 def _hold_resubmission(
     registration: Registration, cleaned: RegistrationInput, stored, *, submission_key, now, settings, actor
 ) -> Submission:
-    """Keep the second submission aside and ask the address on file to confirm it."""
+    """Keep the second submission aside and ask the address on file to confirm it.
+
+    Past the day's limit for the tax code (or the address on file) nothing is kept or mailed, and the
+    answer is the same: an unsaved Resubmission (F8).
+    """
+    limit = _intake_policy(settings).confirmations_per_tax_code_per_day
+    if not (mail_limits.allow("confirm-tax-code", registration.enterprise.tax_code, limit, now=now)
+            and mail_limits.allow("confirm-address", registration.contact_email, limit, now=now)):
+        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
+        record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now,
+               kind="resubmission_confirm")
+        return Submission(registration=registration,
+                          resubmission=Resubmission(registration_id=registration.id, payload={}, submitted_at=now))
     for attachments in stored.values():
         for attachment in attachments:
             db.session.add(attachment)
