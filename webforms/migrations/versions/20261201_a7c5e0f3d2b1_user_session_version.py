@@ -4,7 +4,7 @@ Every staff session carries the account's session_version; logout, a password ch
 deactivation raise it, which ends every session opened before (issue 16, F5).
 
 Revision ID: a7c5e0f3d2b1
-Revises: b32bc21ff161
+Revises: c7a1e0f3b9d2
 Create Date: 2026-12-01 21:40:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c5e0f3d2b1'
-down_revision = 'b32bc21ff161'
+down_revision = 'c7a1e0f3b9d2'
 branch_labels = None
 depends_on = None
 
