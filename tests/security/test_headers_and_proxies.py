@@ -7,7 +7,7 @@ import pytest
 from gunicorn.config import Config
 
 from tests.factories import create_conference, create_user
-from tests.login import PASSWORD, login
+from tests.login import PASSWORD
 from webforms.extensions import db
 from webforms.logscrub import MARK, ScrubbingLogger, scrub
 from webforms.models import ConferenceStatus
@@ -137,8 +137,8 @@ def test_behind_one_trusted_proxy_clients_get_their_own_rate_limit_bucket(settin
                            environ_base=env, headers=headers).status_code
 
     with proxied.app_context():
-        from webforms.domain.accounts import security_policy
         from tests.security.test_login import per_minute
+        from webforms.domain.accounts import security_policy
 
         allowed = per_minute(security_policy(settings.rules_dir).login_per_address)
     codes = [attempt("203.0.113.7") for _ in range(allowed + 1)]
