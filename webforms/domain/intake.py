@@ -562,8 +562,8 @@ def _after_recommendations(
         key = f"receipt:{registration.tracking_code}:{new[0].seq}"
     else:
         key = None
-    if key and not staff_entry and not mail_limits.allow(
-        "receipt", registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
+    if key and result.created and not staff_entry and not mail_limits.receipts_allowed(
+        registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
     ):
         record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now, kind="receipt")
         key = None
@@ -614,12 +614,11 @@ def _hold_resubmission(
 ) -> Submission:
     """Keep the second submission aside and ask the address on file to confirm it.
 
-    Past the day's limit for the tax code (or the address on file) nothing is kept or mailed, and the
-    answer is the same: an unsaved Resubmission (F8).
+    Past the day's limit for the tax code nothing is kept or mailed, and the answer is the same: an
+    unsaved Resubmission (F8).
     """
     limit = _intake_policy(settings).confirmations_per_tax_code_per_day
-    if not (mail_limits.allow("confirm-tax-code", registration.enterprise.tax_code, limit, now=now)
-            and mail_limits.allow("confirm-address", registration.contact_email, limit, now=now)):
+    if not mail_limits.confirmation_allowed(registration.enterprise_id, limit, now=now):
         discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
         record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now,
                kind="resubmission_confirm")

@@ -1,26 +1,41 @@
-"""How many intake mails one address or one tax code may receive per day (issue 16, F8).
+"""How many intake mails one address or one tax code may receive a day (issue 16, F8).
 
 The public form mails the address a submitter types (a receipt) and, for a tax code already registered,
 the contact on file (a confirmation request). Without a limit anyone could make the agency's sender mail
-any address again and again. Counters live in Redis, one per address or tax code and UTC day; the
-numbers are in config/security.yaml (`intake`). Staff entries are not limited.
+any address again and again. The counts are read from the rows those mails come from (registrations,
+re-submissions) over the last 24 hours, in the submission's own transaction: no other service is needed,
+so a Redis outage does not stop the intake. The numbers are in config/security.yaml (`intake`). Staff
+entries are not limited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+
+from sqlalchemy import func, select
+
+from webforms.extensions import db
+from webforms.models import Registration, Resubmission
+
+WINDOW = dt.timedelta(days=1)
 
 
-def allow(kind: str, key: str, limit: int, *, now: dt.datetime) -> bool:
-    """Count one more mail of `kind` for `key` today; whether it is still within `limit`."""
-    from webforms.services import services
+def receipts_allowed(address: str, limit: int, *, now: dt.datetime) -> bool:
+    """Whether one more registration naming `address` (already flushed) may send its receipt."""
+    count = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            func.lower(Registration.contact_email) == address.strip().lower(),
+            Registration.registered_at > now - WINDOW,
+        )
+    )
+    return count <= limit
 
-    digest = hashlib.sha256(key.strip().lower().encode("utf-8")).hexdigest()[:32]
-    bucket = f"doithoai:mail-limit:{kind}:{digest}:{now.astimezone(dt.UTC):%Y%m%d}"
-    redis = services().redis
-    pipe = redis.pipeline()
-    pipe.incr(bucket)
-    pipe.expire(bucket, 2 * 86400)
-    count, _ = pipe.execute()
-    return int(count) <= limit
+
+def confirmation_allowed(enterprise_id: int, limit: int, *, now: dt.datetime) -> bool:
+    """Whether one more re-submission of the enterprise's (not yet added) may be held and mailed."""
+    count = db.session.scalar(
+        select(func.count(Resubmission.id))
+        .join(Registration, Registration.id == Resubmission.registration_id)
+        .where(Registration.enterprise_id == enterprise_id, Resubmission.submitted_at > now - WINDOW)
+    )
+    return count < limit
