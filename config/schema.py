@@ -432,10 +432,21 @@ def _hours(value: float) -> float:
 class LoginModel(Strict):
     max_failures: PositiveInt = 5
     lockout_minutes: PositiveInt = 15
+    per_address: str = "20 per minute; 200 per hour"  # Flask-Limiter syntax (issue 16, F9)
+    per_account: str = "10 per minute; 60 per hour"
+
+
+class SessionModel(Strict):
+    staff_hours: PositiveInt = 8  # issue 16, F5
+
+
+class IntakeLimitsModel(Strict):
+    receipts_per_address_per_day: PositiveInt = 5  # issue 16, F8
+    confirmations_per_tax_code_per_day: PositiveInt = 3
 
 
 class PasswordModel(Strict):
-    min_length: Annotated[int, AfterValidator(lambda v: v if v >= 8 else _fail("must be 8 or more"))] = 10
+    min_length: Annotated[int, AfterValidator(lambda v: v if v >= 12 else _fail("must be 12 or more"))] = 12
 
 
 def _fail(message: str):
@@ -445,6 +456,8 @@ def _fail(message: str):
 class SecurityFile(Strict):
     login: LoginModel = LoginModel()
     password: PasswordModel = PasswordModel()
+    session: SessionModel = SessionModel()
+    intake: IntakeLimitsModel = IntakeLimitsModel()
     page_size: PositiveInt = 50
 
 

@@ -82,6 +82,9 @@ class Settings:
     ratelimit_enabled: bool = True
     # Public submissions per client address.
     ratelimit_submit: str = "10 per minute"
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (0: none;
+    # 1 behind the shipped nginx). Client addresses for rate limits, sessions and the audit log.
+    trusted_proxies: int = 0
     # Largest request body accepted (5 attachments x 10 MB plus the form).
     max_content_length: int = 60 * 1024 * 1024
     # Folder with plan.yaml, departments.yaml, zones.yaml, fields.yaml, holidays.yaml.
@@ -199,6 +202,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         mail_sink_dir=path("DOITHOAI_MAIL_SINK_DIR"),
         ratelimit_enabled=_bool(env.get("RATELIMIT_ENABLED"), True, "RATELIMIT_ENABLED", problems),
         ratelimit_submit=env.get("RATELIMIT_SUBMIT") or Settings.ratelimit_submit,
+        trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
         rules_dir=Path(env.get("DOITHOAI_RULES_DIR") or PROJECT_ROOT / "config"),
         log_level=env.get("LOG_LEVEL", "INFO"),
     )

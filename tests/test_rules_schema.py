@@ -215,7 +215,7 @@ def test_web_worker_and_cron_refuse_to_start_with_the_same_lines(tmp_path, setti
     ("plan.yaml", "min_enterprises: 15", 'min_enterprises: "15"', r"min_enterprises: Input should be a valid "
                                                                   r"integer \(found '15'\)"),
     ("departments.yaml", "digest: true", "digest: ture", r"notifications\.digest: Input should be a valid boolean"),
-    ("security.yaml", "min_length: 10", "min_length: 6", r"password\.min_length: must be 8 or more"),
+    ("security.yaml", "min_length: 12", "min_length: 6", r"password\.min_length: must be 12 or more"),
     ("deadline_engine.yaml", "office: VP", "office: VPX", r"office: 'VPX' is not a department"),
     ("documents.yaml", "    budget_estimate: BQL-VP\n", "", r"numbering\.symbols: the symbol of 'budget_estimate' "
                                                             r"is required"),

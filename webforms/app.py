@@ -31,6 +31,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     if not settings.mail_default_sender:
         settings = settings.with_(mail_default_sender=f"{rules.plan.agency.short_name} <doithoai@localhost>")
     app = Flask(__name__, instance_path=str(settings.instance_dir))
+    if settings.trusted_proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     configure_app(app, settings, rules)
     watch_rules(app)  # a new set of rules applies at the next request or job, without a restart
     configure_logging(app, settings)
@@ -78,10 +83,15 @@ def configure_app(app: Flask, settings: Settings, rules: Rules) -> None:
 
 
 def configure_logging(app: Flask, settings: Settings) -> None:
+    from webforms.logscrub import ScrubFilter
+
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    werkzeug_log = logging.getLogger("werkzeug")  # the development server's request lines
+    if not any(isinstance(f, ScrubFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(ScrubFilter())
 
 
 def _select_locale() -> str:
@@ -93,11 +103,29 @@ def _select_locale() -> str:
     return "vi"
 
 
-def _load_user(user_id: str):
-    from webforms.models import User
+def _load_user(session_id: str):
+    from flask import session
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    from webforms.domain.accounts import load_session_user, security_policy
+    from webforms.services import services
+    from webforms.timeutil import utcnow
+
+    return load_session_user(session_id, authenticated_at=session.get("auth_at"), now=utcnow(),
+                             policy=security_policy(services().settings.rules_dir))
+
+
+def _session_identifier() -> str:
+    import hashlib
+
+    base = f"{request.remote_addr or ''}|{request.headers.get('User-Agent', '')}"
+    return hashlib.sha512(base.encode("utf-8")).hexdigest()
+
+
+# Public pages anyone may cache; every other response (back office, department and tracking pages,
+# the form with its CSRF token, exports, files) is sent with Cache-Control: no-store.
+PUBLIC_ENDPOINTS = frozenset({"static", "public.index", "public.healthz", "intake.conference_page",
+                              "api.conference_detail"})
+PUBLIC_BLUEPRINTS = frozenset({"folder"})
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
@@ -107,6 +135,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    # Flask-Login would hash the client-supplied X-Forwarded-For; the address ProxyFix vouched for instead.
+    login_manager._session_identifier_generator = _session_identifier
     login_manager.user_loader(_load_user)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     app.config["RATELIMIT_STORAGE_URI"] = (
@@ -254,6 +284,10 @@ def register_template_helpers(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
         )
+        if request.endpoint not in PUBLIC_ENDPOINTS and request.blueprint not in PUBLIC_BLUEPRINTS:
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:  # production: served over https only
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.args.get("lang") in SUPPORTED_LANGUAGES:
             response.set_cookie("lang", request.args["lang"], max_age=365 * 86400, samesite="Lax")
         return response

@@ -265,9 +265,10 @@ def register(app: Flask) -> None:
     from webforms.documents_cli import COMMANDS as document_commands
     from webforms.intake.cli import intake_group  # also adds `conference announce`
     from webforms.ops_cli import COMMANDS as ops_commands
+    from webforms.privacy_cli import privacy_group
 
     commands = (calendar_group, conference_group, seed_demo_cmd, tick_cmd, worker_cmd, user_group, intake_group,
-                *document_commands, *ops_commands)
+                privacy_group, *document_commands, *ops_commands)
     for command in commands:
         app.cli.add_command(command)
 

@@ -204,8 +204,10 @@ def build_full_conference(rules, *, hostile: str = "") -> FullConference:
         ),
     ]
     r2.public_consent = True  # its name may be printed; r1's may not
-    conference.status = "announced"  # through the moves the lifecycle allows (webforms/domain/lifecycle.py)
-    conference.status = "held"
+    if conference.status == "draft":  # through the moves the lifecycle allows (webforms/domain/lifecycle.py)
+        conference.status = "announced"
+    if conference.status != "held":
+        conference.status = "held"
     db.session.flush()
     _record_conclusions(conference, rules, hostile)
     return full

@@ -120,7 +120,9 @@ def test_list_of_10000_recommendations_uses_a_bounded_number_of_queries(client, 
         started = time.perf_counter()
         assert client.get("/quan-tri/hoi-nghi/hn-lon").status_code == 200
         timings["dashboard"] = time.perf_counter() - started
-    assert dashboard.count <= 15, dashboard.count
+    # 15 before the session checks of #16 (the user's session version, the rules version in force) and the
+    # document register's states on the dashboard; bounded all the same, whatever the number of rows.
+    assert dashboard.count <= 17, dashboard.count
     with QueryCounter(db.engine) as export:
         started = time.perf_counter()
         response = client.get("/quan-tri/kien-nghi/xuat.csv?conference=hn-lon")

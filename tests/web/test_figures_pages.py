@@ -6,14 +6,12 @@ from tests.documents.conftest import build_full_conference
 from tests.documents.test_figures import _as_screening_leaves_it
 from webforms.domain.intake import intake_figures
 from webforms.extensions import db
-from webforms.models import ConferenceStatus
 
 
 def test_dashboard_and_api_show_the_quorum_s_figures(client, staff, app_ctx, rules, calendar):
     full = build_full_conference(rules)
     _as_screening_leaves_it(full)
-    conference = full.conference
-    conference.status = ConferenceStatus.ANNOUNCED
+    conference = full.conference  # held: public, with its figures
     db.session.commit()
     figures = intake_figures(conference, rules, calendar)
     assert figures.in_scope == 4

@@ -53,7 +53,8 @@ def leader_client(app, client):
     saved = app.login_manager.session_protection
     app.login_manager.session_protection = None
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user_id}:0"  # "<id>:<session version>" (issue 16, F5)
+        session["auth_at"] = utcnow().timestamp()
         session["_fresh"] = True
     yield client
     app.login_manager.session_protection = saved
@@ -213,7 +214,8 @@ def test_approval_needs_the_permission(app, client, rules, calendar, settings):
     app.login_manager.session_protection = None
     try:
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = f"{user_id}:0"
+            session["auth_at"] = utcnow().timestamp()
         assert client.get("/quan-tri/duyet-tra-loi").status_code == 403
     finally:
         app.login_manager.session_protection = saved

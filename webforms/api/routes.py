@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 
 from webforms.api.openapi import openapi_document
@@ -23,10 +23,10 @@ from webforms.domain.audit import Actor
 from webforms.domain.conferences import conference_milestones, get_conference
 from webforms.domain.intake import (
     IntakeClosed,
+    SubmissionKeyReused,
     approved_answer,
     find_registration,
     intake_window,
-    mask_email,
     quorum,
     recommendation_status_label,
     status_url,
@@ -40,6 +40,17 @@ from webforms.timeutil import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+# A registration at its largest (20 recommendations of 5,000 characters, JSON-escaped) is under 1 MB;
+# the app-wide limit is sized for the form's file uploads, not for JSON.
+MAX_JSON_BYTES = 1024 * 1024
+
+
+@bp.before_request
+def _small_bodies_only():
+    """Refuse a large body before anything reads it (a chunked one stops at the limit while read)."""
+    request.max_content_length = MAX_JSON_BYTES
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        abort(413, description=_("Nội dung gửi lên quá lớn (tối đa %(kb)s KB).", kb=MAX_JSON_BYTES // 1024))
 
 
 def _error(status: int, code: str, message: str):
@@ -143,16 +154,20 @@ def create_registration(slug: str):
     except IntakeClosed as exc:
         db.session.rollback()
         return _error(409, "intake_closed", exc.message)
+    except SubmissionKeyReused:
+        db.session.rollback()
+        return _error(409, "idempotency_key_reused",
+                      _("Idempotency-Key này đã được dùng cho một nội dung khác; vui lòng dùng khóa mới."))
     # The answer is built before the commit: after it every attribute would be read again from the
     # database, and a database going away at that moment would turn a stored submission into an error.
     registration = result.registration
     if result.resubmission is not None and result.token is None:
         body, status = {
             "status": "confirmation_required",
+            # Nothing about the registration on file (its contact, its data): F17.
             "message": _(
-                "Doanh nghiệp này đã đăng ký. Thư xác nhận đã được gửi đến địa chỉ email đã đăng ký "
-                "(%(email)s); nội dung mới chỉ được cập nhật sau khi xác nhận.",
-                email=mask_email(registration.contact_email),
+                "Nội dung đã được tiếp nhận. Để bảo vệ đăng ký đã có, nội dung mới chỉ được cập nhật khi "
+                "doanh nghiệp mở đường dẫn xác nhận gửi đến địa chỉ email đã đăng ký trước đây."
             ),
         }, 202
     else:

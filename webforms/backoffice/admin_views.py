@@ -203,6 +203,9 @@ def users():
         try:
             accounts.create_user(email=form.email.data, role=form.role.data, password=form.password.data,
                                  name=form.name.data or "", policy=policy(), now=utcnow(), actor=current_actor())
+        except accounts.WeakPassword as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
         except accounts.AccountError:
             db.session.rollback()
             form.password.errors.append(_("Email đã có hoặc mật khẩu ngắn hơn %(n)d ký tự.",
@@ -224,9 +227,9 @@ def user_reset_password(user_id: int):
     if form.validate_on_submit():
         try:
             accounts.reset_password(user, form.password.data, policy=policy(), now=utcnow(), actor=current_actor())
-        except accounts.AccountError:
+        except accounts.AccountError as exc:
             db.session.rollback()
-            flash(_("Mật khẩu phải có ít nhất %(n)d ký tự.", n=policy().min_password_length), "error")
+            flash(str(exc), "error")
         else:
             db.session.commit()
             flash(_("Đã đặt lại mật khẩu và mở khóa tài khoản %(email)s.", email=user.email), "info")

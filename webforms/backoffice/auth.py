@@ -1,20 +1,32 @@
-"""Staff login and logout (Flask-Login, session protection strong, lockout from config/security.yaml)."""
+"""Staff login, logout and password change (Flask-Login, session protection strong; lockout, throttles
+and session lifetime from config/security.yaml).
+
+Unknown, inactive and locked accounts get the same answer as a wrong password, in the same time.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from webforms.backoffice.forms import ActionForm, LoginForm
+from webforms.backoffice.access import permission_required
+from webforms.backoffice.forms import ActionForm, LoginForm, PasswordChangeForm
 from webforms.backoffice.helpers import current_actor, policy
 from webforms.backoffice.routes import bp
-from webforms.domain.accounts import LoginOutcome, authenticate
-from webforms.extensions import db, login_manager
-from webforms.formatting import local_datetime
+from webforms.domain.accounts import (
+    AccountError,
+    LoginOutcome,
+    WrongCurrentPassword,
+    authenticate,
+    change_own_password,
+    end_sessions,
+    normalise_email,
+)
+from webforms.extensions import db, limiter, login_manager
 from webforms.timeutil import utcnow
 
 login_manager.login_view = "backoffice.login"
@@ -31,7 +43,18 @@ def _safe_next(target: str | None) -> str:
     return url_for("backoffice.home")
 
 
+def _account_key() -> str:
+    return "login-account:" + normalise_email(request.form.get("email", ""))[:320]
+
+
+def _start_session(user) -> None:
+    login_user(user)
+    session["auth_at"] = utcnow().timestamp()  # the user loader ends the session after the staff lifetime
+
+
 @bp.route("/dang-nhap", methods=["GET", "POST"])
+@limiter.limit(lambda: policy().login_per_address, methods=["POST"])
+@limiter.limit(lambda: policy().login_per_account, methods=["POST"], key_func=_account_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("backoffice.home"))
@@ -41,14 +64,12 @@ def login():
                               actor=current_actor())
         db.session.commit()
         if result.outcome == LoginOutcome.OK:
-            login_user(result.user)
+            _start_session(result.user)
             return redirect(_safe_next(form.next.data))
-        if result.outcome == LoginOutcome.LOCKED:
-            form.password.errors.append(
-                _("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau %(until)s.",
-                  until=local_datetime(result.locked_until)))
-        else:
-            form.password.errors.append(_("Email hoặc mật khẩu không đúng."))
+        # One answer for a wrong password and an unknown, inactive or locked account (no enumeration).
+        form.password.errors.append(
+            _("Email hoặc mật khẩu không đúng. Sau %(n)d lần sai liên tiếp, tài khoản tạm khóa %(minutes)d phút.",
+              n=policy().max_failures, minutes=int(policy().lockout.total_seconds() // 60)))
         return render_template("backoffice/login.html", form=form), 200
     return render_template("backoffice/login.html", form=form)
 
@@ -57,6 +78,34 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:  # a copy of this session's cookie must not keep working
+            end_sessions(current_user)
+            db.session.commit()
         logout_user()
+        session.pop("auth_at", None)
         flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("backoffice.login"))
+
+
+@bp.route("/doi-mat-khau", methods=["GET", "POST"])
+@permission_required("view_dashboard")  # every staff role has it: everyone changes their own password
+def change_password():
+    """The user's own password: the current one, then the new one twice. Other sessions end; this one
+    continues under the new session version."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_own_password(user, form.current.data, form.new.data, policy=policy(), now=utcnow(),
+                                actor=current_actor())
+        except AccountError as exc:
+            db.session.commit()  # the audit row of a refused attempt
+            field = form.current if isinstance(exc, WrongCurrentPassword) else form.new
+            field.errors.append(str(exc))
+        else:
+            db.session.commit()
+            _start_session(user)
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "info")
+            return redirect(url_for("backoffice.home"))
+    return render_template("backoffice/change_password.html", form=form,
+                           min_length=policy().min_password_length)

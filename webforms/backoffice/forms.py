@@ -22,7 +22,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from webforms.models import InviteeCategory, Role
 
@@ -136,6 +136,16 @@ class UserCreateForm(FlaskForm):
     role = SelectField(_l("Vai trò"), choices=_choices(ROLE_LABELS.items()))
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")),
                                                                  Length(max=200)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại.")),
+                                                                 Length(max=200)])
+    new = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới.")),
+                                                        Length(max=200)])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"), validators=[
+        DataRequired(_l("Vui lòng nhập lại mật khẩu mới.")),
+        EqualTo("new", _l("Hai lần nhập mật khẩu mới không giống nhau."))])
 
 
 class PasswordResetForm(FlaskForm):

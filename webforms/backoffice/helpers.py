@@ -26,7 +26,11 @@ def policy() -> SecurityPolicy:
     security = checked.security
     return SecurityPolicy(max_failures=security.login.max_failures,
                           lockout=dt.timedelta(minutes=security.login.lockout_minutes),
-                          min_password_length=security.password.min_length, page_size=security.page_size)
+                          min_password_length=security.password.min_length, page_size=security.page_size,
+                          staff_session=dt.timedelta(hours=security.session.staff_hours),
+                          login_per_address=security.login.per_address, login_per_account=security.login.per_account,
+                          receipts_per_address_per_day=security.intake.receipts_per_address_per_day,
+                          confirmations_per_tax_code_per_day=security.intake.confirmations_per_tax_code_per_day)
 
 
 def page_number() -> int:

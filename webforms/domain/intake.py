@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,11 +22,13 @@ from sqlalchemy import Integer, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from config.rules import Rules
-from webforms.domain import events
+from webforms.domain import events, mail_limits
 from webforms.domain.attachments import (
     MAX_FILES_PER_RECOMMENDATION,
     AttachmentRefused,
+    BudgetSpent,
     Upload,
+    UploadBudget,
     discard_files,
     store_upload,
 )
@@ -101,6 +104,20 @@ def intake_window(
     else:
         state = IntakeState.OPEN
     return IntakeWindow(opens_at=opens_at, closes_at=closes_at, state=state)
+
+
+class SubmissionKeyReused(Exception):
+    """The same submission key (the form's, or the API's Idempotency-Key) for this conference again, with
+    different content: not a retry, and the first submission's answer is not given out (F11)."""
+
+
+def _scoped_keys(key: str, conference_id: int, data) -> tuple[str, str]:
+    """(the key of this exact submission, the key's claim in this conference), both hashed: a key counts
+    only together with its conference and its content, so replaying someone's key elsewhere finds nothing."""
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    claim = hashlib.sha256(f"{conference_id}\x1f{key}".encode()).hexdigest()
+    exact = hashlib.sha256(f"{conference_id}\x1f{key}\x1f{body}".encode()).hexdigest()
+    return exact, "c" + claim[:63]
 
 
 class IntakeClosed(Exception):
@@ -209,10 +226,17 @@ def submit_registration(
     :raises IntakeClosed: outside the window (not for staff entry).
     :raises ValidationFailed: with `{dotted.path: [messages]}`.
     """
+    claim_key = None
     if submission_key:
-        previous = _by_submission_key(submission_key)
-        if previous is not None:
-            return previous
+        if not _plausible_key(submission_key[:64], 64):
+            submission_key = None
+        else:
+            submission_key, claim_key = _scoped_keys(submission_key[:64], conference.id, data)
+            previous = _by_submission_key(submission_key)
+            if previous is not None:
+                return previous
+            if db.session.get(SubmissionKey, claim_key) is not None:
+                raise SubmissionKeyReused()
     window = intake_window(conference, now, rules, calendar)
     if not window.open and not staff_entry:
         raise IntakeClosed(window)
@@ -239,6 +263,7 @@ def submit_registration(
             calendar=calendar,
             settings=settings,
             submission_key=submission_key,
+            claim_key=claim_key,
             actor=actor,
             late=now > window.closes_at,
             staff_entry=staff_entry,
@@ -251,12 +276,19 @@ def submit_registration(
 def _store_files(files: dict[int, list[Upload]], settings) -> dict[int, list[Attachment]]:
     stored: dict[int, list[Attachment]] = {}
     errors: dict[str, list[str]] = {}
+    budget = UploadBudget()
     for index, uploads in sorted(files.items()):
         for upload in uploads:
             try:
-                stored.setdefault(index, []).append(store_upload(upload, settings.resolved_uploads_dir))
+                stored.setdefault(index, []).append(store_upload(upload, settings.resolved_uploads_dir, budget))
+            except BudgetSpent as exc:
+                errors.setdefault(f"recommendations.{index}.attachments", []).append(exc.message)
+                break
             except AttachmentRefused as exc:
                 errors.setdefault(f"recommendations.{index}.attachments", []).append(exc.message)
+        else:
+            continue
+        break
     if errors:
         discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
         raise ValidationFailed(errors)
@@ -298,6 +330,7 @@ def _apply_submission(
     actor,
     late,
     staff_entry,
+    claim_key=None,
 ) -> Submission:
     enterprise = _enterprise_for(cleaned, now)
     for _attempt in range(TRACKING_ATTEMPTS):
@@ -322,7 +355,7 @@ def _apply_submission(
                     actor=actor,
                 )
             break
-        _update_enterprise(enterprise, cleaned)
+        _update_enterprise_if_allowed(enterprise, cleaned, staff_entry=staff_entry, now=now, actor=actor)
         token = new_token()
         registration = Registration(
             conference_id=conference.id,
@@ -351,6 +384,8 @@ def _apply_submission(
         db.session.add(
             SubmissionKey(key=submission_key[:64], registration_id=result.registration.id, created_at=now)
         )
+        if claim_key:
+            db.session.add(SubmissionKey(key=claim_key, registration_id=result.registration.id, created_at=now))
         db.session.flush()
     if result.resubmission is None:
         _after_recommendations(
@@ -424,6 +459,30 @@ def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
     except IntegrityError:  # registered by another submission a moment ago
         enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
     return enterprise
+
+
+def _intake_policy(settings):
+    from webforms.domain.accounts import security_policy
+
+    return security_policy(settings.rules_dir)
+
+
+def _update_enterprise_if_allowed(enterprise: Enterprise, cleaned: RegistrationInput, *, staff_entry: bool,
+                                  now: dt.datetime, actor: Actor) -> None:
+    """A first registration of the tax code sets the shared record; a registration for another conference
+    does not change it (tax codes are public: anyone could rename an enterprise; F7). Its data then
+    waits in the audit log for staff; the registered contact changes it by confirming a re-submission."""
+    registered = db.session.scalar(
+        select(Registration.id).where(Registration.enterprise_id == enterprise.id).limit(1)
+    ) is not None
+    if staff_entry or not registered:
+        _update_enterprise(enterprise, cleaned)
+        return
+    submitted = {"name": cleaned.enterprise.name, "zone_code": cleaned.enterprise.zone,
+                 "address": cleaned.enterprise.address, "sector": cleaned.enterprise.sector}
+    changed = {k: v for k, v in submitted.items() if getattr(enterprise, k) != v}
+    if changed:
+        record(actor, "enterprise.change_not_applied", "enterprise", enterprise.tax_code, now=now, **changed)
 
 
 def _update_enterprise(enterprise: Enterprise, cleaned: RegistrationInput) -> None:
@@ -503,6 +562,11 @@ def _after_recommendations(
         key = f"receipt:{registration.tracking_code}:{new[0].seq}"
     else:
         key = None
+    if key and result.created and not staff_entry and not mail_limits.receipts_allowed(
+        registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
+    ):
+        record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now, kind="receipt")
+        key = None
     if key:
         link = status_url(settings, registration.tracking_code, result.token) if result.token else None
         queue_template(
@@ -548,7 +612,18 @@ def _update_registration(
 def _hold_resubmission(
     registration: Registration, cleaned: RegistrationInput, stored, *, submission_key, now, settings, actor
 ) -> Submission:
-    """Keep the second submission aside and ask the address on file to confirm it."""
+    """Keep the second submission aside and ask the address on file to confirm it.
+
+    Past the day's limit for the tax code nothing is kept or mailed, and the answer is the same: an
+    unsaved Resubmission (F8).
+    """
+    limit = _intake_policy(settings).confirmations_per_tax_code_per_day
+    if not mail_limits.confirmation_allowed(registration.enterprise_id, limit, now=now):
+        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
+        record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now,
+               kind="resubmission_confirm")
+        return Submission(registration=registration,
+                          resubmission=Resubmission(registration_id=registration.id, payload={}, submitted_at=now))
     for attachments in stored.values():
         for attachment in attachments:
             db.session.add(attachment)

@@ -20,7 +20,9 @@ from webforms.domain import events
 from webforms.domain.attachments import (
     MAX_FILES_PER_RECOMMENDATION,
     AttachmentRefused,
+    BudgetSpent,
     Upload,
+    UploadBudget,
     attachment_path,
     discard_files,
     store_upload,
@@ -173,10 +175,14 @@ def add_draft_files(
         )
     stored: list[Attachment] = []
     errors: list[str] = []
+    budget = UploadBudget()
     try:
         for upload in uploads:
             try:
-                stored.append(store_upload(upload, uploads_dir))
+                stored.append(store_upload(upload, uploads_dir, budget))
+            except BudgetSpent as exc:
+                errors.append(exc.message)
+                break
             except AttachmentRefused as exc:
                 errors.append(exc.message)
     except BaseException:

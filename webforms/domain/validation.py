@@ -308,6 +308,10 @@ def validate_registration(
     if raw_attendees is not None and not isinstance(raw_attendees, list):
         c.add("attendees", _("Danh sách người tham dự không hợp lệ."))
         raw_attendees = []
+    too_many = bool(raw_attendees) and len(raw_attendees) > MAX_ATTENDEES
+    if too_many:  # refused before any work on its items
+        c.add("attendees", _("Mỗi doanh nghiệp đăng ký tối đa %(n)s người tham dự.", n=MAX_ATTENDEES))
+        raw_attendees = []
     for i, item in enumerate(raw_attendees or []):
         item = item if isinstance(item, dict) else {}
         if _blank(item, ("name", "position")):
@@ -329,7 +333,9 @@ def validate_registration(
             label=_("Chức vụ"),
         )
         attendees.append({"name": name, "position": position})
-    if len(attendees) < MIN_ATTENDEES:
+    if too_many:
+        pass
+    elif len(attendees) < MIN_ATTENDEES:
         c.add("attendees", _("Vui lòng ghi ít nhất một người tham dự Hội nghị."))
     elif len(attendees) > MAX_ATTENDEES:
         c.add("attendees", _("Mỗi doanh nghiệp đăng ký tối đa %(n)s người tham dự.", n=MAX_ATTENDEES))

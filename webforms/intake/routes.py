@@ -10,6 +10,8 @@ URL map (the whole public surface of this blueprint):
 
 from __future__ import annotations
 
+import secrets
+
 from flask import (
     Blueprint,
     abort,
@@ -30,11 +32,11 @@ from webforms.domain.audit import Actor
 from webforms.domain.conferences import get_conference
 from webforms.domain.intake import (
     IntakeClosed,
+    SubmissionKeyReused,
     approved_answer,
     confirm_resubmission,
     find_registration,
     intake_window,
-    mask_email,
     read_resubmission_token,
     recommendation_status_label,
     screening_reason_label,
@@ -44,7 +46,7 @@ from webforms.domain.replies import answer_files
 from webforms.domain.validation import ValidationFailed
 from webforms.extensions import db, limiter
 from webforms.intake.forms import RegistrationForm
-from webforms.models import Attachment, Document, Registration
+from webforms.models import Attachment, ConferenceStatus, Document, Registration
 from webforms.services import services
 from webforms.timeutil import utcnow
 
@@ -65,8 +67,9 @@ def _submit_limit() -> str:
 
 
 def _conference_or_404(slug: str):
+    """A conference the public may see: not a draft (its slug is guessable; F15)."""
     conference = get_conference(slug)
-    if conference is None:
+    if conference is None or conference.status == ConferenceStatus.DRAFT:
         abort(404)
     return conference
 
@@ -142,6 +145,10 @@ def register(slug: str):
             except IntakeClosed as exc:
                 db.session.rollback()
                 return render_template("intake/closed.html", conference=conference, window=exc.window), 409
+            except SubmissionKeyReused:
+                db.session.rollback()
+                errors[""] = [_("Biểu mẫu này đã được gửi. Để gửi nội dung khác, vui lòng tải lại trang "
+                                "đăng ký và nhập lại.")]
             else:
                 # Read before the commit, which expires every attribute (a database going away right
                 # after it must not turn a stored submission into an error page).
@@ -163,35 +170,58 @@ def register(slug: str):
     ), status
 
 
+RECEIPT_SECONDS = 600  # how long the confirmation page may still be opened after the submission
+
+
 def _receipt(slug: str, result) -> dict:
-    """What the confirmation page shows, kept in the session."""
+    """What the confirmation page shows, kept in the session until it has been shown once.
+
+    The private tracking token is not put in the session cookie (signed, not encrypted: anyone at the same
+    computer could read it; F16) but in Redis under a random reference, and taken out when shown.
+    """
     registration = result.registration
     if result.resubmission is not None and result.token is None:
-        return {"slug": slug, "pending_email": mask_email(registration.contact_email)}
+        return {"slug": slug, "pending": True}
     previous = session.get("receipt") or {}
-    token = result.token
-    if token is None and previous.get("tracking_code") == registration.tracking_code:
-        token = previous.get("token")  # a double-click: keep what the first response gave
-    return {"slug": slug, "tracking_code": registration.tracking_code, "token": token}
+    if result.token is None and previous.get("tracking_code") == registration.tracking_code:
+        return previous  # a double-click: keep what the first response gave
+    reference = None
+    if result.token is not None:
+        reference = secrets.token_urlsafe(16)
+        services().redis.set(f"doithoai:receipt:{reference}", result.token, ex=RECEIPT_SECONDS)
+    return {"slug": slug, "tracking_code": registration.tracking_code, "ref": reference}
 
 
 def _remember_receipt(slug: str, result) -> None:
     session["receipt"] = _receipt(slug, result)
 
 
+def _take_token(reference: str | None) -> str | None:
+    if not reference:
+        return None
+    pipe = services().redis.pipeline()
+    pipe.get(f"doithoai:receipt:{reference}")
+    pipe.delete(f"doithoai:receipt:{reference}")
+    token, _ = pipe.execute()
+    return token.decode() if isinstance(token, bytes) else token
+
+
 def received(slug: str):
+    """The confirmation page, once: the next person at the same computer finds nothing here."""
     conference = _conference_or_404(slug)
     receipt = session.get("receipt") or {}
     if receipt.get("slug") != slug:
         return redirect(url_for(".conference_page", slug=slug))
+    session.pop("receipt", None)
     registration = None
     if receipt.get("tracking_code"):
         registration = db.session.scalar(
             select(Registration).where(Registration.tracking_code == receipt["tracking_code"])
         )
     status_link = None
-    if registration is not None and receipt.get("token"):
-        status_link = url_for(".status", tracking_code=registration.tracking_code, token=receipt["token"])
+    token = _take_token(receipt.get("ref"))
+    if registration is not None and token:
+        status_link = url_for(".status", tracking_code=registration.tracking_code, token=token)
     return _private(
         make_response(
             render_template(
@@ -199,7 +229,7 @@ def received(slug: str):
                 conference=conference,
                 registration=registration,
                 status_link=status_link,
-                pending_email=receipt.get("pending_email"),
+                pending=bool(receipt.get("pending")),
             )
         )
     )
@@ -237,7 +267,7 @@ def confirm(token: str):
             session["receipt"] = {
                 "slug": registration.conference.slug,
                 "tracking_code": registration.tracking_code,
-                "token": None,
+                "ref": None,
             }
         return redirect(url_for(".received", slug=registration.conference.slug), code=303)
     return _private(

@@ -30,11 +30,16 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's id: raising it (logout, password change or reset, deactivation) ends them all.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login stores this in the session; the user loader checks both parts
+        return f"{self.id}:{self.session_version or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -95,8 +97,23 @@ def _forms(assignment: Assignment) -> dict:
     return forms
 
 
-def _history(assignment: Assignment) -> list[AuditEvent]:
-    return list(
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of a department page's history: the unit or role that acted, never a staff login or an
+    IP address; the Board's comments and reasons only for its own units (F12)."""
+
+    at: object
+    action: str
+    actor: str
+    details: dict
+    ip: str = ""
+
+
+def _history(assignment: Assignment) -> list[HistoryLine]:
+    from webforms.backoffice.forms import ROLE_LABELS
+    from webforms.models import User
+
+    events = list(
         db.session.scalars(
             select(AuditEvent)
             .where(
@@ -106,6 +123,27 @@ def _history(assignment: Assignment) -> list[AuditEvent]:
             .order_by(AuditEvent.at, AuditEvent.id)
         )
     )
+    staff = {e.actor for e in events if e.actor_kind == "user"}
+    roles = dict(db.session.execute(select(User.email, User.role).where(User.email.in_(staff))).all()) if staff else {}
+    units = {d.code: d.short or d.name for d in services().rules.departments}
+    internal_viewer = assignment.department is not None and assignment.department.kind == "internal"
+    lines = []
+    for e in events:
+        details = dict(e.details or {})
+        if not internal_viewer:
+            details.pop("comment", None)
+            details.pop("reason", None)
+        if e.actor_kind == "user":
+            who = str(ROLE_LABELS.get(roles.get(e.actor), _("Ban Quản lý")))
+        elif e.actor_kind == "department_link":
+            code = details.get("department")
+            who = units.get(code, code) if code else _("Đơn vị được giao")
+        elif e.actor_kind == "enterprise_link":
+            who = _("Doanh nghiệp")
+        else:
+            who = _("Hệ thống")
+        lines.append(HistoryLine(at=e.at, action=e.action, actor=str(who), details=details))
+    return lines
 
 
 @bp.get("/<token>")

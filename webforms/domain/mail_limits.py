@@ -1,0 +1,41 @@
+"""How many intake mails one address or one tax code may receive a day (issue 16, F8).
+
+The public form mails the address a submitter types (a receipt) and, for a tax code already registered,
+the contact on file (a confirmation request). Without a limit anyone could make the agency's sender mail
+any address again and again. The counts are read from the rows those mails come from (registrations,
+re-submissions) over the last 24 hours, in the submission's own transaction: no other service is needed,
+so a Redis outage does not stop the intake. The numbers are in config/security.yaml (`intake`). Staff
+entries are not limited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from webforms.extensions import db
+from webforms.models import Registration, Resubmission
+
+WINDOW = dt.timedelta(days=1)
+
+
+def receipts_allowed(address: str, limit: int, *, now: dt.datetime) -> bool:
+    """Whether one more registration naming `address` (already flushed) may send its receipt."""
+    count = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            func.lower(Registration.contact_email) == address.strip().lower(),
+            Registration.registered_at > now - WINDOW,
+        )
+    )
+    return count <= limit
+
+
+def confirmation_allowed(enterprise_id: int, limit: int, *, now: dt.datetime) -> bool:
+    """Whether one more re-submission of the enterprise's (not yet added) may be held and mailed."""
+    count = db.session.scalar(
+        select(func.count(Resubmission.id))
+        .join(Registration, Registration.id == Resubmission.registration_id)
+        .where(Registration.enterprise_id == enterprise_id, Resubmission.submitted_at > now - WINDOW)
+    )
+    return count < limit
