@@ -1,0 +1,71 @@
+"""(d) Invitees without an email address (city leaders, the press: invitations that go through the
+document system or by hand): their invitations are rendered too, the Office receives them in one
+email with the list, and the back office shows what went to whom."""
+
+import io
+
+import docx
+
+from tests.login import csrf, login_as
+from tests.scenarios import timeline as t
+from webforms.domain.recipients import recipients_for
+
+BY_HAND = (("city_leader", "Đồng chí Lê Văn Thành", "Phó Chủ tịch", "Ủy ban nhân dân thành phố Hải Phòng"),
+           ("press", "Trung tâm Báo chí và Truyền thông", "", "Sở Văn hóa, Thể thao và Du lịch"))
+BY_MAIL = ("agency", "Sở Tài chính", "", "Sở Tài chính thành phố Hải Phòng", "stc@haiphong.example.vn")
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_invitations_without_email_go_to_the_office_once(run):
+    with run.at(t.CREATED):
+        slug = run.cli("conference", "create", "--title", "Hội nghị đối thoại doanh nghiệp năm 2026",
+                       "--date", t.DATE, "--time", t.TIME, "--venue", "Hội trường Ban Quản lý").strip()
+        office = run.app.test_client()
+        with run.app.app_context():
+            login_as(office, "secretariat")
+        for category, name, position, organisation, *email in (*BY_HAND, BY_MAIL):
+            response = office.post(f"/quan-tri/hoi-nghi/{slug}/khach-moi", data={
+                "csrf_token": csrf(office, f"/quan-tri/hoi-nghi/{slug}/khach-moi"), "category": category,
+                "name": name, "position": position, "organisation": organisation, "email": email[0] if email else ""})
+            assert response.status_code == 302, response.get_data(as_text=True)
+    with run.at(t.ANNOUNCED):
+        run.cli("conference", "announce", slug)
+    registrations = [run.register(slug, t.INTAKE) for _ in range(15)]
+    run.new_mail()
+
+    run.tick(t.INTAKE_CLOSED)
+    mails = run.new_mail()
+    with run.app.app_context():
+        office_addresses = set(recipients_for(run.app.extensions["doithoai"].rules).office)
+    by_hand = [m for m in mails if set(m.rcpt_tos) & office_addresses
+               and any(name in m.text for _, name, *_ in BY_HAND)]
+    assert len(by_hand) == 1, [m.subject for m in mails]
+    (letter,) = by_hand
+    invitations = {name: docx_text(data) for name, data in letter.attachments.items() if name.endswith(".docx")}
+    assert len(invitations) == len(BY_HAND), sorted(invitations)
+    for _, name, *_ in BY_HAND:
+        assert any(name in text and "GIẤY MỜI" in text.upper() for text in invitations.values()), name
+
+    invited = [m for m in mails if m.subject.startswith("Giấy mời")]
+    assert len([m for m in invited if BY_MAIL[4] in m.rcpt_tos]) == 1
+    for r in registrations:
+        assert len([m for m in invited if r["payload"]["contact"]["email"] in m.rcpt_tos]) == 1
+
+    with run.at(t.INTAKE_CLOSED):
+        with run.app.app_context():
+            login_as(office, "secretariat")  # a staff session lasts hours, not weeks
+        page = office.get(f"/quan-tri/hoi-nghi/{slug}/giay-moi").get_data(as_text=True)
+    for _, name, *_ in BY_HAND:
+        assert name in page
+    assert BY_MAIL[4] in page or BY_MAIL[1] in page
+
+    for now in (t.D_MINUS_1_PASSED, t.AFTER):
+        run.tick(now)
+    assert not [m for m in run.new_mail() if set(m.rcpt_tos) & office_addresses
+                and any(name in m.text for _, name, *_ in BY_HAND)]
+    run.assert_nothing_sent_twice()

@@ -1,0 +1,84 @@
+"""(b) Quorum not met at the close → the stop/postpone report → postponement to a new date → a new
+announcement → more registrations → quorum met at the new close → invitations for the new date → the
+results report. The old cycle stays in the history; nothing is escalated before the new date."""
+
+import io
+
+import docx
+
+from tests.scenarios import timeline as t
+from tests.scenarios.driver import local
+
+NEW_DATE = "2026-10-29"  # Thursday; D2−7 = 20/10, D2−5 = 22/10, D2+5 = 05/11, D2+7 = 09/11, D2+14 = 18/11
+POSTPONED = local(2026, 10, 9, 15)
+REANNOUNCED = local(2026, 10, 12, 9)
+MORE_INTAKE = local(2026, 10, 14, 10)
+NEW_CLOSE_PASSED = local(2026, 10, 23, 0, 0, 1)
+NEW_D_PASSED = local(2026, 10, 29, 0, 0, 1)
+NEW_D_PLUS_5 = local(2026, 11, 5, 9)
+NEW_D_PLUS_8 = local(2026, 11, 10, 9)
+NEW_D_PLUS_15 = local(2026, 11, 19, 9)
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_postponed_conference_runs_its_new_cycle_to_the_results_report(run):
+    with run.at(t.CREATED):
+        slug = run.cli("conference", "create", "--title", "Hội nghị đối thoại doanh nghiệp năm 2026",
+                       "--date", t.DATE, "--time", t.TIME, "--venue", "Hội trường Ban Quản lý").strip()
+    with run.at(t.ANNOUNCED):
+        run.cli("conference", "announce", slug)
+    first = [run.register(slug, t.INTAKE) for _ in range(14)]  # one short of the quorum's 15 enterprises
+    run.new_mail()
+
+    actions = run.tick(t.INTAKE_CLOSED)
+    assert [a["action"] for a in actions if a.get("milestone") == "intake_closes"] == ["postponement_proposed"]
+    quorum = run.cli_json("intake", "quorum", slug)
+    assert quorum["met"] is False and quorum["enterprises"] == 14
+    (report_mail,) = [m for m in run.new_mail() if any(n.endswith(".docx") for n in m.attachments)]
+    (report,) = [docx_text(d) for n, d in report_mail.attachments.items() if n.endswith(".docx")]
+    assert "14" in report and "Chưa đủ điều kiện tổ chức:" not in report  # the quorum's figures, no machine line
+
+    with run.at(POSTPONED):
+        run.cli("conference", "postpone", slug, "--date", NEW_DATE, "--time", "08:30",
+                "--reason", "Chưa đủ số doanh nghiệp đăng ký theo Kế hoạch; tổ chức lại để doanh nghiệp đăng ký thêm.")
+    run.drain(POSTPONED)
+    told = run.new_mail()
+    for r in first:
+        assert [m for m in told if r["payload"]["contact"]["email"] in m.rcpt_tos], "each registrant is told"
+    with run.at(REANNOUNCED):
+        run.cli("conference", "announce", slug)
+    second = [run.register(slug, MORE_INTAKE) for _ in range(2)]
+    run.new_mail()
+
+    # The old date's milestones no longer act: nothing is overdue before the new date.
+    for now in (t.D_MINUS_1_PASSED, t.AFTER, local(2026, 10, 21, 9)):
+        run.tick(now)
+    early = run.new_mail()
+
+    actions = run.tick(NEW_CLOSE_PASSED)
+    assert [a["action"] for a in actions if a.get("milestone") == "intake_closes"] == ["confirmed"]
+    invited = run.new_mail()
+    invitations = [m for m in invited if m.subject.startswith("Giấy mời")]
+    contacts = [r["payload"]["contact"]["email"] for r in first + second]
+    for contact in contacts:
+        assert len([m for m in invitations if contact in m.rcpt_tos]) == 1, contact
+
+    for now in (t.D_PLUS_7, t.D_PLUS_8):  # the old D+7 and D+8, before the new date
+        run.tick(now)
+    early += run.new_mail()
+    assert not [m for m in early if "quá hạn" in m.subject.lower()], [m.subject for m in early]
+
+    for now in (NEW_D_PASSED, NEW_D_PLUS_5, NEW_D_PLUS_8, NEW_D_PLUS_15):
+        run.tick(now)
+    status = run.cli_json("conference", "status", slug, "--json")
+    results = [r for m in status["milestones"] if m["name"] == "results_report" for r in m["runs"]]
+    assert len(results) == 1, status["milestones"]
+    documents = run.cli_json("documents", slug, "--json")
+    assert len([d for d in documents if d["kind"] == "results_report"]) == 1
+    assert status.get("cycle", 1) >= 2 or status.get("history"), "the old cycle stays in the history"
+    run.assert_nothing_sent_twice()
