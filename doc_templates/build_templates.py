@@ -455,11 +455,15 @@ def invitation():
             ("{{ invitee.line }}", {"bold": True}),
         ],
     )
-    body(doc, [("Tới dự ", {}), ("{{ conference.title }}", {}), (".", {})])
+    # A leader of the city is invited "dự và chỉ đạo", and asked rather than told (fidelity 3.2).
+    body(doc, [("{% if invitee.official %}Dự và chỉ đạo {% else %}Tới dự {% endif %}", {}),
+               ("{{ conference.title }}", {}), (".", {})])
     body(doc, [("Chủ trì: ", {}), ("{{ chair }}", {}), (".", {})])
     body(doc, [("Thời gian: ", {}), ("{{ conference.time_and_day }}", {}), (".", {})])
     body(doc, [("Địa điểm: ", {}), ("{{ conference.venue }}", {}), (".", {})])
-    body(doc, "Đề nghị Quý đại biểu bố trí thời gian tham dự Hội nghị đúng thành phần, thời gian nêu trên./.")
+    body(doc, [("{% if invitee.official %}Rất mong đồng chí quan tâm, dành thời gian dự và chỉ đạo Hội nghị./."
+                "{% else %}Đề nghị Quý đại biểu bố trí thời gian tham dự Hội nghị đúng thành phần, thời gian nêu "
+                "trên./.{% endif %}", {})])
     para(doc, "{{ checkin_qr }}", align=WD_ALIGN_PARAGRAPH.RIGHT, after=0, indent=False)
     para(doc, "Mã điểm danh tại Hội nghị", align=WD_ALIGN_PARAGRAPH.RIGHT, size=11, italic=True, after=6, indent=False)
     closing_block(doc)

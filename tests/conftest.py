@@ -114,6 +114,11 @@ def _clean_state(request, settings):
             else:
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in tables) + " RESTART IDENTITY CASCADE"))
         services().redis.flushdb()
+        # The rate limiter's counters live in its own storage (on the embedded Redis, its default
+        # database): reset too, or logins of earlier tests from 127.0.0.1 add up to the per-address limit.
+        from webforms.extensions import limiter
+
+        limiter.reset()
     smtp = request.getfixturevalue("smtp_server") if "smtp_server" in request.fixturenames else None
     if smtp is not None:
         smtp.clear()

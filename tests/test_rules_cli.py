@@ -40,7 +40,8 @@ def test_export_refuses_rules_that_do_not_pass_the_check(tmp_path):
     (in_use / "security.yaml").write_text(text, encoding="utf-8")
     result = run(in_use, "export", str(tmp_path / "out"))
     assert result.exit_code == 1
-    assert "security.yaml:14: page_sise: unknown key (did you mean 'page_size'?)" in result.output
+    line = text.splitlines().index("page_sise: 50") + 1
+    assert f"security.yaml:{line}: page_sise: unknown key (did you mean 'page_size'?)" in result.output
     assert not (tmp_path / "out").exists()
 
 

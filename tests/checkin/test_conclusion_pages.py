@@ -20,10 +20,10 @@ from webforms.models import Assignment, Conclusion, ConferenceStatus, Document
 from webforms.timeutil import utcnow
 
 
-def _scene(rules, *, starts_in: dt.timedelta = -dt.timedelta(hours=2)):
+def _scene(rules, *, starts_in: dt.timedelta = -dt.timedelta(hours=2), status=ConferenceStatus.HELD):
     departments = {d.code: d for d in sync_departments(rules)}
     conference = create_conference(slug="hn-ket-luan", starts_at=utcnow() + starts_in,
-                                   status=ConferenceStatus.HELD, venue="Hội trường A")
+                                   status=status, venue="Hội trường A")
     named = create_registration(conference, create_enterprise(name="Công ty TNHH Bình An"), public_consent=True,
                                 attended=True, delegates_present=2)
     hidden = create_registration(conference, create_enterprise(name="Công ty CP Kín Tên"), attended=True,
@@ -133,9 +133,7 @@ def test_missing_fields_are_shown_beside_them_and_nothing_is_saved(client, staff
 
 
 def test_conclusions_are_refused_before_the_conference_starts(client, staff, app_ctx, rules):
-    conference, _ = _scene(rules, starts_in=dt.timedelta(hours=3))
-    conference.status = ConferenceStatus.CONFIRMED
-    db.session.commit()
+    conference, _ = _scene(rules, starts_in=dt.timedelta(hours=3), status=ConferenceStatus.CONFIRMED)
     staff("secretariat")
     response, page = _form(client, conference.slug)
     assert "Chỉ nhập kết luận của chủ trì sau khi Hội nghị bắt đầu." in page

@@ -133,11 +133,11 @@ def build_full_conference(rules, *, hostile: str = "") -> FullConference:
     for category, name, position, organisation in (
         (
             InviteeCategory.CITY_LEADER,
-            "Đại diện lãnh đạo UBND thành phố",
+            "Lê Văn Thành",
             "Phó Chủ tịch",
-            "UBND thành phố Hải Phòng",
+            "Ủy ban nhân dân thành phố Hải Phòng",
         ),
-        (InviteeCategory.AGENCY, "Lãnh đạo Sở Tài chính" + hostile, "Giám đốc", "Sở Tài chính"),
+        (InviteeCategory.AGENCY, "Nguyễn Thị Mai" + hostile, "Giám đốc", "Sở Tài chính"),
         (InviteeCategory.PRESS, "Phóng viên", "", "Trung tâm Báo chí và Truyền thông thành phố Hải Phòng"),
     ):
         invitee = Invitee(

@@ -79,8 +79,26 @@ def test_invitation_follows_form_1_7(full_conference, rules):
     _, data = _render("invitation", full_conference.conference, rules, {"invitee": invitee.id})
     text = all_text(data)
     assert "GIẤY MỜI" in text
-    assert f"Ban Quản lý Khu kinh tế Hải Phòng trân trọng kính mời: {invitee.name}, Phó Chủ tịch" in text
-    assert "Tới dự Hội nghị đối thoại doanh nghiệp năm 2025." in text
+    # A leader of the city: "Đồng chí … –", invited to attend and direct (fidelity 3.2).
+    assert (f"Ban Quản lý Khu kinh tế Hải Phòng trân trọng kính mời: Đồng chí {invitee.name} – Phó Chủ tịch "
+            "Ủy ban nhân dân thành phố Hải Phòng") in text
+    assert "Dự và chỉ đạo Hội nghị đối thoại doanh nghiệp năm 2025." in text
+    assert "Rất mong đồng chí quan tâm, dành thời gian dự và chỉ đạo Hội nghị./." in text
+    assert "Quý đại biểu" not in text
+
+
+def test_invitation_names_each_addressee_in_the_administrative_register(full_conference, rules):
+    agency, press = full_conference.invitees[1], full_conference.invitees[2]
+    text = all_text(_render("invitation", full_conference.conference, rules, {"invitee": agency.id})[1])
+    assert f"trân trọng kính mời: Ông (Bà) {agency.name} – Giám đốc Sở Tài chính" in text
+    assert "Tới dự Hội nghị" in text and "Đề nghị Quý đại biểu bố trí thời gian" in text
+    text = all_text(_render("invitation", full_conference.conference, rules, {"invitee": press.id})[1])
+    assert "trân trọng kính mời: Phóng viên – Trung tâm Báo chí và Truyền thông thành phố Hải Phòng" in text
+    registration = full_conference.registrations[0]
+    text = all_text(_render("invitation", full_conference.conference, rules,
+                            {"registration": registration.id})[1])
+    assert (f"trân trọng kính mời: Ông (Bà) {registration.contact_name} – {registration.contact_position} "
+            f"{registration.enterprise.name}") in text
     assert "Thời gian: 08 giờ 30, thứ Năm, ngày 04 tháng 9 năm 2025." in text
     assert "Địa điểm: Hội trường tầng 3" in text
     assert "Số:       /GM-BQL" in text

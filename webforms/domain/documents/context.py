@@ -36,6 +36,7 @@ from webforms.models import (
     Conference,
     ConferenceStatus,
     Invitee,
+    InviteeCategory,
     Recommendation,
     RecommendationStatus,
     Registration,
@@ -182,20 +183,23 @@ def invitation_context(
         row = db.session.get(Invitee, int(invitee))
         if row is None or row.conference_id != conference.id:
             raise DocumentSubjectError(f"no invitee {invitee} for conference {conference.slug}")
-        name, position, organisation = row.name, row.position, row.organisation
+        name, position, organisation, category = row.name, row.position, row.organisation, row.category
         path = checkin_path(conference, invitee=row)
     elif registration is not None:
         reg = db.session.get(Registration, int(registration))
         if reg is None or reg.conference_id != conference.id:
             raise DocumentSubjectError(f"no registration {registration} for conference {conference.slug}")
         name, position, organisation = reg.contact_name, reg.contact_position, reg.enterprise.name
+        category = InviteeCategory.ENTERPRISE
         path = checkin_path(conference, registration=reg)
     else:
         raise DocumentSubjectError("an invitation needs an invitee or a registration")
-    line = ", ".join(part for part in (name, position, organisation) if part)
+    from webforms.domain.invitations import is_official, salutation
+
     return {
         **_common("invitation", conference, rules, now, number),
-        "invitee": {"name": name, "position": position, "organisation": organisation, "line": line},
+        "invitee": {"name": name, "position": position, "organisation": organisation,
+                    "line": salutation(category, name, position, organisation), "official": is_official(category)},
         "chair": documents_config(rules)["chair"],
         # Scanned by staff at the door: opens this invitee's row of the check-in page (login required).
         "checkin_qr": QRCode(base_url.rstrip("/") + path),
