@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import email
+import io
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+import docx
 import time_machine
 
 from tests.factories import valid_tax_code
 from tests.intake_helpers import registration_payload
 from tests.jobs import run_jobs
+from tests.smtp import Received
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 LINK = re.compile(r"https?://[^\s<>\"']+")
@@ -33,28 +35,25 @@ def local(y, m, d, hh=9, mm=0, ss=0) -> dt.datetime:
     return dt.datetime(y, m, d, hh, mm, ss, tzinfo=VN)
 
 
-@dataclass
-class Mail:
-    """One message as its recipient's client reads it."""
-
-    rcpt_tos: list[str]
-    message: email.message.EmailMessage
+class Mail(Received):
+    """One message as its recipient's client reads it (tests/smtp.py parsed it from the received bytes)."""
 
     @property
-    def subject(self) -> str:
-        return str(self.message["Subject"])
+    def files(self) -> dict[str, bytes]:
+        return dict(self.attachments())
 
-    @property
-    def text(self) -> str:
-        part = self.message.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""
-
-    @property
-    def attachments(self) -> dict[str, bytes]:
-        return {p.get_filename(): p.get_payload(decode=True) for p in self.message.iter_attachments()}
+    def documents(self) -> dict[str, str]:
+        """The text of each attached .docx: its paragraphs and every table cell."""
+        return {name: docx_text(data) for name, data in self.attachments() if name.endswith(".docx")}
 
     def links(self) -> list[str]:
         return LINK.findall(self.text)
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 @dataclass
@@ -124,7 +123,7 @@ class Run:
     def mail(self) -> list[Mail]:
         """Every message the SMTP server accepted, as tests/smtp.py parsed it from the bytes it received
         (BytesParser with policy=email.policy.default, the same as email.message_from_bytes)."""
-        return [Mail(list(received.rcpt_tos), received.message) for received in self.smtp.messages]
+        return [Mail(list(received.rcpt_tos), received.message, received.raw) for received in self.smtp.messages]
 
     def new_mail(self) -> list[Mail]:
         every = self.mail()

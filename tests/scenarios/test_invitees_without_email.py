@@ -2,10 +2,6 @@
 document system or by hand): their invitations are rendered too, the Office receives them in one
 email with the list, and the back office shows what went to whom."""
 
-import io
-
-import docx
-
 from tests.login import csrf, login_as
 from tests.scenarios import timeline as t
 from webforms.domain.recipients import recipients_for
@@ -13,12 +9,6 @@ from webforms.domain.recipients import recipients_for
 BY_HAND = (("city_leader", "Đồng chí Lê Văn Thành", "Phó Chủ tịch", "Ủy ban nhân dân thành phố Hải Phòng"),
            ("press", "Trung tâm Báo chí và Truyền thông", "", "Sở Văn hóa, Thể thao và Du lịch"))
 BY_MAIL = ("agency", "Sở Tài chính", "", "Sở Tài chính thành phố Hải Phòng", "stc@haiphong.example.vn")
-
-
-def docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def test_invitations_without_email_go_to_the_office_once(run):
@@ -46,7 +36,7 @@ def test_invitations_without_email_go_to_the_office_once(run):
                and any(name in m.text for _, name, *_ in BY_HAND)]
     assert len(by_hand) == 1, [m.subject for m in mails]
     (letter,) = by_hand
-    invitations = {name: docx_text(data) for name, data in letter.attachments.items() if name.endswith(".docx")}
+    invitations = letter.documents()
     assert len(invitations) == len(BY_HAND), sorted(invitations)
     for _, name, *_ in BY_HAND:
         assert any(name in text and "GIẤY MỜI" in text.upper() for text in invitations.values()), name
