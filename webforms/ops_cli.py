@@ -55,7 +55,7 @@ def conference_status_cmd(slug: str, as_json: bool) -> None:
     deadline engine has acted on; the runs of earlier dates (cycles) under `history`."""
     from webforms.domain.conferences import get_conference, unconfirmed_window_years
     from webforms.domain.dashboard import milestone_timeline
-    from webforms.domain.intake import quorum
+    from webforms.domain.intake.quorum import quorum
     from webforms.models import AuditEvent, MilestoneRun, Recommendation, Registration
 
     svc = services()

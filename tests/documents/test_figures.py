@@ -14,7 +14,7 @@ from tests.documents.conftest import NOW, build_full_conference, create_recommen
 from tests.documents.test_render import all_text
 from tests.moments import INTAKE_CLOSED
 from webforms.domain.documents import build_context, generate_document
-from webforms.domain.intake import intake_figures, quorum
+from webforms.domain.intake.quorum import intake_figures, quorum
 from webforms.extensions import db
 from webforms.models import Recommendation, Registration, Scope
 

@@ -15,7 +15,7 @@ from tests.moments import AFTER_CONFERENCE, INTAKE_OPEN, VN
 from webforms.domain.audit import Actor
 from webforms.domain.conference_admin import cancel_conference, postpone_conference
 from webforms.domain.documents import build_context, generate_document, render_docx, template_path
-from webforms.domain.intake import quorum
+from webforms.domain.intake.quorum import quorum
 from webforms.extensions import db
 from webforms.models import ConferenceStatus, Document, Scope
 

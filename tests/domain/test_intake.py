@@ -12,17 +12,12 @@ from tests.intake_helpers import registration_payload
 from tests.jobs import run_jobs
 from webforms.domain import events
 from webforms.domain.audit import Actor
-from webforms.domain.intake import (
-    IntakeClosed,
-    IntakeState,
-    confirm_resubmission,
-    find_registration,
-    intake_window,
-    quorum,
-    read_resubmission_token,
-    screen_out,
-    submit_registration,
-)
+from webforms.domain.intake.links import find_registration, read_resubmission_token
+from webforms.domain.intake.quorum import quorum
+from webforms.domain.intake.resubmit import confirm_resubmission
+from webforms.domain.intake.screening import screen_out
+from webforms.domain.intake.submit import submit_registration
+from webforms.domain.intake.window import IntakeClosed, IntakeState, intake_window
 from webforms.domain.validation import (
     ValidationFailed,
     normalize_phone,
@@ -487,7 +482,7 @@ def test_validation_failure_stores_nothing(submit):
 
 
 def test_tracking_numbers_follow_the_days_highest_code_and_restart_each_day(app_ctx, rules):
-    from webforms.domain.intake import next_tracking_code
+    from webforms.domain.intake.submit import next_tracking_code
 
     conference = create_conference(starts_at=moments.CONFERENCE_START)
     create_registration(conference, tracking_code="KN.20250820.0041")
@@ -509,7 +504,7 @@ def test_a_tracking_number_never_waits_for_another_open_submission(app, app_ctx,
     the only write lock anyway, so the counter moves inside it and a rollback gives the number back."""
     import threading
 
-    from webforms.domain.intake import next_tracking_code
+    from webforms.domain.intake.submit import next_tracking_code
 
     day = moments.local(2025, 8, 20, 10)
     first = next_tracking_code(day, rules)  # the session's transaction stays open
@@ -553,7 +548,7 @@ def held_resubmission_with_a_file(submit, n: int):
 
 def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expires(submit, app, rules, calendar,
                                                                                     settings):
-    from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE
+    from webforms.domain.intake.links import RESUBMISSION_LINK_MAX_AGE
     from webforms.domain.tick import tick
     from webforms.models import Attachment
 
@@ -581,7 +576,8 @@ def test_files_of_a_resubmission_never_confirmed_are_removed_once_its_link_expir
 def test_two_ticks_discarding_the_same_expired_resubmission_act_once(submit, app, rules, calendar, settings):
     import threading
 
-    from webforms.domain.intake import RESUBMISSION_LINK_MAX_AGE, discard_unconfirmed_files
+    from webforms.domain.intake.links import RESUBMISSION_LINK_MAX_AGE
+    from webforms.domain.intake.resubmit import discard_unconfirmed_files
     from webforms.models import Resubmission
 
     held = held_resubmission_with_a_file(submit, 80)

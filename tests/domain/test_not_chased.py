@@ -108,7 +108,7 @@ def test_nothing_of_an_answered_recommendation_is_chased(app, rules, calendar, s
 
 
 def test_nothing_of_a_screened_out_recommendation_is_chased(app_ctx, rules, calendar, settings):
-    from webforms.domain.intake import screen_out
+    from webforms.domain.intake.screening import screen_out
 
     conference, rec, owner, children = _coordinated(rules, calendar, settings, agencies=("THUE",))
     assert screen_out(rec, "complaint", "", ACTOR, local(2025, 9, 10, 9), rules=rules, calendar=calendar,

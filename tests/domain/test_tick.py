@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests import moments
 from tests.factories import create_conference, create_recommendation, create_registration
-from webforms.domain.intake import quorum
+from webforms.domain.intake.quorum import quorum
 from webforms.domain.tick import tick
 from webforms.extensions import db
 from webforms.models import ConferenceStatus, MilestoneRun, OutboxMessage, Registration, Scope

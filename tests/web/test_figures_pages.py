@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.documents.conftest import build_full_conference
 from tests.documents.test_figures import _as_screening_leaves_it
-from webforms.domain.intake import intake_figures
+from webforms.domain.intake.quorum import intake_figures
 from webforms.extensions import db
 
 

@@ -19,7 +19,7 @@ from tests.workers.test_simulated_conference import ANNOUNCED, RESULTS_LEAD, TIM
 from webforms.domain.audit import SYSTEM
 from webforms.domain.conferences import announce_conference
 from webforms.domain.documents import build_context
-from webforms.domain.intake import screen_out
+from webforms.domain.intake.screening import screen_out
 from webforms.domain.tick import tick
 from webforms.extensions import db
 from webforms.models import Conference, ConferenceStatus, Recommendation, Registration, Scope

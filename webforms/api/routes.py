@@ -21,17 +21,11 @@ from flask_babel import gettext as _
 from webforms.api.openapi import openapi_document
 from webforms.domain.audit import Actor
 from webforms.domain.conferences import conference_milestones, get_conference
-from webforms.domain.intake import (
-    IntakeClosed,
-    SubmissionKeyReused,
-    approved_answer,
-    find_registration,
-    intake_window,
-    quorum,
-    recommendation_status_label,
-    status_url,
-    submit_registration,
-)
+from webforms.domain.intake.links import find_registration, status_url
+from webforms.domain.intake.quorum import quorum
+from webforms.domain.intake.reading import approved_answer, recommendation_status_label
+from webforms.domain.intake.submit import SubmissionKeyReused, submit_registration
+from webforms.domain.intake.window import IntakeClosed, intake_window
 from webforms.domain.validation import ValidationFailed
 from webforms.extensions import csrf, db, limiter
 from webforms.models import ConferenceStatus

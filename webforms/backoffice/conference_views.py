@@ -22,7 +22,7 @@ from webforms.backoffice.helpers import current_actor, get_or_404
 from webforms.backoffice.labels import RECOMMENDATION_STATUS, label
 from webforms.backoffice.routes import bp
 from webforms.domain import conference_admin as ops
-from webforms.domain import dashboard, intake
+from webforms.domain import dashboard
 from webforms.domain.conferences import (
     ConferenceError,
     DayOffError,
@@ -31,6 +31,7 @@ from webforms.domain.conferences import (
     get_conference,
     unconfirmed_window_years,
 )
+from webforms.domain.intake.quorum import quorum
 from webforms.domain.invitation_dispatch import invitation_dispatch
 from webforms.domain.mail import AddressError
 from webforms.domain.plan import milestone_due
@@ -136,7 +137,7 @@ def conference_dashboard(slug: str):
         announce_late=conference.status == "draft" and now > announce_by.due,
         window_unconfirmed=unconfirmed_window_years(conference.starts_at, svc.rules, svc.calendar),
         timeline=dashboard.milestone_timeline(conference, now=now, rules=svc.rules, calendar=svc.calendar),
-        quorum=intake.quorum(conference, svc.rules, svc.calendar),
+        quorum=quorum(conference, svc.rules, svc.calendar),
         charts=[(_("Kiến nghị theo lĩnh vực"), dashboard.bars(by_field)),
                 (_("Kiến nghị theo phòng chủ trì"), dashboard.bars(by_department)),
                 (_("Kiến nghị theo trạng thái"), dashboard.bars(by_status))],

@@ -17,10 +17,10 @@ from webforms.backoffice.forms import (
 )
 from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
 from webforms.backoffice.routes import bp
-from webforms.domain import intake
 from webforms.domain import recommendation_admin as recs
 from webforms.domain.conferences import get_conference
 from webforms.domain.exports import to_csv, to_xlsx
+from webforms.domain.intake.screening import ScreeningError, ScreeningReason, screen_out, screening_reason_label
 from webforms.extensions import db
 from webforms.models import Conference, Department, Recommendation
 from webforms.services import services
@@ -113,7 +113,7 @@ def recommendation_reassign(rec_id: int):
 
 def _screen_form() -> ScreenOutForm:
     form = ScreenOutForm()
-    form.reason_code.choices = [(r.value, intake.screening_reason_label(r.value)) for r in intake.ScreeningReason]
+    form.reason_code.choices = [(r.value, screening_reason_label(r.value)) for r in ScreeningReason]
     return form
 
 
@@ -127,9 +127,9 @@ def recommendation_screen_out(rec_id: int):
         return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
     svc = services()
     try:
-        done = intake.screen_out(recommendation, form.reason_code.data, form.reason.data or "", current_actor(),
-                                 utcnow(), rules=svc.rules, calendar=svc.calendar, settings=svc.settings)
-    except intake.ScreeningError:
+        done = screen_out(recommendation, form.reason_code.data, form.reason.data or "", current_actor(),
+                          utcnow(), rules=svc.rules, calendar=svc.calendar, settings=svc.settings)
+    except ScreeningError:
         db.session.rollback()
         flash(_("Kiến nghị đã được trả lời nên không thể loại."), "error")
     else:

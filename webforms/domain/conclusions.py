@@ -81,7 +81,7 @@ def subjects(conference: Conference, rules: Rules) -> list[Subject]:
     """The in-scope recommendations (intake.in_scope_recommendations, the one in-scope set; duplicates go
     with their original), in its order, with the owner unit and deadline of their assignments."""
     from webforms.domain.documents.context import _deadline  # the documents' one deadline rule
-    from webforms.domain.intake import in_scope_recommendations
+    from webforms.domain.intake.quorum import in_scope_recommendations
     from webforms.domain.workdays import calendar_for
 
     in_scope = [rec for rec in in_scope_recommendations(conference, rules, calendar_for(rules.holidays))

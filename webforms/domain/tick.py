@@ -30,8 +30,8 @@ from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, record
 from webforms.domain.deadlines import ASSIGNMENT_DEADLINES, recompute_open_deadlines
 from webforms.domain.documents.generate import discard_stale_staged_files
-from webforms.domain.intake import discard_unconfirmed_files
-from webforms.domain.intake import quorum as intake_quorum
+from webforms.domain.intake.quorum import quorum as intake_quorum
+from webforms.domain.intake.resubmit import discard_unconfirmed_files
 from webforms.domain.lifecycle import move_conference
 from webforms.domain.mail import address_domain
 from webforms.domain.plan import MilestoneDue, milestones_for

@@ -32,7 +32,7 @@ def conference_announce(slug: str, reason: str, portal_at: str | None, one_stop_
                         now_: str | None) -> None:
     """Publish the announcement of conference SLUG (e-portal and one-stop desk) and open intake."""
     from webforms.domain.conferences import ConferenceError, announce_conference, get_conference
-    from webforms.domain.intake import intake_window
+    from webforms.domain.intake.window import intake_window
     from webforms.timeutil import parse_instant
 
     svc = services()
@@ -65,7 +65,7 @@ intake_group = AppGroup("intake", help="Enterprise registrations and recommendat
 def intake_quorum(slug: str) -> None:
     """Registered enterprises and in-scope recommendations counted toward the quorum (one JSON line)."""
     from webforms.domain.conferences import get_conference
-    from webforms.domain.intake import quorum
+    from webforms.domain.intake.quorum import quorum
 
     svc = services()
     conference = get_conference(slug)

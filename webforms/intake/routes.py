@@ -30,18 +30,12 @@ from sqlalchemy import select
 
 from webforms.domain.audit import Actor
 from webforms.domain.conferences import get_conference
-from webforms.domain.intake import (
-    IntakeClosed,
-    SubmissionKeyReused,
-    approved_answer,
-    confirm_resubmission,
-    find_registration,
-    intake_window,
-    read_resubmission_token,
-    recommendation_status_label,
-    screening_reason_label,
-    submit_registration,
-)
+from webforms.domain.intake.links import find_registration, read_resubmission_token
+from webforms.domain.intake.reading import approved_answer, recommendation_status_label
+from webforms.domain.intake.resubmit import confirm_resubmission
+from webforms.domain.intake.screening import screening_reason_label
+from webforms.domain.intake.submit import SubmissionKeyReused, submit_registration
+from webforms.domain.intake.window import IntakeClosed, intake_window
 from webforms.domain.replies import answer_files
 from webforms.domain.validation import ValidationFailed
 from webforms.extensions import db, limiter

@@ -18,12 +18,9 @@ from config.rules import Rules
 from webforms.domain.documents.config import documents_config
 from webforms.domain.documents.render import QRCode
 from webforms.domain.documents.signers import drafting_unit, signer_for, with_unit
-from webforms.domain.intake import (
-    in_scope_recommendations,
-    intake_closes_at,
-    intake_figures,
-    screening_reason_label,
-)
+from webforms.domain.intake.quorum import in_scope_recommendations, intake_figures
+from webforms.domain.intake.screening import screening_reason_label
+from webforms.domain.intake.window import intake_closes_at
 from webforms.domain.plan import due_after_conference, milestone_due
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import db

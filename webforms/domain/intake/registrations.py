@@ -1,0 +1,164 @@
+"""Writing a registration: the enterprise, the contact, the recommendations, and what a submission did."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from webforms.domain.attachments import (
+    discard_files,
+)
+from webforms.domain.audit import Actor, record
+from webforms.domain.validation import RegistrationInput
+from webforms.extensions import db
+from webforms.models import (
+    Attachment,
+    Enterprise,
+    Recommendation,
+    RecommendationStatus,
+    Registration,
+    Resubmission,
+    Scope,
+)
+
+ENTERPRISE = Actor(kind="enterprise_link", name="enterprise")
+
+
+@dataclass
+class Submission:
+    """What a submission did. `token` is the private token, known only to the call that issued it."""
+
+    registration: Registration
+    token: str | None = None
+    created: bool = False
+    duplicate: bool = False  # the same submission key seen again: nothing new was done
+    resubmission: Resubmission | None = None  # held until the enterprise confirms it
+    new_recommendations: list[Recommendation] = field(default_factory=list)
+
+    @property
+    def pending_confirmation(self) -> bool:
+        return self.resubmission is not None and self.resubmission.confirmed_at is None
+
+
+def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
+    tax_code = cleaned.enterprise.tax_code
+    enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
+    if enterprise is not None:
+        return enterprise
+    enterprise = Enterprise(
+        tax_code=tax_code,
+        name=cleaned.enterprise.name,
+        zone_code=cleaned.enterprise.zone,
+        address=cleaned.enterprise.address,
+        sector=cleaned.enterprise.sector,
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(enterprise)
+            db.session.flush()
+    except IntegrityError:  # registered by another submission a moment ago
+        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
+    return enterprise
+
+
+def _intake_policy(settings):
+    from webforms.domain.accounts import security_policy
+
+    return security_policy(settings.rules_dir)
+
+
+def _update_enterprise_if_allowed(enterprise: Enterprise, cleaned: RegistrationInput, *, staff_entry: bool,
+                                  now: dt.datetime, actor: Actor) -> None:
+    """A first registration of the tax code sets the shared record; a registration for another conference
+    does not change it (tax codes are public: anyone could rename an enterprise; F7). Its data then
+    waits in the audit log for staff; the registered contact changes it by confirming a re-submission."""
+    registered = db.session.scalar(
+        select(Registration.id).where(Registration.enterprise_id == enterprise.id).limit(1)
+    ) is not None
+    if staff_entry or not registered:
+        _update_enterprise(enterprise, cleaned)
+        return
+    submitted = {"name": cleaned.enterprise.name, "zone_code": cleaned.enterprise.zone,
+                 "address": cleaned.enterprise.address, "sector": cleaned.enterprise.sector}
+    changed = {k: v for k, v in submitted.items() if getattr(enterprise, k) != v}
+    if changed:
+        record(actor, "enterprise.change_not_applied", "enterprise", enterprise.tax_code, now=now, **changed)
+
+
+def _update_enterprise(enterprise: Enterprise, cleaned: RegistrationInput) -> None:
+    enterprise.name = cleaned.enterprise.name
+    enterprise.zone_code = cleaned.enterprise.zone
+    enterprise.address = cleaned.enterprise.address
+    enterprise.sector = cleaned.enterprise.sector
+
+
+def _copy_contact(registration: Registration, cleaned: RegistrationInput) -> None:
+    registration.contact_name = cleaned.contact.name
+    registration.contact_position = cleaned.contact.position
+    registration.contact_email = cleaned.contact.email
+    registration.contact_phone = cleaned.contact.phone
+    registration.attendees = [dict(a) for a in cleaned.attendees]
+    registration.public_consent = cleaned.public_consent
+
+
+def _add_recommendations(
+    registration: Registration,
+    cleaned: RegistrationInput,
+    stored: dict[int, list[Attachment]],
+    *,
+    now: dt.datetime,
+    late: bool,
+    uploads_dir,
+) -> list[Recommendation]:
+    """Append the new recommendations; one identical to an existing one (same title and content) is not
+    added twice."""
+    existing = {(r.title, r.content) for r in registration.recommendations}
+    seq = max((r.seq for r in registration.recommendations), default=0)
+    added = []
+    for item in cleaned.recommendations:
+        attachments = stored.get(item.index, [])
+        if (item.title, item.content) in existing:
+            discard_files(attachments, uploads_dir)
+            for attachment in attachments:
+                if attachment in db.session:
+                    db.session.delete(attachment)
+            continue
+        existing.add((item.title, item.content))
+        seq += 1
+        rec = Recommendation(
+            registration=registration,
+            conference_id=registration.conference_id,
+            seq=seq,
+            code=f"{registration.tracking_code}-{seq}",
+            title=item.title,
+            content=item.content,
+            field_code=item.field,
+            agency_concerned=item.agency,
+            received_at=now,
+            late=late,
+            scope=Scope.PENDING,
+            status=RecommendationStatus.RECEIVED,
+            created_at=now,
+            attachments=[],
+            assignments=[],
+        )
+        db.session.add(rec)
+        for attachment in attachments:
+            attachment.recommendation = rec
+            db.session.add(attachment)
+        added.append(rec)
+    db.session.flush()
+    return added
+
+
+def _update_registration(
+    registration: Registration, cleaned: RegistrationInput, stored, *, now, late, uploads_dir
+) -> Submission:
+    _update_enterprise(registration.enterprise, cleaned)
+    _copy_contact(registration, cleaned)
+    new = _add_recommendations(registration, cleaned, stored, now=now, late=late, uploads_dir=uploads_dir)
+    return Submission(registration=registration, new_recommendations=new)

@@ -1,0 +1,353 @@
+"""A submission (the form, the API, staff entry): idempotent by its key, inside the window, with files.
+
+No Flask request state here: callers pass `now`, the rules, the calendar and the settings. Side
+effects (receipt emails, events for routing) happen in the caller's transaction; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, cast, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from config.rules import Rules
+from webforms.domain import events, mail_limits
+from webforms.domain.attachments import (
+    MAX_FILES_PER_RECOMMENDATION,
+    AttachmentRefused,
+    BudgetSpent,
+    Upload,
+    UploadBudget,
+    discard_files,
+    store_upload,
+)
+from webforms.domain.audit import Actor, record
+from webforms.domain.intake.links import _plausible_key, hash_token, new_token, status_url
+from webforms.domain.intake.registrations import (
+    ENTERPRISE,
+    Submission,
+    _add_recommendations,
+    _copy_contact,
+    _enterprise_for,
+    _intake_policy,
+    _update_enterprise_if_allowed,
+    _update_registration,
+)
+from webforms.domain.intake.resubmit import _hold_resubmission
+from webforms.domain.intake.window import IntakeClosed, intake_closes_at, intake_window
+from webforms.domain.outbox import queue_template
+from webforms.domain.sql import dialect_insert
+from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
+from webforms.domain.workdays import WorkingCalendar
+from webforms.extensions import db
+from webforms.models import (
+    Attachment,
+    Conference,
+    Registration,
+    Resubmission,
+    SubmissionKey,
+    TrackingCounter,
+)
+
+TRACKING_PREFIX = "KN"  # KN.YYYYMMDD.NNNN, after the national PAKN code (domain.md §6)
+# Attempts at a tracking code before giving up: each failure means another submission took the number.
+TRACKING_ATTEMPTS = 50
+
+
+class SubmissionKeyReused(Exception):
+    """The same submission key (the form's, or the API's Idempotency-Key) for this conference again, with
+    different content: not a retry, and the first submission's answer is not given out (F11)."""
+
+
+def _scoped_keys(key: str, conference_id: int, data) -> tuple[str, str]:
+    """(the key of this exact submission, the key's claim in this conference), both hashed: a key counts
+    only together with its conference and its content, so replaying someone's key elsewhere finds nothing."""
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    claim = hashlib.sha256(f"{conference_id}\x1f{key}".encode()).hexdigest()
+    exact = hashlib.sha256(f"{conference_id}\x1f{key}\x1f{body}".encode()).hexdigest()
+    return exact, "c" + claim[:63]
+
+
+def submit_registration(
+    data,
+    *,
+    conference: Conference,
+    now: dt.datetime,
+    rules: Rules,
+    calendar: WorkingCalendar,
+    settings,
+    submission_key: str | None = None,
+    files: dict[int, list[Upload]] | None = None,
+    actor: Actor = ENTERPRISE,
+    staff_entry: bool = False,
+) -> Submission:
+    """Register an enterprise for a conference with its recommendations (the form, the API, staff entry).
+
+    :param data: the API's nested shape (see validation.validate_registration).
+    :param submission_key: the form's one-time key (or the API's Idempotency-Key): the same key again
+        returns the first result and does nothing.
+    :param files: attachments per recommendation block index.
+    :param staff_entry: entered by staff: accepted after the intake closes, flagged `late` (not counted
+        toward the quorum), and applied directly to an existing registration.
+    :raises IntakeClosed: outside the window (not for staff entry).
+    :raises ValidationFailed: with `{dotted.path: [messages]}`.
+    """
+    claim_key = None
+    if submission_key:
+        if not _plausible_key(submission_key[:64], 64):
+            submission_key = None
+        else:
+            submission_key, claim_key = _scoped_keys(submission_key[:64], conference.id, data)
+            previous = _by_submission_key(submission_key)
+            if previous is not None:
+                return previous
+            if db.session.get(SubmissionKey, claim_key) is not None:
+                raise SubmissionKeyReused()
+    window = intake_window(conference, now, rules, calendar)
+    if not window.open and not staff_entry:
+        raise IntakeClosed(window)
+    files = {i: [f for f in fs if f is not None] for i, fs in (files or {}).items()}
+    cleaned, errors = validate_registration(
+        data, rules, files_by_index={i: len(fs) for i, fs in files.items()}
+    )
+    for index, uploads in files.items():
+        if len(uploads) > MAX_FILES_PER_RECOMMENDATION:
+            errors.setdefault(f"recommendations.{index}.attachments", []).append(
+                _("Mỗi kiến nghị đính kèm tối đa %(n)s tệp.", n=MAX_FILES_PER_RECOMMENDATION)
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    kept = {r.index for r in cleaned.recommendations}
+    stored = _store_files({i: fs for i, fs in files.items() if i in kept}, settings)
+    try:
+        return _apply_submission(
+            cleaned,
+            stored,
+            conference=conference,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            settings=settings,
+            submission_key=submission_key,
+            claim_key=claim_key,
+            actor=actor,
+            late=now > window.closes_at,
+            staff_entry=staff_entry,
+        )
+    except BaseException:
+        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
+        raise
+
+
+def _store_files(files: dict[int, list[Upload]], settings) -> dict[int, list[Attachment]]:
+    stored: dict[int, list[Attachment]] = {}
+    errors: dict[str, list[str]] = {}
+    budget = UploadBudget()
+    for index, uploads in sorted(files.items()):
+        for upload in uploads:
+            try:
+                stored.setdefault(index, []).append(store_upload(upload, settings.resolved_uploads_dir, budget))
+            except BudgetSpent as exc:
+                errors.setdefault(f"recommendations.{index}.attachments", []).append(exc.message)
+                break
+            except AttachmentRefused as exc:
+                errors.setdefault(f"recommendations.{index}.attachments", []).append(exc.message)
+        else:
+            continue
+        break
+    if errors:
+        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
+        raise ValidationFailed(errors)
+    return stored
+
+
+def _by_submission_key(key: str) -> Submission | None:
+    if not _plausible_key(key[:64], 64):
+        return None
+    row = db.session.get(SubmissionKey, key[:64])
+    if row is None:
+        return None
+    registration = db.session.get(Registration, row.registration_id)
+    resubmission = db.session.scalar(
+        select(Resubmission)
+        .where(Resubmission.registration_id == registration.id)
+        .order_by(Resubmission.id.desc())
+    )
+    if resubmission is not None and resubmission.payload.get("submission_key") != key:
+        resubmission = None
+    return Submission(registration=registration, duplicate=True, resubmission=resubmission)
+
+
+def _apply_submission(
+    cleaned: RegistrationInput,
+    stored: dict[int, list[Attachment]],
+    *,
+    conference,
+    now,
+    rules,
+    calendar,
+    settings,
+    submission_key,
+    actor,
+    late,
+    staff_entry,
+    claim_key=None,
+) -> Submission:
+    enterprise = _enterprise_for(cleaned, now)
+    for _attempt in range(TRACKING_ATTEMPTS):
+        existing = db.session.scalar(
+            select(Registration).where(
+                Registration.conference_id == conference.id, Registration.enterprise_id == enterprise.id
+            )
+        )
+        if existing is not None:
+            if staff_entry:
+                result = _update_registration(
+                    existing, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir
+                )
+            else:
+                result = _hold_resubmission(
+                    existing,
+                    cleaned,
+                    stored,
+                    submission_key=submission_key,
+                    now=now,
+                    settings=settings,
+                    actor=actor,
+                )
+            break
+        _update_enterprise_if_allowed(enterprise, cleaned, staff_entry=staff_entry, now=now, actor=actor)
+        token = new_token()
+        registration = Registration(
+            conference_id=conference.id,
+            enterprise_id=enterprise.id,
+            tracking_code=next_tracking_code(now, rules),
+            token_hash=hash_token(token),
+            registered_at=now,
+            late=late,
+            recommendations=[],  # new: known empty, no query to find out
+        )
+        _copy_contact(registration, cleaned)
+        try:
+            with db.session.begin_nested():
+                db.session.add(registration)
+                db.session.flush()
+        except IntegrityError:
+            continue  # the number was taken, or the same enterprise registered meanwhile: look again
+        new = _add_recommendations(
+            registration, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir
+        )
+        result = Submission(registration=registration, token=token, created=True, new_recommendations=new)
+        break
+    else:
+        raise RuntimeError("could not allocate a tracking code")
+    if submission_key and _plausible_key(submission_key[:64], 64):
+        db.session.add(
+            SubmissionKey(key=submission_key[:64], registration_id=result.registration.id, created_at=now)
+        )
+        if claim_key:
+            db.session.add(SubmissionKey(key=claim_key, registration_id=result.registration.id, created_at=now))
+        db.session.flush()
+    if result.resubmission is None:
+        _after_recommendations(
+            result,
+            conference=conference,
+            now=now,
+            rules=rules,
+            calendar=calendar,
+            settings=settings,
+            actor=actor,
+            staff_entry=staff_entry,
+        )
+    return result
+
+
+def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
+    """The next KN.YYYYMMDD.NNNN of `now`'s local day, from the day's counter (seeded from the day's
+    highest existing code the first time).
+
+    On PostgreSQL the counter is bumped in a short transaction of its own, so concurrent submissions do
+    not wait for each other's open transaction on one row or one code; a number whose submission then
+    fails is skipped, never reused. On SQLite the session's transaction already holds the database's only
+    write lock (BEGIN IMMEDIATE), so the counter is bumped inside it and nothing is skipped. The unique
+    constraint on the code has the last word: the caller tries again with a fresh number.
+    """
+    day = now.astimezone(rules.plan.timezone).date()
+    prefix = f"{TRACKING_PREFIX}.{day:%Y%m%d}."
+    highest = (
+        select(func.coalesce(func.max(cast(func.substr(Registration.tracking_code, len(prefix) + 1), Integer)), 0))
+        .where(Registration.tracking_code.like(prefix + "%"))
+        .scalar_subquery()
+    )
+    bump = (
+        update(TrackingCounter).where(TrackingCounter.day == day)
+        .values(last=TrackingCounter.last + 1).returning(TrackingCounter.last)
+    )
+    first_of_the_day = (  # the subquery runs only when the day has no counter yet
+        dialect_insert(db.session)(TrackingCounter)
+        .values(day=day, last=highest + 1)
+        .on_conflict_do_update(index_elements=["day"], set_={"last": TrackingCounter.last + 1})
+        .returning(TrackingCounter.last)
+    )
+
+    def allocate(executor) -> int:
+        number = executor.execute(bump).scalar()
+        return number if number is not None else executor.execute(first_of_the_day).scalar_one()
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        return f"{prefix}{allocate(db.session):04d}"
+    with db.engine.begin() as connection:
+        return f"{prefix}{allocate(connection):04d}"
+
+
+def _after_recommendations(
+    result: Submission, *, conference, now, rules, calendar, settings, actor, staff_entry: bool
+) -> None:
+    registration = result.registration
+    new = result.new_recommendations
+    if result.created:
+        key = f"receipt:{registration.tracking_code}"
+    elif new:
+        key = f"receipt:{registration.tracking_code}:{new[0].seq}"
+    else:
+        key = None
+    if key and result.created and not staff_entry and not mail_limits.receipts_allowed(
+        registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
+    ):
+        record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now, kind="receipt")
+        key = None
+    if key:
+        link = status_url(settings, registration.tracking_code, result.token) if result.token else None
+        queue_template(
+            "receipt_to_enterprise",
+            {
+                "registration": registration,
+                "enterprise": registration.enterprise,
+                "conference": conference,
+                "recommendations": new,
+                "all_recommendations": list(registration.recommendations),
+                "status_url": link,
+                "created": result.created,
+                "closes_at": intake_closes_at(conference, rules, calendar),
+                "fields": {f.code: f.name for f in rules.fields},
+            },
+            to=[registration.contact_email],
+            dedupe_key=key,
+        )
+    action = "registration.create" if result.created else "registration.add_recommendations"
+    record(
+        actor,
+        action,
+        "registration",
+        registration.tracking_code,
+        now=now,
+        recommendations=[r.code for r in new],
+        staff_entry=staff_entry,
+        late=registration.late,
+    )
+    for rec in new:
+        events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
