@@ -125,7 +125,7 @@ def test_the_reminder_window_is_the_rule_it_replaces(calendar):
     add_working_days(d, -lead) <= today < d, on every working day of two years (Tết included)."""
     import datetime as dt
 
-    from webforms.domain.reminders import _in_window, reminder_window
+    from webforms.domain.reminders.selection import _in_window, reminder_window
 
     day = dt.date(2025, 1, 1)
     checked = 0

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from config.rules import Rules
 from webforms.domain.deadlines import deadline_name
 from webforms.domain.plan import MilestoneDue, milestones_for
-from webforms.domain.reminders import still_owed
+from webforms.domain.reminders.selection import still_owed
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (

@@ -18,7 +18,7 @@ from config.rules import Plan, Rules
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.plan import due_after_conference
-from webforms.domain.reminders import still_owed
+from webforms.domain.reminders.selection import still_owed
 from webforms.domain.workdays import WorkingCalendar
 from webforms.models import Assignment, AssignmentRole, Conference, Recommendation
 
