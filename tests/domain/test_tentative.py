@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.factories import create_conference
-from webforms.domain.documents.context import announcement_context
+from webforms.domain.documents.context.letters import announcement_context
 from webforms.domain.plan import milestones_for
 from webforms.domain.tick import tick
 from webforms.extensions import db

@@ -80,7 +80,7 @@ def conclusion_for(conference: Conference) -> Conclusion | None:
 def subjects(conference: Conference, rules: Rules) -> list[Subject]:
     """The in-scope recommendations (intake.in_scope_recommendations, the one in-scope set; duplicates go
     with their original), in its order, with the owner unit and deadline of their assignments."""
-    from webforms.domain.documents.context import _deadline  # the documents' one deadline rule
+    from webforms.domain.documents.context.shared import _deadline  # the documents' one deadline rule
     from webforms.domain.intake.quorum import in_scope_recommendations
     from webforms.domain.workdays import calendar_for
 

@@ -1,7 +1,8 @@
 """The plan's paperwork: context builders, safe docxtpl rendering, versioned Document rows."""
 
 from webforms.domain.documents.config import KINDS, TEMPLATES_DIR, documents_config, template_path
-from webforms.domain.documents.context import BUILDERS, DocumentSubjectError, build_context
+from webforms.domain.documents.context import BUILDERS, build_context
+from webforms.domain.documents.context.shared import DocumentSubjectError
 from webforms.domain.documents.generate import (
     PreparedDocument,
     RenderedDocument,

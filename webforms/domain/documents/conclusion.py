@@ -38,7 +38,7 @@ def signer_for(kind: str, rules: Rules) -> dict | None:
 
 def conclusion_notice_data(conference: Conference, rules: Rules) -> dict:
     from webforms.domain.conclusions import conclusion_for
-    from webforms.domain.documents.context import DocumentSubjectError
+    from webforms.domain.documents.context.shared import DocumentSubjectError
     from webforms.domain.intake.quorum import attended_count
     from webforms.formatting import vn_date_short
 
