@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from sqlalchemy import select
-from werkzeug.security import safe_join
 
 from webforms.backoffice.access import permission_required
 from webforms.backoffice.forms import ROLE_LABELS, ActionForm, PasswordResetForm, UserCreateForm
 from webforms.backoffice.helpers import current_actor, get_or_404, page_number, policy
 from webforms.backoffice.routes import bp
+from webforms.document_files import document_file
 from webforms.domain import accounts, admin_queries
 from webforms.domain.audit import record
 from webforms.domain.conclusions import conclusion_for
@@ -102,19 +102,6 @@ def _document_label(kind: str) -> str:
     from webforms.backoffice.labels import DOCUMENT_KIND, label
 
     return label(DOCUMENT_KIND, kind)
-
-
-def document_file(document: Document):
-    """The stored file of a rendered document, or 404 (never a path outside DOCUMENTS_DIR)."""
-    if document.status != "done" or not document.path:
-        abort(404)
-    path = safe_join(str(services().settings.resolved_documents_dir), document.path)
-    if path is None:
-        abort(404)
-    try:
-        return send_file(path, as_attachment=True, download_name=admin_queries.download_name(document))
-    except FileNotFoundError:
-        abort(404)
 
 
 @bp.get("/van-ban/<int:document_id>/tai-ve")

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from werkzeug.security import safe_join
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -15,6 +14,7 @@ from webforms.backoffice.access import permission_required
 from webforms.backoffice.forms import ActionForm
 from webforms.backoffice.helpers import current_actor, get_or_404
 from webforms.backoffice.routes import bp
+from webforms.document_files import signed_file
 from webforms.domain.audit import record
 from webforms.domain.documents import register
 from webforms.domain.documents.issuing import (
@@ -144,29 +144,6 @@ def document_withdraw(document_id: int):
 def document_signed_download(document_id: int):
     document = get_or_404(Document, document_id)
     return signed_file(document)
-
-
-def signed_file(document: Document):
-    """The issued, signed PDF of `document`, or 404."""
-    if not document.signed_path:
-        abort(404)
-    path = safe_join(str(services().settings.resolved_documents_dir), document.signed_path)
-    if path is None:
-        abort(404)
-    try:
-        return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=issued_name(document))
-    except FileNotFoundError:
-        abort(404)
-
-
-def issued_name(document: Document) -> str:
-    """"Tra-loi-kien-nghi-KN.20261202.0001-1.pdf" for a reply letter, "TB-BQL-so-01-2027.pdf" otherwise."""
-    if document.kind == "reply_letter" and document.subject_key.startswith("rec:"):
-        return f"Tra-loi-kien-nghi-{document.subject_key.removeprefix('rec:')}.pdf"
-    from webforms.domain.documents.generate import _safe_name
-
-    year = document.issued_on.year if document.issued_on else ""
-    return f"{_safe_name(document.symbol.replace('Đ', 'D'))}-so-{document.number:02d}-{year}.pdf"
 
 
 def _year() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from webforms.document_files import document_file, signed_file
 from webforms.domain import public_folder as pub
 from webforms.services import services
 
@@ -47,15 +48,11 @@ def conference(slug: str):
 
 @bp.get("/<slug>/van-ban/<int:document_id>")
 def document(slug: str, document_id: int):
-    from webforms.backoffice.admin_views import document_file
-
     found = pub.public_conference(slug)
     doc = pub.public_document(found, document_id) if found is not None else None
     if doc is None:
         abort(404)
     if doc.signed_path:  # an issued document: its signed PDF, never the draft
-        from webforms.backoffice.issuing_views import signed_file
-
         return signed_file(doc)
     return document_file(doc)
 
