@@ -69,9 +69,9 @@ def test_announced_conference_gets_no_alert(run):
     assert runs() == []
 
 
-def test_naive_now_is_refused(app_ctx, rules, calendar):
+def test_naive_now_is_refused(app_ctx, rules, calendar, settings):
     with pytest.raises(ValueError, match="timezone-aware"):
-        tick(dt.datetime(2025, 8, 20, 9), rules, calendar)  # noqa: DTZ001 - the point of the test
+        tick(dt.datetime(2025, 8, 20, 9), rules, calendar, settings)  # noqa: DTZ001 - the point of the test
 
 
 def _registrations(conference, n, recommendations, *, late_extra=0):

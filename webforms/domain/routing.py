@@ -301,14 +301,6 @@ def close_assignments(
 # -- receivers -----------------------------------------------------------------------------------
 
 
-def _settings(settings):
-    if settings is not None:
-        return settings
-    from webforms.services import services  # a sender that did not pass settings (CLI, old callers)
-
-    return services().settings
-
-
 @events.recommendation_received.connect
 def on_recommendation_received(
     recommendation: Recommendation,
@@ -316,12 +308,10 @@ def on_recommendation_received(
     now: dt.datetime,
     rules: Rules,
     calendar: WorkingCalendar,
-    settings=None,
+    settings,
     **_ignored,
 ) -> None:
-    assign_recommendation(
-        recommendation, now=now, rules=rules, calendar=calendar, settings=_settings(settings)
-    )
+    assign_recommendation(recommendation, now=now, rules=rules, calendar=calendar, settings=settings)
 
 
 @events.recommendation_screened_out.connect

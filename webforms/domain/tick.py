@@ -366,18 +366,14 @@ def _run_stage(conference_id: int, cycle: int, stage: Stage, now: dt.datetime, r
     return action
 
 
-def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings=None, redis=None) -> list[dict]:
+def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings, redis=None) -> list[dict]:
     """Act on everything due at `now`; return one dict per action taken (nothing twice).
 
-    :param settings: the app's Settings (addresses, links); the current app's when None.
+    :param settings: the app's Settings (addresses, links).
     :param redis: where the outbox sweep enqueues; no sweep when None.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if settings is None:
-        from webforms.services import services
-
-        settings = services().settings
     actions: list[dict] = []
     conferences = db.session.execute(
         select(Conference.id, Conference.slug)
