@@ -93,7 +93,7 @@ class Settings:
     outbox_grace_seconds: int = 60
     # Seconds between attempts after a transient failure (SMTP down, timeout); then the row fails.
     retry_intervals: tuple[int, ...] = (60, 300, 1800, 7200, 43200)
-    # Mail rows sent per job over one SMTP connection (RQ spends ~21 ms per job; see limits.md).
+    # Mail rows sent per job over one SMTP connection (RQ's own cost is about 21 ms a job, so mail goes in batches).
     mail_batch_size: int = 25
     # Seconds one LibreOffice conversion may take.
     soffice_timeout: int = 120

@@ -455,7 +455,7 @@ def invitation():
             ("{{ invitee.line }}", {"bold": True}),
         ],
     )
-    # A leader of the city is invited "dự và chỉ đạo", and asked rather than told (fidelity 3.2).
+    # A leader of the city is invited "dự và chỉ đạo", and asked rather than told.
     body(doc, [("{% if invitee.official %}Dự và chỉ đạo {% else %}Tới dự {% endif %}", {}),
                ("{{ conference.title }}", {}), (".", {})])
     body(doc, [("Chủ trì: ", {}), ("{{ chair }}", {}), (".", {})])
@@ -527,7 +527,7 @@ def consolidated_table():
 
 
 def conclusion_notice():
-    """THÔNG BÁO Kết luận của đồng chí chủ trì (fidelity review 3.4): the opening paragraph with date,
+    """THÔNG BÁO Kết luận của đồng chí chủ trì : the opening paragraph with date,
     venue, chair and who attended, "1. Đánh giá chung", "2. Đối với các kiến nghị cụ thể", "3. …"."""
     doc = new_document()
     header_block(doc)
@@ -695,7 +695,7 @@ def results_report():
         ],
     )
     tag(doc, "{%p endif %}")
-    # What only the Office can judge is a marked blank, never an automatic self-assessment (fidelity 3.5).
+    # What only the Office can judge is a marked blank, never an automatic self-assessment.
     body(doc, "II. ĐÁNH GIÁ", bold=True)
     body(doc, "[Ưu điểm, hạn chế trong công tác tổ chức Hội nghị và trả lời kiến nghị: Văn phòng bổ sung.]")
     body(doc, "III. KIẾN NGHỊ, ĐỀ XUẤT", bold=True)
@@ -749,7 +749,7 @@ def results_report():
 
 def postponement_report():
     """Plan III.1: no quorum by the intake deadline. The figures are the quorum's; each sentence follows
-    the facts (announced or not, quorum met or not); the last one carries the decision (fidelity 3.6)."""
+    the facts (announced or not, quorum met or not); the last one carries the decision."""
     doc = new_document()
     header_block(doc)
     title_block(

@@ -39,7 +39,7 @@ def app_job(func):
 
 def run_worker(*, burst: bool = False, with_scheduler: bool = True) -> bool:
     """An RQ worker on every queue. SimpleWorker: no fork per job (RQ's forking worker spends ~21 ms
-    of bookkeeping per job, see shared/reference/limits.md); the outbox, not the worker process,
+    of bookkeeping on each job); the outbox, not the worker process,
     is what guarantees a job killed midway is done again."""
     from rq.worker import SimpleWorker
 

@@ -1,4 +1,4 @@
-"""The conclusion notice is the chair's conclusions (fidelity review 3.4), re-opened with python-docx."""
+"""The conclusion notice is the chair's conclusions, re-opened with python-docx."""
 
 from __future__ import annotations
 

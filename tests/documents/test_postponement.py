@@ -1,5 +1,5 @@
 """The postponement report tells the facts with the quorum's figures and states the decision, and a
-postponement or cancellation sends everyone concerned a Thông báo (issue #12 item 6, fidelity 3.6)."""
+postponement or cancellation sends everyone concerned a Thông báo (issue #12 item 6)."""
 
 from __future__ import annotations
 

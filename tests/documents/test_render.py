@@ -79,7 +79,7 @@ def test_invitation_follows_form_1_7(full_conference, rules):
     _, data = _render("invitation", full_conference.conference, rules, {"invitee": invitee.id})
     text = all_text(data)
     assert "GIẤY MỜI" in text
-    # A leader of the city: "Đồng chí … –", invited to attend and direct (fidelity 3.2).
+    # A leader of the city: "Đồng chí … –", invited to attend and direct.
     assert (f"Ban Quản lý Khu kinh tế Hải Phòng trân trọng kính mời: Đồng chí {invitee.name} – Phó Chủ tịch "
             "Ủy ban nhân dân thành phố Hải Phòng") in text
     assert "Dự và chỉ đạo Hội nghị đối thoại doanh nghiệp năm 2025." in text

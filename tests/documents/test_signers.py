@@ -1,5 +1,5 @@
-"""Signers, drafting units and the agency come from the rules (issue 14 item 2, documents part;
-fidelity review 3.0 point 3 and 3.7). Each test renders the real template and re-opens the .docx."""
+"""Signers, drafting units and the agency come from the rules (issue 14 item 2, documents part).
+Each test renders the real template and re-opens the .docx."""
 
 from __future__ import annotations
 

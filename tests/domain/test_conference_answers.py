@@ -1,6 +1,6 @@
 """Answers given at the conference (issue #12 item 3): who answered and what was said are recorded, every
 assignment of the item closes (nothing chased), and the enterprise gets its written confirmation through
-the Board's approval, in the wording of fidelity 3.7. Refused before the conference starts."""
+the Board's approval, in the wording the reply letter uses. Refused before the conference starts."""
 
 from __future__ import annotations
 

