@@ -17,9 +17,20 @@ from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from webforms.rules_reload import watch_rules
 from webforms.services import Services, redis_url_for_limits
+from webforms.unit_of_work import install_hooks, request_unit_of_work
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SUPPORTED_LANGUAGES = ("vi", "en")
+
+
+class DoithoaiFlask(Flask):
+    """Every view runs in one unit of work (webforms/unit_of_work.py): committed when it returns a
+    response, rolled back when it raises. Inside `dispatch_request`, so a failing commit is handled by
+    the error handlers (a database gone: 503) like any error of the view."""
+
+    def dispatch_request(self):
+        with request_unit_of_work():
+            return super().dispatch_request()
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -30,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     check_milestone_handlers(rules.plan)  # a milestone the deadline engine cannot act on: refuse to start
     if not settings.mail_default_sender:
         settings = settings.with_(mail_default_sender=f"{rules.plan.agency.short_name} <doithoai@localhost>")
-    app = Flask(__name__, instance_path=str(settings.instance_dir))
+    app = DoithoaiFlask(__name__, instance_path=str(settings.instance_dir))
     if settings.trusted_proxies > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -224,6 +235,8 @@ def register_error_handlers(app: Flask) -> None:
     for code in (400, 403, 404, 405, 409, 410, 413, 422, 429):
         app.register_error_handler(code, render_error)
 
+    # A view's unit of work is rolled back before these run (DoithoaiFlask); these roll back what a
+    # before_request hook or the user loader left open.
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()
@@ -305,21 +318,17 @@ def register_domain_receivers() -> None:
 
 
 def register_outbox_dispatch() -> None:
-    """Enqueue each transaction's outbox rows after it commits (once per process, for every app)."""
+    """Enqueue each transaction's outbox rows after it commits, and let files share their transaction's
+    fate (once per process, for every app; on `db.session` only, not on every SQLAlchemy Session)."""
     from sqlalchemy import event
-    from sqlalchemy.orm import Session
 
-    from webforms.domain.documents.generate import forget_named_files, remove_named_files
     from webforms.domain.outbox import forget_pending
 
-    if event.contains(Session, "after_commit", _dispatch_after_commit):
+    install_hooks()
+    if event.contains(db.session, "after_commit", _dispatch_after_commit):
         return
-
-    event.listen(Session, "after_commit", _dispatch_after_commit)
-    event.listen(Session, "after_rollback", forget_pending)
-    # Document files named inside a transaction share its fate.
-    event.listen(Session, "after_commit", forget_named_files)
-    event.listen(Session, "after_rollback", remove_named_files)
+    event.listen(db.session, "after_commit", _dispatch_after_commit)
+    event.listen(db.session, "after_rollback", forget_pending)
 
 
 def _dispatch_after_commit(session) -> None:

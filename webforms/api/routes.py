@@ -27,10 +27,11 @@ from webforms.domain.intake.reading import approved_answer, recommendation_statu
 from webforms.domain.intake.submit import SubmissionKeyReused, submit_registration
 from webforms.domain.intake.window import IntakeClosed, intake_window
 from webforms.domain.validation import ValidationFailed
-from webforms.extensions import csrf, db, limiter
+from webforms.extensions import csrf, limiter
 from webforms.models import ConferenceStatus
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -131,7 +132,7 @@ def create_registration(slug: str):
         ip=request.remote_addr or "",
         user_agent=request.user_agent.string or "",
     )
-    try:
+    with undo_on(ValidationFailed, IntakeClosed, SubmissionKeyReused) as refused:
         result = submit_registration(
             data,
             conference=conference,
@@ -142,18 +143,15 @@ def create_registration(slug: str):
             submission_key=("api:" + key)[:64] if key else None,
             actor=actor,
         )
-    except ValidationFailed as exc:
-        db.session.rollback()
+    if isinstance(exc := refused.error, ValidationFailed):
         return jsonify({"errors": exc.errors}), 422
-    except IntakeClosed as exc:
-        db.session.rollback()
+    if isinstance(exc, IntakeClosed):
         return _error(409, "intake_closed", exc.message)
-    except SubmissionKeyReused:
-        db.session.rollback()
+    if refused:  # SubmissionKeyReused
         return _error(409, "idempotency_key_reused",
                       _("Idempotency-Key này đã được dùng cho một nội dung khác; vui lòng dùng khóa mới."))
-    # The answer is built before the commit: after it every attribute would be read again from the
-    # database, and a database going away at that moment would turn a stored submission into an error.
+    # The answer is built before the unit of work commits (webforms/unit_of_work.py): after it every attribute
+    # would be read again from the database.
     registration = result.registration
     if result.resubmission is not None and result.token is None:
         body, status = {
@@ -178,7 +176,6 @@ def create_registration(slug: str):
             # The same Idempotency-Key again: the token went out with the first answer.
             body["duplicate"] = True
             status = 200
-    db.session.commit()
     return jsonify(body), status
 
 

@@ -23,6 +23,7 @@ from webforms.extensions import db
 from webforms.models import Conference, Document, OutboxMessage, OutboxStatus, User
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 # -- documents ------------------------------------------------------------------------------------
 
@@ -92,7 +93,6 @@ def document_generate(slug: str, kind: str):
                      queue="docs", dedupe_key=f"render:{conference.slug}:{kind}:{nonce}")
     record(current_actor(), "document.generate", "conference", conference.slug, now=now, kind=kind,
            outbox=row.id)
-    db.session.commit()
     flash(_("Đã đưa yêu cầu tạo văn bản “%(kind)s” vào hàng đợi; tiến độ hiện ở bảng dưới đây.",
             kind=_document_label(kind)), "info")
     return redirect(url_for("backoffice.documents", conference=conference.slug))
@@ -117,13 +117,11 @@ def document_publish(document_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     publish = request.form.get("publish") == "1"
-    try:
+    with undo_on(ValueError) as refused:
         admin_queries.set_document_published(document, publish, now=utcnow(), actor=current_actor())
-    except ValueError:
-        db.session.rollback()
+    if refused:
         flash(_("Chỉ công khai được văn bản đã tạo xong."), "error")
     else:
-        db.session.commit()
         flash(_("Đã công khai văn bản.") if publish else _("Đã thôi công khai văn bản."), "info")
     return redirect(url_for("backoffice.documents", conference=request.args.get("conference", "")))
 
@@ -153,7 +151,6 @@ def outbox_retry(row_id: int):
         flash(_("Chỉ gửi lại được thư đã lỗi."), "error")
     else:
         record(current_actor(), "outbox.retry", "outbox", row_id, now=utcnow())
-        db.session.commit()
         flash(_("Đã đưa thư vào hàng đợi gửi lại."), "info")
     return redirect(url_for("backoffice.outbox", status=request.args.get("status", "")))
 
@@ -187,18 +184,15 @@ def audit_log():
 def users():
     form = UserCreateForm()
     if form.validate_on_submit():
-        try:
+        with undo_on(accounts.AccountError) as refused:
             accounts.create_user(email=form.email.data, role=form.role.data, password=form.password.data,
                                  name=form.name.data or "", policy=policy(), now=utcnow(), actor=current_actor())
-        except accounts.WeakPassword as exc:
-            db.session.rollback()
-            form.password.errors.append(str(exc))
-        except accounts.AccountError:
-            db.session.rollback()
+        if isinstance(refused.error, accounts.WeakPassword):
+            form.password.errors.append(str(refused.error))
+        elif refused:
             form.password.errors.append(_("Email đã có hoặc mật khẩu ngắn hơn %(n)d ký tự.",
                                           n=policy().min_password_length))
         else:
-            db.session.commit()
             flash(_("Đã tạo tài khoản."), "info")
             return redirect(url_for("backoffice.users"))
     return render_template("backoffice/users.html", users=accounts.list_users(), form=form,
@@ -212,13 +206,11 @@ def user_reset_password(user_id: int):
     user = get_or_404(User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
+        with undo_on(accounts.AccountError) as refused:
             accounts.reset_password(user, form.password.data, policy=policy(), now=utcnow(), actor=current_actor())
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        if refused:
+            flash(str(refused.error), "error")
         else:
-            db.session.commit()
             flash(_("Đã đặt lại mật khẩu và mở khóa tài khoản %(email)s.", email=user.email), "info")
     else:
         flash(_("Vui lòng nhập mật khẩu."), "error")
@@ -232,5 +224,4 @@ def user_set_active(user_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     accounts.set_active(user, request.form.get("active") == "1", now=utcnow(), actor=current_actor())
-    db.session.commit()
     return redirect(url_for("backoffice.users"))

@@ -19,6 +19,7 @@ from webforms.extensions import db
 from webforms.models import Assignment
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 
 class ApproveForm(FlaskForm):
@@ -71,19 +72,17 @@ def approve(assignment_id: int):
     assignment = _assignment(assignment_id)
     if not ApproveForm().validate_on_submit():
         abort(400)
-    try:
+    with undo_on(replies.ReplyError) as refused:
         approved = replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id,
                                           **_domain_args())
-    except replies.ReplyError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if refused:
+        flash(str(refused.error), "error")
         return redirect(url_for("backoffice.approvals"))
     if approved:
         flash(_("Đã duyệt trả lời kiến nghị %(code)s; văn bản trả lời chờ ký số và ban hành.",
                 code=assignment.recommendation.code), "success")
     else:
         flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
-    db.session.commit()
     return redirect(url_for("backoffice.approvals"))
 
 
@@ -101,7 +100,6 @@ def send_back(assignment_id: int):
         flash(_("Đã trả lại dự thảo kiến nghị %(code)s cho đơn vị.", code=assignment.recommendation.code), "success")
     else:
         flash(_("Kiến nghị %(code)s không còn chờ duyệt.", code=assignment.recommendation.code), "info")
-    db.session.commit()
     return redirect(url_for("backoffice.approvals"))
 
 
@@ -136,7 +134,7 @@ def bulk_decide():
         return redirect(url_for("backoffice.approvals"))
     assignments = list(db.session.scalars(select(Assignment).where(Assignment.id.in_(ids)).order_by(Assignment.id)))
     done, skipped = [], []
-    try:
+    with undo_on(replies.ReplyError) as refused:
         for assignment in assignments:
             if action == "approve":
                 changed = replies.approve_answer(assignment, actor=_actor(), approver_id=current_user.id,
@@ -144,11 +142,9 @@ def bulk_decide():
             else:
                 changed = replies.send_back(assignment, comment, actor=_actor(), **_domain_args())
             (done if changed else skipped).append(assignment.recommendation.code)
-    except replies.ReplyError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if refused:
+        flash(str(refused.error), "error")
         return redirect(url_for("backoffice.approvals"))
-    db.session.commit()
     if done:
         message = (_("Đã duyệt %(n)d trả lời: %(codes)s; văn bản trả lời chờ ký số và ban hành.",
                      n=len(done), codes=", ".join(done))

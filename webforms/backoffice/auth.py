@@ -26,7 +26,7 @@ from webforms.domain.accounts import (
     end_sessions,
     normalise_email,
 )
-from webforms.extensions import db, limiter, login_manager
+from webforms.extensions import limiter, login_manager
 from webforms.timeutil import utcnow
 
 login_manager.login_view = "backoffice.login"
@@ -60,9 +60,10 @@ def login():
         return redirect(url_for("backoffice.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        # A refused login answers with the form and still commits (the unit of work commits whatever a view
+        # that returns wrote): the failure counter and the lockout must hold for the next attempt.
         result = authenticate(form.email.data, form.password.data, now=utcnow(), policy=policy(),
                               actor=current_actor())
-        db.session.commit()
         if result.outcome == LoginOutcome.OK:
             _start_session(result.user)
             return redirect(_safe_next(form.next.data))
@@ -80,7 +81,6 @@ def logout():
     if form.validate_on_submit():
         if current_user.is_authenticated:  # a copy of this session's cookie must not keep working
             end_sessions(current_user)
-            db.session.commit()
         logout_user()
         session.pop("auth_at", None)
         flash(_("Bạn đã đăng xuất."), "info")
@@ -98,12 +98,10 @@ def change_password():
         try:
             change_own_password(user, form.current.data, form.new.data, policy=policy(), now=utcnow(),
                                 actor=current_actor())
-        except AccountError as exc:
-            db.session.commit()  # the audit row of a refused attempt
+        except AccountError as exc:  # not undone: the audit row of a refused attempt is committed with the answer
             field = form.current if isinstance(exc, WrongCurrentPassword) else form.new
             field.errors.append(str(exc))
         else:
-            db.session.commit()
             _start_session(user)
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "info")
             return redirect(url_for("backoffice.home"))

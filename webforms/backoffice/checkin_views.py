@@ -11,10 +11,10 @@ from webforms.backoffice.forms import CATEGORY_LABELS, CheckInForm
 from webforms.backoffice.helpers import current_actor, get_or_404
 from webforms.backoffice.routes import bp
 from webforms.domain import checkin
-from webforms.extensions import db
 from webforms.models import Invitee, Registration
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 
 def _page(conference, *, query: str = "", focus: str = "", errors: dict | None = None, status: int = 200):
@@ -70,15 +70,13 @@ def _mark(conference, row_key: str, mark, undo):
                          status=422)
         abort(400)
     svc = services()
-    try:
+    with undo_on(checkin.CheckInError) as refused:
         if form.undo.data:
             changed = undo(now=utcnow(), rules=svc.rules, actor=current_actor())
         else:
             changed = mark(delegates=form.delegates.data, now=utcnow(), rules=svc.rules, actor=current_actor())
-    except checkin.CheckInError as exc:
-        db.session.rollback()
-        return _page(conference, query=query, focus=row_key, errors={row_key: [str(exc)]}, status=422)
-    db.session.commit()
+    if refused:
+        return _page(conference, query=query, focus=row_key, errors={row_key: [str(refused.error)]}, status=422)
     if changed:
         flash(_("Đã bỏ ghi nhận.") if form.undo.data else _("Đã ghi nhận có mặt."), "info")
     return redirect(url_for("backoffice.checkin_page", slug=conference.slug, q=query or None) + f"#{row_key}")

@@ -11,9 +11,9 @@ from webforms.backoffice.forms import ConclusionForm
 from webforms.backoffice.helpers import current_actor
 from webforms.backoffice.routes import bp
 from webforms.domain import conclusions as ops
-from webforms.extensions import db
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 
 def _unit_choices(rules) -> list[tuple[str, str]]:
@@ -103,14 +103,12 @@ def conclusions(slug: str):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with undo_on(ops.ConclusionError) as refused:
                 ops.save_conclusion(conference, _input(form), now=now, rules=svc.rules, actor=current_actor())
-            except ops.ConclusionError as exc:
-                db.session.rollback()
-                problems = _show_errors(form, exc.errors)
+            if refused:
+                problems = _show_errors(form, refused.error.errors)
                 status = 422
             else:
-                db.session.commit()
                 flash(_("Đã lưu kết luận của chủ trì. Có thể tạo Thông báo kết luận."), "info")
                 return redirect(url_for("backoffice.conclusions", slug=slug))
         elif form.csrf_token.errors:

@@ -35,10 +35,10 @@ from webforms.domain.intake.quorum import quorum
 from webforms.domain.invitation_dispatch import invitation_dispatch
 from webforms.domain.mail import AddressError
 from webforms.domain.plan import milestone_due
-from webforms.extensions import db
 from webforms.models import Conference, Invitee
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 
 def _conference(slug: str) -> Conference:
@@ -67,7 +67,7 @@ def conference_create():
                           signer_title=signer.title, signer_name=signer.name)
     if form.validate_on_submit():
         now = utcnow()
-        try:
+        with undo_on(DayOffError, ConferenceError) as refused:
             conference = create_conference(title=form.title.data, starts_at=_starts_at(form.date.data, form.time.data),
                                            venue=form.venue.data, rules=svc.rules, calendar=svc.calendar,
                                            host_agency=form.host_agency.data,
@@ -77,15 +77,12 @@ def conference_create():
                                   host_agency=form.host_agency.data, signer_authority=form.signer_authority.data,
                                   signer_title=form.signer_title.data, signer_name=form.signer_name.data,
                                   announcement_text=form.announcement_text.data, now=now, actor=current_actor())
-        except DayOffError as exc:
-            db.session.rollback()
+        if isinstance(exc := refused.error, DayOffError):
             form.date.errors.append(_("Ngày %(day)s là ngày nghỉ (%(reason)s); vui lòng chọn ngày làm việc.",
                                       day=exc.day.strftime("%d/%m/%Y"), reason=exc.reason))
-        except ConferenceError:
-            db.session.rollback()
+        elif refused:
             form.title.errors.append(_("Đã có hội nghị cùng tên và ngày; vui lòng đổi tên hoặc ngày."))
         else:
-            db.session.commit()
             flash(_("Đã tạo hội nghị."), "info")
             return redirect(url_for("backoffice.conference_dashboard", slug=conference.slug))
     return render_template("backoffice/conference_form.html", form=form, conference=None)
@@ -100,7 +97,7 @@ def conference_edit(slug: str):
         local = conference.starts_at.astimezone(services().rules.plan.timezone)
         form.date.data, form.time.data = local.date(), local.time()
     if form.validate_on_submit():
-        try:
+        with undo_on(DayOffError, ConferenceError) as refused:
             ops.update_conference(conference, title=form.title.data,
                                   starts_at=_starts_at(form.date.data, form.time.data), venue=form.venue.data,
                                   format=form.format.data, host_agency=form.host_agency.data,
@@ -108,15 +105,12 @@ def conference_edit(slug: str):
                                   signer_name=form.signer_name.data, announcement_text=form.announcement_text.data,
                                   now=utcnow(), actor=current_actor(), rules=services().rules,
                                   calendar=services().calendar)
-        except DayOffError as exc:
-            db.session.rollback()
+        if isinstance(exc := refused.error, DayOffError):
             form.date.errors.append(_("Ngày %(day)s là ngày nghỉ (%(reason)s); vui lòng chọn ngày làm việc.",
                                       day=exc.day.strftime("%d/%m/%Y"), reason=exc.reason))
-        except ConferenceError:
-            db.session.rollback()
+        elif refused:
             form.date.errors.append(_("Hội nghị đã thông báo hoặc đã hủy: chỉ đổi ngày bằng chức năng hoãn."))
         else:
-            db.session.commit()
             flash(_("Đã lưu thay đổi."), "info")
             return redirect(url_for("backoffice.conference_dashboard", slug=conference.slug))
     return render_template("backoffice/conference_form.html", form=form, conference=conference)
@@ -155,21 +149,18 @@ def conference_publish(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     svc = services()
-    try:
+    with undo_on(ConferenceError) as refused:  # LateAnnouncement is one
         published = ops.publish_announcement(conference, now=utcnow(), rules=svc.rules, calendar=svc.calendar,
                                              actor=current_actor(), late_reason=request.form.get("late_reason", ""))
-    except LateAnnouncement:
-        db.session.rollback()
+    if isinstance(refused.error, LateAnnouncement):
         flash(_("Đã quá hạn đăng thông báo theo Kế hoạch (trước ngày tổ chức ít nhất 07 ngày làm việc): "
                 "vui lòng nêu lý do đăng muộn."), "error")
         return redirect(url_for("backoffice.conference_dashboard", slug=slug))
-    except ConferenceError:
-        db.session.rollback()
+    if refused:
         flash(_("Đã hết hạn nhận đăng ký và kiến nghị: không thể đăng thông báo, "
                 "vui lòng hoãn Hội nghị sang ngày khác."), "error")
         return redirect(url_for("backoffice.conference_dashboard", slug=slug))
     if published:
-        db.session.commit()
         flash(_("Đã đăng thông báo; cổng nhận đăng ký và kiến nghị đã mở."), "info")
     else:
         flash(_("Hội nghị này đã được thông báo trước đó."), "error")
@@ -182,13 +173,11 @@ def conference_held(slug: str):
     conference = _conference(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with undo_on(ConferenceError) as refused:
         ops.mark_held(conference, now=utcnow(), actor=current_actor())
-    except ConferenceError:
-        db.session.rollback()
+    if refused:
         flash(_("Không thể ghi nhận: hội nghị chưa được thông báo hoặc đã kết thúc."), "error")
     else:
-        db.session.commit()
         flash(_("Đã ghi nhận hội nghị đã được tổ chức."), "info")
     return redirect(url_for("backoffice.conference_dashboard", slug=slug))
 
@@ -199,19 +188,16 @@ def conference_postpone(slug: str):
     conference = _conference(slug)
     form = PostponeForm()
     if form.validate_on_submit():
-        try:
+        with undo_on(DayOffError, ConferenceError) as refused:
             sent = ops.postpone_conference(conference, new_starts_at=_starts_at(form.date.data, form.time.data),
                                            reason=form.reason.data, now=utcnow(), actor=current_actor(),
                                            rules=services().rules, calendar=services().calendar)
-        except DayOffError as exc:
-            db.session.rollback()
+        if isinstance(exc := refused.error, DayOffError):
             flash(_("Ngày %(day)s là ngày nghỉ (%(reason)s); vui lòng chọn ngày làm việc.",
                     day=exc.day.strftime("%d/%m/%Y"), reason=exc.reason), "error")
-        except ConferenceError:
-            db.session.rollback()
+        elif refused:
             flash(_("Không thể hoãn: ngày mới phải ở tương lai và hội nghị chưa tổ chức hoặc chưa hủy."), "error")
         else:
-            db.session.commit()
             flash(_("Đã hoãn hội nghị và gửi thông báo đến %(n)d người liên quan.", n=sent), "info")
     else:
         flash(_("Vui lòng nhập ngày, giờ mới và lý do hoãn."), "error")
@@ -224,13 +210,11 @@ def conference_cancel(slug: str):
     conference = _conference(slug)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
+        with undo_on(ConferenceError) as refused:
             sent = ops.cancel_conference(conference, reason=form.reason.data, now=utcnow(), actor=current_actor())
-        except ConferenceError:
-            db.session.rollback()
+        if refused:
             flash(_("Không thể hủy hội nghị đã tổ chức hoặc đã hủy."), "error")
         else:
-            db.session.commit()
             flash(_("Đã hủy hội nghị và gửi thông báo đến %(n)d người liên quan.", n=sent), "info")
     else:
         flash(_("Vui lòng nêu lý do hủy."), "error")
@@ -245,15 +229,13 @@ def invitees(slug: str):
     conference = _conference(slug)
     form = InviteeForm()
     if form.validate_on_submit():
-        try:
+        with undo_on(ConferenceError, AddressError) as refused:
             ops.add_invitee(conference, category=form.category.data, name=form.name.data,
                             position=form.position.data, organisation=form.organisation.data,
                             email=form.email.data or "", now=utcnow(), actor=current_actor())
-        except (ConferenceError, AddressError):
-            db.session.rollback()
+        if refused:
             form.email.errors.append(_("Email không hợp lệ."))
         else:
-            db.session.commit()
             flash(_("Đã thêm khách mời."), "info")
             return redirect(url_for("backoffice.invitees", slug=slug))
     return render_template("backoffice/invitees.html", conference=conference, form=form,
@@ -269,7 +251,6 @@ def invitee_remove(slug: str, invitee_id: int):
     if invitee.conference_id != conference.id or not ActionForm().validate_on_submit():
         abort(404)
     ops.remove_invitee(invitee, now=utcnow(), actor=current_actor())
-    db.session.commit()
     flash(_("Đã xóa khách mời."), "info")
     return redirect(url_for("backoffice.invitees", slug=slug))
 
@@ -302,13 +283,11 @@ def invitees_import(slug: str):
     form = InviteeConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with undo_on(ConferenceError) as refused:
         count = ops.import_invitees(conference, form.csv_text.data or "", now=utcnow(), actor=current_actor())
-    except ConferenceError:
-        db.session.rollback()
+    if refused:
         flash(_("Danh sách còn lỗi; chưa nhập dòng nào. Vui lòng sửa tệp và tải lên lại."), "error")
     else:
-        db.session.commit()
         flash(_("Đã nhập %(n)d khách mời.", n=count), "info")
     return redirect(url_for("backoffice.invitees", slug=slug))
 

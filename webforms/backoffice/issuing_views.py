@@ -25,10 +25,10 @@ from webforms.domain.documents.issuing import (
     withdraw_document,
 )
 from webforms.domain.documents.signing import SigningConfig, SigningError
-from webforms.extensions import db
 from webforms.models import Document, TransitionRefused
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 MAX_SIGNED_BYTES = 30 * 1024 * 1024
 
@@ -71,14 +71,12 @@ def document_approve(document_id: int):
     document = get_or_404(Document, document_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
+    with undo_on(TransitionRefused) as refused:
         approve_document(document)
-    except TransitionRefused:
-        db.session.rollback()
+    if refused:
         flash(_("Văn bản không ở trạng thái dự thảo nên không duyệt được."), "error")
         return _back(document)
     record(current_actor(), "document.approve", "document", str(document.id), now=utcnow(), kind=document.kind)
-    db.session.commit()
     flash(_("Đã duyệt nội dung văn bản; văn bản chờ ký số và ban hành."), "success")
     return _back(document)
 
@@ -102,16 +100,14 @@ def document_issue(document_id: int):
         flash(_("Vui lòng chọn tệp PDF đã ký số, hoặc ký trên hệ thống."), "error")
         return _back(document)
     now = utcnow()
-    try:
+    with undo_on(IssueRefused, SigningError) as refused:
         result = issue_document(document, svc.rules, svc.settings, now, signed_pdf=signed,
                                 config=SigningConfig.from_env())
-    except (IssueRefused, SigningError) as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if refused:
+        flash(str(refused.error), "error")
         return _back(document)
     record(current_actor(), "document.issue", "document", str(document.id), now=now, number=result.number_text,
            sha256=document.signed_sha256, uploaded=signed is not None)
-    db.session.commit()
     flash(_("Đã ban hành văn bản số %(number)s.", number=result.number_text), "success")
     return _back(document)
 
@@ -126,15 +122,13 @@ def document_withdraw(document_id: int):
             abort(400)
         flash(_("Vui lòng nêu lý do thu hồi."), "error")
         return _back(document)
-    try:
+    with undo_on(IssueRefused, TransitionRefused) as refused:
         withdraw_document(document, form.reason.data)
-    except (IssueRefused, TransitionRefused):
-        db.session.rollback()
+    if refused:
         flash(_("Văn bản này không thu hồi được."), "error")
         return _back(document)
     record(current_actor(), "document.withdraw", "document", str(document.id), now=utcnow(),
            reason=form.reason.data.strip())
-    db.session.commit()
     flash(_("Đã thu hồi văn bản."), "info")
     return _back(document)
 

@@ -25,6 +25,7 @@ from webforms.extensions import db
 from webforms.models import Conference, Department, Recommendation
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 
 def _filter_choices():
@@ -98,15 +99,13 @@ def recommendation_reassign(rec_id: int):
         flash(_("Vui lòng chọn phòng, đơn vị nhận."), "error")
         return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
     svc = services()
-    try:
+    with undo_on(replies.ReplyError) as refused:
         replies.reassign_by_staff(recommendation, form.department.data, form.reason.data or "",
                                   actor=current_actor(), now=utcnow(), rules=svc.rules, calendar=svc.calendar,
                                   settings=svc.settings)
-    except replies.ReplyError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if refused:
+        flash(str(refused.error), "error")
     else:
-        db.session.commit()
         flash(_("Đã chuyển kiến nghị; đơn vị mới nhận thư với đường dẫn trả lời."), "info")
     return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
 
@@ -126,14 +125,12 @@ def recommendation_screen_out(rec_id: int):
         flash(_("Vui lòng chọn lý do loại kiến nghị."), "error")
         return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
     svc = services()
-    try:
+    with undo_on(ScreeningError) as refused:
         done = screen_out(recommendation, form.reason_code.data, form.reason.data or "", current_actor(),
                           utcnow(), rules=svc.rules, calendar=svc.calendar, settings=svc.settings)
-    except ScreeningError:
-        db.session.rollback()
+    if refused:
         flash(_("Kiến nghị đã được trả lời nên không thể loại."), "error")
     else:
-        db.session.commit()
         flash(_("Đã loại kiến nghị khỏi phạm vi Hội nghị và báo lý do cho doanh nghiệp.") if done
               else _("Kiến nghị này đã bị loại trước đó."), "info")
     return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
@@ -149,13 +146,11 @@ def recommendation_duplicate(rec_id: int):
         if original is None:
             flash(_("Không tìm thấy kiến nghị có mã %(code)s.", code=form.of_code.data), "error")
         else:
-            try:
+            with undo_on(recs.RecommendationError) as refused:
                 recs.mark_duplicate(recommendation, original, now=utcnow(), actor=current_actor())
-            except recs.RecommendationError:
-                db.session.rollback()
+            if refused:
                 flash(_("Chỉ đánh dấu trùng với một kiến nghị khác của cùng hội nghị."), "error")
             else:
-                db.session.commit()
                 flash(_("Đã đánh dấu trùng lặp; một câu trả lời dùng chung cho các kiến nghị này."), "info")
     else:
         flash(_("Vui lòng nhập mã kiến nghị."), "error")
@@ -169,7 +164,6 @@ def recommendation_unduplicate(rec_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     recs.clear_duplicate(recommendation, now=utcnow(), actor=current_actor())
-    db.session.commit()
     return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
 
 
@@ -181,7 +175,6 @@ def recommendation_private(rec_id: int):
     if not form.validate_on_submit():
         abort(400)
     recs.set_private(recommendation, bool(form.private.data), now=utcnow(), actor=current_actor())
-    db.session.commit()
     flash(_("Đã lưu chế độ công khai."), "info")
     return redirect(url_for("backoffice.recommendation_detail", rec_id=rec_id))
 
@@ -227,7 +220,7 @@ def recommendation_answered_here(rec_id: int):
         return redirect(url_for("backoffice.conference_mode", slug=recommendation.conference.slug)
                         + f"#kn-{recommendation.id}")
     svc = services()
-    try:
+    with undo_on(recs.RecommendationError) as refused:
         if undo:
             recs.undo_answered_at_conference(recommendation, now=utcnow(), actor=current_actor())
         else:
@@ -235,10 +228,7 @@ def recommendation_answered_here(rec_id: int):
                                           answer=form.answer.data, department_code=form.department.data or "",
                                           now=utcnow(), actor=current_actor(), rules=svc.rules,
                                           calendar=svc.calendar, settings=svc.settings)
-    except recs.RecommendationError as exc:
-        db.session.rollback()
-        flash(f"{recommendation.code}: {exc}", "error")
-    else:
-        db.session.commit()
+    if refused:
+        flash(f"{recommendation.code}: {refused.error}", "error")
     return redirect(url_for("backoffice.conference_mode", slug=recommendation.conference.slug)
                     + f"#kn-{recommendation.id}")

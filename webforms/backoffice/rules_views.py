@@ -19,7 +19,6 @@ from webforms.backoffice.routes import bp
 from webforms.domain import rules_versions
 from webforms.domain.audit import record
 from webforms.domain.rules_impact import impact
-from webforms.extensions import db
 from webforms.services import services
 from webforms.timeutil import utcnow
 
@@ -118,7 +117,6 @@ def rules_apply():
         return redirect(url_for("backoffice.rules_edit", tep=name))
     record(actor, "rules.apply", "rules_version", version.number, now=utcnow(), file=name,
            reason=version.reason)
-    db.session.commit()
     flash(_("Đã áp dụng phiên bản %(n)d.", n=version.number), "success")
     return redirect(url_for("backoffice.rules_version", so=version.number))
 
@@ -162,7 +160,6 @@ def rules_restore():
         return redirect(url_for("backoffice.rules_version", so=number))
     record(actor, "rules.restore", "rules_version", version.number, now=utcnow(), restored=number,
            reason=version.reason)
-    db.session.commit()
     flash(_("Đã quay lại phiên bản %(old)d (phiên bản mới %(n)d).", old=number, n=version.number), "success")
     return redirect(url_for("backoffice.rules_version", so=version.number))
 

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 
 from webforms.domain.text import clean_text
 from webforms.models import Attachment
+from webforms.unit_of_work import remove_on_rollback
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # per file
 MAX_FILES_PER_RECOMMENDATION = 5
@@ -215,6 +216,7 @@ def _read_capped(archive: zipfile.ZipFile, name: str, budget: UploadBudget, refu
 
 def store_upload(upload: Upload, uploads_dir: Path, budget: UploadBudget | None = None) -> Attachment:
     """Copy the upload to a random name, check size and type; an Attachment not yet added to a session.
+    The file is removed if the session's transaction rolls back (webforms.unit_of_work).
 
     :param budget: the request's (shared by all its files); a fresh one when checking a single file.
     On refusal nothing stays on disk.
@@ -253,6 +255,7 @@ def store_upload(upload: Upload, uploads_dir: Path, budget: UploadBudget | None 
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    remove_on_rollback(path)  # the file lives as long as the transaction that will record its row
     return Attachment(
         original_name=name,
         stored_name=stored_name,

@@ -43,6 +43,7 @@ from webforms.intake.forms import RegistrationForm
 from webforms.models import Attachment, ConferenceStatus, Document, Registration
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import undo_on
 
 bp = Blueprint("intake", __name__, template_folder="templates")
 
@@ -121,7 +122,7 @@ def register(slug: str):
         elif form.website.data:
             errors[""] = [_("Không thể gửi biểu mẫu. Vui lòng tải lại trang và thử lại.")]
         elif form.validate():
-            try:
+            with undo_on(ValidationFailed, IntakeClosed, SubmissionKeyReused) as refused:
                 result = submit_registration(
                     form.payload(),
                     conference=conference,
@@ -133,23 +134,17 @@ def register(slug: str):
                     files=form.uploads(),
                     actor=_request_actor(form.contact.form.email.data or ""),
                 )
-            except ValidationFailed as exc:
-                db.session.rollback()
+            if isinstance(exc := refused.error, ValidationFailed):
                 errors = exc.errors
-            except IntakeClosed as exc:
-                db.session.rollback()
+            elif isinstance(exc, IntakeClosed):
                 return render_template("intake/closed.html", conference=conference, window=exc.window), 409
-            except SubmissionKeyReused:
-                db.session.rollback()
+            elif refused:  # SubmissionKeyReused
                 errors[""] = [_("Biểu mẫu này đã được gửi. Để gửi nội dung khác, vui lòng tải lại trang "
                                 "đăng ký và nhập lại.")]
             else:
-                # Read before the commit, which expires every attribute (a database going away right
-                # after it must not turn a stored submission into an error page).
-                slug, receipt = conference.slug, _receipt(conference.slug, result)
-                db.session.commit()
-                session["receipt"] = receipt
-                return redirect(url_for(".received", slug=slug), code=303)
+                # The receipt goes into the Flask session, put back as it was if the commit fails.
+                session["receipt"] = _receipt(conference.slug, result)
+                return redirect(url_for(".received", slug=conference.slug), code=303)
         else:
             errors[""] = [_("Phiên làm việc đã hết hạn. Vui lòng gửi lại biểu mẫu.")]
     status = 422 if errors and request.method == "POST" else 200
@@ -241,7 +236,7 @@ def confirm(token: str):
     registration = resubmission.registration
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with undo_on(IntakeClosed) as refused:
             result = confirm_resubmission(
                 resubmission,
                 now=utcnow(),
@@ -250,12 +245,10 @@ def confirm(token: str):
                 settings=svc.settings,
                 actor=_request_actor(registration.contact_email),
             )
-        except IntakeClosed as exc:
-            db.session.rollback()
+        if refused:
             return render_template(
-                "intake/closed.html", conference=registration.conference, window=exc.window
+                "intake/closed.html", conference=registration.conference, window=refused.error.window
             ), 409
-        db.session.commit()
         _remember_receipt(registration.conference.slug, result)
         if result.duplicate:
             session["receipt"] = {

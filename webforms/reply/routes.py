@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webforms.domain import replies
-from webforms.domain.attachments import discard_files
 from webforms.domain.audit import Actor
 from webforms.domain.links import LinkError, read_link
 from webforms.domain.routing import deadlines_for
@@ -27,6 +26,7 @@ from webforms.reply.forms import (
 )
 from webforms.services import services
 from webforms.timeutil import utcnow
+from webforms.unit_of_work import keep_so_far, remove_after_commit, undo_on
 
 bp = Blueprint("reply", __name__, url_prefix="/tra-loi", template_folder="templates")
 
@@ -204,36 +204,29 @@ def save_draft(token: str):
     if _invalid(form):
         return _back(token)
     args = _domain_args()
-    uploads_dir = args["settings"].resolved_uploads_dir
     actor = _actor(assignment)
     # The text first: a refusal there (ReplyError) leaves no file behind. Files are all or nothing,
     # and a refused file keeps the text unsaved too, shown again with the message next to the field.
-    replies.save_draft_answer(
-        assignment, form.answer.data or "", answer_mode=form.answer_mode.data or None, actor=actor, now=args["now"]
-    )
-    try:
+    with undo_on(replies.FilesRefused) as refused:
+        replies.save_draft_answer(
+            assignment, form.answer.data or "", answer_mode=form.answer_mode.data or None, actor=actor,
+            now=args["now"]
+        )
         added = replies.add_draft_files(
             assignment, form.uploads(), actor=actor, now=args["now"], settings=args["settings"]
         )
-    except replies.FilesRefused as refused:
-        db.session.rollback()
-        form.attachments.errors = list(refused.messages)
+    if refused:
+        form.attachments.errors = list(refused.error.messages)
         return _render(token, assignment, draft=form, status=422)
-    try:
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        discard_files(added, uploads_dir)
-        raise
     if added:
         flash(_("Đã lưu dự thảo trả lời và %(n)s tệp đính kèm.", n=len(added)), "success")
     else:
         flash(_("Đã lưu dự thảo trả lời."), "success")
     if request.form.get("draft-intent") == "submit":
-        # One form, two buttons: what was typed is saved (above) before it goes for approval, so a refusal
-        # here (ReplyError, shown by the handler) loses nothing.
+        # One form, two buttons: what was typed is saved before it goes for approval, so a refusal here
+        # (ReplyError, shown by the handler) loses nothing: the one partial commit of a request.
+        keep_so_far()
         replies.submit_for_approval(assignment, actor=actor, **args)
-        db.session.commit()
         flash(_("Đã gửi dự thảo trả lời để lãnh đạo duyệt."), "success")
     return _back(token)
 
@@ -247,11 +240,8 @@ def remove_file(token: str, attachment_id: int):
     if removed is None:
         flash(_("Tệp này không còn trong dự thảo."), "info")
         return _back(token)
-    name, stored_name = removed.original_name, removed.stored_name
-    db.session.commit()
-    # After the commit: had it failed, the row and its file would both still be there.
-    (services().settings.resolved_uploads_dir / stored_name).unlink(missing_ok=True)
-    flash(_("Đã gỡ tệp “%(name)s” khỏi dự thảo.", name=name), "success")
+    remove_after_commit(services().settings.resolved_uploads_dir / removed.stored_name)
+    flash(_("Đã gỡ tệp “%(name)s” khỏi dự thảo.", name=removed.original_name), "success")
     return _back(token)
 
 
@@ -261,7 +251,6 @@ def submit(token: str):
     if _invalid(SubmitForm(prefix="submit")):
         return _back(token)
     replies.submit_for_approval(assignment, actor=_actor(assignment), **_domain_args())
-    db.session.commit()
     flash(_("Đã gửi dự thảo trả lời để lãnh đạo duyệt."), "success")
     return _back(token)
 
@@ -276,7 +265,6 @@ def coordinate(token: str):
     replies.declare_coordination(
         assignment, form.agencies.data, note=form.note.data or "", actor=_actor(assignment), **_domain_args()
     )
-    db.session.commit()
     flash(
         _("Đã gửi đề nghị phối hợp; thời hạn trả lời chuyển sang hạn dành cho kiến nghị cần phối hợp."),
         "success",
@@ -294,20 +282,12 @@ def give_input(token: str):
     actor = _actor(assignment)
     # Files first (handing in the input closes the assignment to more files), all or nothing; a refused
     # file keeps the text unsent, shown again with the message next to the field.
-    try:
-        added = replies.add_draft_files(assignment, form.uploads(), actor=actor, now=args["now"],
-                                        settings=args["settings"])
-    except replies.FilesRefused as refused:
-        db.session.rollback()
-        form.attachments.errors = list(refused.messages)
+    with undo_on(replies.FilesRefused) as refused:
+        replies.add_draft_files(assignment, form.uploads(), actor=actor, now=args["now"], settings=args["settings"])
+    if refused:
+        form.attachments.errors = list(refused.error.messages)
         return _render(token, assignment, input_form=form, status=422)
-    try:
-        replies.give_coordination_input(assignment, form.text.data, actor=actor, **args)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        discard_files(added, args["settings"].resolved_uploads_dir)
-        raise
+    replies.give_coordination_input(assignment, form.text.data, actor=actor, **args)
     flash(_("Đã gửi ý kiến phối hợp cho đơn vị chủ trì."), "success")
     return _back(token)
 
@@ -325,7 +305,6 @@ def return_not_ours(token: str):
     new = replies.return_not_ours(
         assignment, form.reason.data, suggested, actor=_actor(assignment), **_domain_args()
     )
-    db.session.commit()
     return redirect(url_for("reply.done", what="tra-lai", to=new.department.name))
 
 
@@ -338,7 +317,6 @@ def delegate(token: str):
     changed = replies.delegate(
         assignment, form.email.data, form.name.data, actor=_actor(assignment), **_domain_args()
     )
-    db.session.commit()
     if not changed:
         flash(_("Người này đang giữ đường dẫn của kiến nghị."), "info")
         return _back(token)

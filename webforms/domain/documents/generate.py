@@ -33,6 +33,7 @@ from webforms.domain.documents.context import build_context
 from webforms.domain.documents.render import render_docx, sanitize
 from webforms.extensions import db
 from webforms.models import Conference, Document
+from webforms.unit_of_work import remove_on_rollback
 
 # Tries at a version before giving up: each lost race means another worker recorded one meanwhile.
 _RECORD_ATTEMPTS = 5
@@ -322,7 +323,7 @@ def _version_name(prepared: PreparedDocument, version: int) -> tuple[str, str]:
 def _link_beside(rendered: RenderedDocument, stem: str) -> str:
     """Give the staged file(s) the name `stem`, or a name beside it when a file already has it: never
     overwrite. The names are durable (the folder is fsynced) and are removed again if the caller's
-    transaction rolls back (`remove_named_files`). Returns the name taken."""
+    transaction rolls back (webforms.unit_of_work). Returns the name taken."""
     folder = rendered.staged.parent
     for name in (stem, *(f"{stem}-{uuid.uuid4().hex[:8]}" for _ in range(3))):
         sources = [(rendered.staged, folder / f"{name}.docx")]
@@ -338,7 +339,7 @@ def _link_beside(rendered: RenderedDocument, stem: str) -> str:
                 target.unlink()
             continue
         _fsync_folder(folder)
-        db.session.info.setdefault(_NAMED_FILES, []).extend(str(target) for target in linked)
+        remove_on_rollback(*linked)
         return name
     raise FileExistsError(f"no free name for {stem} in {folder}")
 
@@ -365,25 +366,6 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# Session.info key: the files `record_document` named in the session's open transaction.
-_NAMED_FILES = "doithoai_named_document_files"
-
-
-def forget_named_files(session) -> None:
-    """After a commit: the named files belong to committed rows now."""
-    if not session.in_nested_transaction():
-        session.info.pop(_NAMED_FILES, None)
-
-
-def remove_named_files(session) -> None:
-    """After a rollback: the rows that would have pointed at these names are gone, so are the names (the
-    staged file was already removed; a SAVEPOINT rolled back keeps the outer transaction's)."""
-    if session.in_nested_transaction():
-        return
-    for path in session.info.pop(_NAMED_FILES, ()):
-        Path(path).unlink(missing_ok=True)
 
 
 def list_documents(conference: Conference) -> list[Document]:

@@ -27,12 +27,13 @@ from config.rules import Rules
 from config.settings import Settings
 from webforms.domain.documents import register
 from webforms.domain.documents.config import template_path
-from webforms.domain.documents.generate import _NAMED_FILES, convert_to_pdf
+from webforms.domain.documents.generate import convert_to_pdf
 from webforms.domain.documents.render import QRCode, render_docx
 from webforms.domain.documents.signing import SigningConfig, SigningError, token_signer, validate_signed_pdf
 from webforms.extensions import db
 from webforms.formatting import vn_date_long
 from webforms.models import Document, DocumentState, RegisterEntry
+from webforms.unit_of_work import remove_on_rollback
 
 # Snapshot keys that held a QRCode before the snapshot was stored as JSON.
 _QR_KEYS = ("qr_code",)
@@ -121,7 +122,7 @@ def _store(document: Document, data: bytes, settings: Settings, name: str) -> st
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    db.session.info.setdefault(_NAMED_FILES, []).append(str(target))
+    remove_on_rollback(target)
     return f"{folder_rel}/{name}"
 
 
