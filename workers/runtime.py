@@ -23,16 +23,20 @@ def get_app() -> Flask:
 
 
 def app_job(func):
-    """Run the job inside its own app context, so it gets its own database session."""
+    """Run the job inside its own app context, so it gets its own database session, and in one unit of
+    work (webforms/unit_of_work.py): what the job left uncommitted is committed when it returns and rolled
+    back when it raises. A job that works in several transactions (chunks, claims) commits each itself."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         from webforms.rules_reload import refresh_rules
+        from webforms.unit_of_work import unit_of_work
 
         app = get_app()
         with app.app_context():
             refresh_rules(app)  # rules changed since the last job apply to this one (no restart)
-            return func(*args, **kwargs)
+            with unit_of_work():
+                return func(*args, **kwargs)
 
     return wrapper
 
