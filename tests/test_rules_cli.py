@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from config.schema import FILES
 from config.settings import PROJECT_ROOT
-from webforms.rules_cli import rules_group
+from webforms.cli.rules import rules_group
 
 
 def rules_copy(tmp_path, name="in_use"):

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from config.schema import FILES
 from config.settings import PROJECT_ROOT
-from webforms.rules_cli import rules_group
+from webforms.cli.rules import rules_group
 
 OLD_NAME = "Hải quan, xuất nhập khẩu"
 NEW_NAME = "Hải quan, xuất khẩu, nhập khẩu, quá cảnh"

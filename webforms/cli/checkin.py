@@ -1,26 +1,18 @@
 """`doithoai conference attendance SLUG [--mark TRACKING_CODE] [--json]`: who came, and marking one
-enterprise present from a terminal (idempotent). Importing this module adds the command to the
-`conference` group of webforms.cli."""
+enterprise present from a terminal (idempotent)."""
 
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
-from webforms.cli import conference_group
-from webforms.extensions import db
+from webforms.cli.common import command, fail
 from webforms.services import services
 from webforms.timeutil import parse_instant, utcnow
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-@conference_group.command("attendance")
+@command("attendance")
 @click.argument("slug")
 @click.option("--mark", "tracking_code", default=None, help="Mark this registration as attended.")
 @click.option("--delegates", type=int, default=None, help="With --mark: how many of its people came.")
@@ -36,23 +28,21 @@ def conference_attendance(slug: str, tracking_code: str | None, delegates: int |
     svc = services()
     conference = get_conference(slug)
     if conference is None:
-        _fail(f"no conference '{slug}'")
+        fail(f"no conference '{slug}'")
     try:
         now = parse_instant(now_, svc.rules.plan.timezone) if now_ else utcnow()
     except ValueError:
-        _fail(f"'{now_}' is not an ISO 8601 date-time")
+        fail(f"'{now_}' is not an ISO 8601 date-time")
     marked = None
     if tracking_code is not None:
         registration = registration_by_code(conference, tracking_code)
         if registration is None:
-            _fail(f"no registration '{tracking_code}' for conference '{slug}'")
+            fail(f"no registration '{tracking_code}' for conference '{slug}'")
         try:
             changed = check_in_registration(registration, delegates=delegates, now=now, rules=svc.rules,
                                             actor=Actor(kind="system", name="cli"))
         except CheckInError as exc:
-            db.session.rollback()
-            _fail(str(exc))
-        db.session.commit()
+            fail(str(exc))
         marked = {"tracking_code": registration.tracking_code, "changed": changed}
     result = attendance(conference)
     if as_json:

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 
+from webforms.cli.common import Group, command, fail
 from webforms.extensions import db
 from webforms.services import services
 from webforms.timeutil import utcnow
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 def _conference(slug: str):
@@ -31,12 +25,11 @@ def _conference(slug: str):
 
     conference = get_conference(slug)
     if conference is None:
-        _fail(f"no conference '{slug}'")
+        fail(f"no conference '{slug}'")
     return conference
 
 
-@click.command("render")
-@with_appcontext
+@command("render")
 @click.argument("kind")
 @click.option("--conference", "slug", required=True, help="The conference's slug.")
 @click.option(
@@ -65,7 +58,7 @@ def render_cmd(
     from webforms.domain.documents import KINDS, DocumentSubjectError, generate_document
 
     if kind not in KINDS:
-        _fail(f"unknown kind '{kind}'; one of: {', '.join(KINDS)}")
+        fail(f"unknown kind '{kind}'; one of: {', '.join(KINDS)}")
     svc = services()
     conference = _conference(slug)
     subject = {
@@ -80,9 +73,7 @@ def render_cmd(
     try:
         document = generate_document(conference, kind, svc.rules, svc.settings, utcnow(), pdf=pdf, **subject)
     except DocumentSubjectError as exc:
-        db.session.rollback()
-        _fail(str(exc))
-    db.session.commit()
+        fail(str(exc))
     path = svc.settings.resolved_documents_dir / document.path
     if document.pdf_path:
         click.echo(f"pdf: {svc.settings.resolved_documents_dir / document.pdf_path}")
@@ -93,8 +84,7 @@ def render_cmd(
     click.echo(str(path))
 
 
-@click.command("documents")
-@with_appcontext
+@command("documents")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
 def documents_cmd(slug: str, as_json: bool) -> None:
@@ -132,7 +122,7 @@ def _document(document_id: int):
 
     document = db.session.get(Document, document_id)
     if document is None:
-        _fail(f"no document {document_id}")
+        fail(f"no document {document_id}")
     return document
 
 
@@ -143,17 +133,14 @@ def _now(value: str | None):
 
     moment = dt.datetime.fromisoformat(value)
     if moment.tzinfo is None:
-        _fail("--now needs an offset, e.g. 2027-01-05T10:00:00+07:00")
+        fail("--now needs an offset, e.g. 2027-01-05T10:00:00+07:00")
     return moment
 
 
-@click.group("document")
-def document_group() -> None:
-    """One document's lifecycle: approve, issue, withdraw."""
+document_group = Group("document", help="One document's lifecycle: approve, issue, withdraw.")
 
 
 @document_group.command("approve")
-@with_appcontext
 @click.argument("document_id", type=int)
 def document_approve_cmd(document_id: int) -> None:
     """Approve DOCUMENT_ID's content (draft -> approved)."""
@@ -164,14 +151,11 @@ def document_approve_cmd(document_id: int) -> None:
     try:
         approve_document(document)
     except TransitionRefused as exc:
-        db.session.rollback()
-        _fail(str(exc))
-    db.session.commit()
+        fail(str(exc))
     click.echo(document.state)
 
 
 @document_group.command("issue")
-@with_appcontext
 @click.argument("document_id", type=int)
 @click.option(
     "--signed-file",
@@ -195,16 +179,13 @@ def document_issue_cmd(document_id: int, signed_file: Path | None, now_text: str
             signed_pdf=signed_file.read_bytes() if signed_file is not None else None, config=config,
         )
     except (IssueRefused, SigningError) as exc:
-        db.session.rollback()
-        _fail(str(exc))
-    db.session.commit()
+        fail(str(exc))
     click.echo(f"pdf: {svc.settings.resolved_documents_dir / result.document.signed_path}")
     click.echo(f"sha256: {result.document.signed_sha256}")
     click.echo(result.number_text)
 
 
 @document_group.command("withdraw")
-@with_appcontext
 @click.argument("document_id", type=int)
 @click.option("--reason", required=True, help="Why it is withdrawn (kept in the register).")
 def document_withdraw_cmd(document_id: int, reason: str) -> None:
@@ -216,19 +197,14 @@ def document_withdraw_cmd(document_id: int, reason: str) -> None:
     try:
         withdraw_document(document, reason)
     except (IssueRefused, TransitionRefused) as exc:
-        db.session.rollback()
-        _fail(str(exc))
-    db.session.commit()
+        fail(str(exc))
     click.echo(document.state)
 
 
-@click.group("register")
-def register_group() -> None:
-    """The outgoing register (sổ đăng ký văn bản đi)."""
+register_group = Group("register", help="The outgoing register (sổ đăng ký văn bản đi).")
 
 
 @register_group.command("list")
-@with_appcontext
 @click.option("--year", type=int, required=True)
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
 @click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -252,5 +228,3 @@ def register_list_cmd(year: int, as_json: bool, xlsx: Path | None) -> None:
             f"{row['number_text']:<18} {row['date']}  {row['kind']:<20} {row['signer']:<24} {row['sha256']}{state}"
         )
 
-
-COMMANDS = (render_cmd, documents_cmd, document_group, register_group)

@@ -1,28 +1,20 @@
 """Intake commands: `doithoai conference announce SLUG` and `doithoai intake quorum SLUG`.
 
-Importing this module adds `announce` to the `conference` group of webforms.cli.
+`webforms.cli.register` adds `announce` to the `conference` group.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 
 import click
-from flask.cli import AppGroup
 
-from webforms.cli import conference_group
-from webforms.extensions import db
+from webforms.cli.common import Group, command, fail
 from webforms.services import services
 from webforms.timeutil import utcnow
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
-
-
-@conference_group.command("announce")
+@command("announce")
 @click.argument("slug")
 @click.option("--reason", default="", help="Why it is announced later than the plan's notice (required then).")
 @click.option("--portal-at", default=None, help="ISO 8601: when it went up on the e-portal (default: now).")
@@ -38,26 +30,24 @@ def conference_announce(slug: str, reason: str, portal_at: str | None, one_stop_
     svc = services()
     conference = get_conference(slug)
     if conference is None:
-        _fail(f"no conference '{slug}'")
+        fail(f"no conference '{slug}'")
     try:
         now = parse_instant(now_, svc.rules.plan.timezone) if now_ else utcnow()
         channels = {name: parse_instant(value, svc.rules.plan.timezone) if value else None
                     for name, value in (("portal_at", portal_at), ("one_stop_at", one_stop_at))}
     except ValueError:
-        _fail("times must be ISO 8601 date-times")
+        fail("times must be ISO 8601 date-times")
     try:
         changed = announce_conference(conference, now=now, rules=svc.rules, calendar=svc.calendar,
                                       late_reason=reason, **channels)
     except ConferenceError as exc:
-        db.session.rollback()
-        _fail(str(exc))
-    db.session.commit()
+        fail(str(exc))
     window = intake_window(conference, now, svc.rules, svc.calendar)
     state = "announced" if changed else f"unchanged ({conference.status})"
     click.echo(f"{conference.slug} {state}; intake {window.state} until {window.closes_at.isoformat()}")
 
 
-intake_group = AppGroup("intake", help="Enterprise registrations and recommendations.")
+intake_group = Group("intake", help="Enterprise registrations and recommendations.")
 
 
 @intake_group.command("quorum")
@@ -70,5 +60,5 @@ def intake_quorum(slug: str) -> None:
     svc = services()
     conference = get_conference(slug)
     if conference is None:
-        _fail(f"no conference '{slug}'")
+        fail(f"no conference '{slug}'")
     click.echo(json.dumps(quorum(conference, svc.rules, svc.calendar).as_dict(), ensure_ascii=False))

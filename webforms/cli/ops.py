@@ -1,4 +1,4 @@
-"""Operations commands: `doithoai health` and `doithoai conference status SLUG`."""
+"""Operations commands: `doithoai seed-demo`, `tick`, `worker`, `health` and `conference status SLUG`."""
 
 from __future__ import annotations
 
@@ -7,17 +7,63 @@ import json
 import sys
 
 import click
-from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from webforms.cli import conference_group
+from webforms.cli.common import command, fail
 from webforms.extensions import db
 from webforms.services import services
-from webforms.timeutil import to_local, utcnow
+from webforms.timeutil import parse_instant, to_local, utcnow
+
+DEMO_ADMIN_EMAIL = "admin@heza.example.vn"
 
 
-@click.command("health")
-@with_appcontext
+@command("seed-demo")
+def seed_demo_cmd() -> None:
+    """Departments from the YAML and a demo conference about 20 working days ahead (once)."""
+    from webforms.domain.accounts import create_user, generate_password, security_policy
+    from webforms.domain.demo import seed_demo
+    from webforms.models import User
+
+    svc = services()
+    conference, created = seed_demo(svc.rules, svc.calendar, utcnow())
+    password = None
+    if db.session.scalar(db.select(User.id).limit(1)) is None:
+        # A first staff account so the back office can be tried; its password is shown once, here.
+        password = generate_password()
+        create_user(email=DEMO_ADMIN_EMAIL, role="admin", password=password, name="Quản trị thử nghiệm",
+                    policy=security_policy(svc.settings.rules_dir), now=utcnow())
+    if password:
+        click.echo(f"back office: {DEMO_ADMIN_EMAIL} / {password}")
+    click.echo(("created " if created else "exists ") + conference.slug)
+
+
+@command("tick")
+@click.option("--now", "now_", default=None, help="ISO 8601 instant; without an offset it is local time.")
+def tick_cmd(now_: str | None) -> None:
+    """Act on everything due as of NOW; one JSON line per action; idempotent for the same time."""
+    from webforms.domain.tick import tick
+
+    svc = services()
+    try:
+        now = parse_instant(now_, svc.rules.plan.timezone) if now_ else utcnow()
+    except ValueError:
+        fail(f"'{now_}' is not an ISO 8601 date-time")
+    for action in tick(now, svc.rules, svc.calendar, svc.settings, svc.redis):
+        click.echo(json.dumps(action, ensure_ascii=False, default=str))
+
+
+@command("worker")
+@click.option("--burst", is_flag=True, help="Drain the queues and exit.")
+@click.option("--with-scheduler/--without-scheduler", default=True, show_default=True,
+              help="Run RQ's scheduler too (needed for retries with intervals).")
+def worker_cmd(burst: bool, with_scheduler: bool) -> None:
+    """An RQ worker on every queue, running jobs inside this app."""
+    from workers.runtime import run_worker
+
+    run_worker(burst=burst, with_scheduler=with_scheduler)
+
+
+@command("health")
 @click.option("--max-pending-age", default=900, show_default=True, type=float,
               help="Seconds an outbox row may stay pending before the system counts as unhealthy.")
 @click.option("--max-failed-jobs", default=0, show_default=True, type=int,
@@ -47,7 +93,7 @@ def health_cmd(max_pending_age: float, max_failed_jobs: int, as_json: bool) -> N
         sys.exit(1)
 
 
-@conference_group.command("status")
+@command("status")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of lines.")
 def conference_status_cmd(slug: str, as_json: bool) -> None:
@@ -62,8 +108,7 @@ def conference_status_cmd(slug: str, as_json: bool) -> None:
     tz = svc.rules.plan.timezone
     conference = get_conference(slug)
     if conference is None:
-        click.echo(f"error: no conference '{slug}'", err=True)
-        sys.exit(1)
+        fail(f"no conference '{slug}'")
     all_runs = db.session.scalars(select(MilestoneRun).where(MilestoneRun.conference_id == conference.id)
                                   .order_by(MilestoneRun.as_of, MilestoneRun.id)).all()
     runs = [r for r in all_runs if r.cycle == conference.cycle]
@@ -131,5 +176,3 @@ def conference_status_cmd(slug: str, as_json: bool) -> None:
         click.echo(f"history        cycle {h['cycle']} {h['starts_at']}: "
                    + (", ".join(f"{r['key']}={r['action']}" for r in h["runs"]) or "-"))
 
-
-COMMANDS = (health_cmd,)

@@ -6,14 +6,13 @@ import getpass
 import json
 
 import click
-from flask.cli import AppGroup
 
+from webforms.cli.common import Group
 from webforms.domain import privacy
 from webforms.domain.audit import Actor
-from webforms.extensions import db
 from webforms.timeutil import utcnow
 
-privacy_group = AppGroup("privacy", help="Personal data held about one enterprise (export, erase).")
+privacy_group = Group("privacy", help="Personal data held about one enterprise (export, erase).")
 
 
 def _actor() -> Actor:
@@ -27,9 +26,7 @@ def export_cmd(tax_code: str) -> None:
     try:
         data = privacy.export_enterprise(tax_code, actor=_actor(), now=utcnow())
     except privacy.NotFound:
-        db.session.rollback()
         raise click.ClickException(f"no enterprise with tax code {tax_code}") from None
-    db.session.commit()
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
@@ -44,7 +41,5 @@ def erase_cmd(tax_code: str, yes: bool) -> None:
     try:
         changed = privacy.erase_enterprise(tax_code, actor=_actor(), now=utcnow())
     except privacy.NotFound:
-        db.session.rollback()
         raise click.ClickException(f"no enterprise with tax code {tax_code}") from None
-    db.session.commit()
     click.echo(f"erased the personal data of {changed} registration(s)")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 
+from webforms.cli.common import Group
 from webforms.extensions import db
 from webforms.services import services
 from webforms.timeutil import utcnow
 
-user_group = AppGroup("user", help="Staff accounts of the back office.")
+user_group = Group("user", help="Staff accounts of the back office.")
 
 
 @user_group.command("create")
@@ -30,10 +30,8 @@ def user_create(email: str, role: str, name: str, password: str | None) -> None:
                            policy=security_policy(services().settings.rules_dir), now=utcnow(),
                            actor=Actor(kind="system", name="cli"))
     except AccountError as exc:
-        db.session.rollback()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    db.session.commit()
     click.echo(user.email)
 
 
@@ -57,8 +55,6 @@ def user_reset_password(email: str, password: str | None) -> None:
         reset_password(user, password, policy=security_policy(services().settings.rules_dir), now=utcnow(),
                        actor=Actor(kind="system", name="cli"))
     except AccountError as exc:
-        db.session.rollback()
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    db.session.commit()
     click.echo(user.email)
