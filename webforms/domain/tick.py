@@ -48,6 +48,7 @@ from webforms.models import (
     Document,
     MilestoneRun,
 )
+from webforms.unit_of_work import remove_after_commit
 
 log = logging.getLogger("doithoai.tick")
 
@@ -405,9 +406,8 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings, re
         actions.append(action)
     db.session.commit()
     discarded = discard_unconfirmed_files(now)
+    remove_after_commit(*(settings.resolved_uploads_dir / name for name in discarded))  # with their rows
     db.session.commit()
-    for name in discarded:  # after the commit: had it failed, rows and files would both still be there
-        (settings.resolved_uploads_dir / name).unlink(missing_ok=True)
     if discarded:
         actions.append({"conference": None, "milestone": None, "action": "unconfirmed_files_discarded",
                         "files": len(discarded)})
