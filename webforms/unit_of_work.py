@@ -2,11 +2,12 @@
 
 Views, jobs and commands do not call `commit()` or `rollback()`; the boundary does, here:
 
-- a request: `DoithoaiFlask.dispatch_request` (webforms/app.py) runs the view in `unit_of_work()`. A view
-  that returns a response has succeeded, whatever its status: what it wrote is committed (a refused login
-  keeps its failure counter and audit row, a refused password change its audit row). An exception leaving
-  the view rolls everything back, and the Flask session (flashed messages, a receipt, a login) goes back
-  to what it was when the request came in, so no message says "saved" about a rolled-back change.
+- a request: `DoithoaiFlask.dispatch_request` (webforms/app.py) runs the view in `request_unit_of_work()`.
+  A view that returns a response has succeeded, whatever its status: what it wrote is committed (a refused
+  login keeps its failure counter and audit row, a refused password change its audit row). An exception
+  leaving the view rolls everything back. If the commit fails, the Flask session (flashed messages, a
+  receipt, a login) goes back to what it was before the view, so no message says "saved" about a change
+  that was not stored.
 - a domain refusal the view answers itself (a form shown again with the message): `with undo_on(Error) as
   refused:` around the domain call rolls the request's writes back and keeps the exception in
   `refused.error`; the view then renders or redirects.
@@ -131,14 +132,21 @@ def unit_of_work() -> Iterator[None]:
 
 @contextlib.contextmanager
 def request_unit_of_work() -> Iterator[None]:
-    """`unit_of_work` for a request: on an exception the Flask session is put back as it came in too."""
+    """`unit_of_work` for a view. When the commit itself fails, the Flask session goes back to what it was
+    before the view ran (or at its last `keep_so_far`): a flashed "saved", a receipt or a login made for
+    writes that were not stored does not outlive them."""
     from flask import g, session
 
     g.session_before_unit_of_work = dict(session)
     try:
-        with unit_of_work():
-            yield
+        yield
     except BaseException:
+        _rollback()
+        raise
+    try:
+        _commit()
+    except BaseException:
+        _rollback()
         before = g.session_before_unit_of_work
         if dict(session) != before:
             session.clear()
