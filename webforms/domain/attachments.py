@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 
 from webforms.domain.text import clean_text
 from webforms.models import Attachment
-from webforms.unit_of_work import remove_on_rollback
+from webforms.unit_of_work import remove_after_commit, remove_on_rollback
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # per file
 MAX_FILES_PER_RECOMMENDATION = 5
@@ -270,6 +270,6 @@ def attachment_path(attachment: Attachment, uploads_dir: Path) -> Path:
 
 
 def discard_files(attachments, uploads_dir: Path) -> None:
-    """Remove the stored files of attachments whose transaction did not commit."""
-    for attachment in attachments:
-        (uploads_dir / attachment.stored_name).unlink(missing_ok=True)
+    """Stored files the open transaction does not keep (a duplicate, a submission not kept): removed once it
+    commits (a rollback removes them anyway, with every file it stored)."""
+    remove_after_commit(*(uploads_dir / attachment.stored_name for attachment in attachments))

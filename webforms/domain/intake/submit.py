@@ -22,7 +22,6 @@ from webforms.domain.attachments import (
     BudgetSpent,
     Upload,
     UploadBudget,
-    discard_files,
     store_upload,
 )
 from webforms.domain.audit import Actor, record
@@ -123,24 +122,21 @@ def submit_registration(
         raise ValidationFailed(errors)
     kept = {r.index for r in cleaned.recommendations}
     stored = _store_files({i: fs for i, fs in files.items() if i in kept}, settings)
-    try:
-        return _apply_submission(
-            cleaned,
-            stored,
-            conference=conference,
-            now=now,
-            rules=rules,
-            calendar=calendar,
-            settings=settings,
-            submission_key=submission_key,
-            claim_key=claim_key,
-            actor=actor,
-            late=now > window.closes_at,
-            staff_entry=staff_entry,
-        )
-    except BaseException:
-        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
-        raise
+    # The stored files share the fate of the caller's transaction (webforms.unit_of_work).
+    return _apply_submission(
+        cleaned,
+        stored,
+        conference=conference,
+        now=now,
+        rules=rules,
+        calendar=calendar,
+        settings=settings,
+        submission_key=submission_key,
+        claim_key=claim_key,
+        actor=actor,
+        late=now > window.closes_at,
+        staff_entry=staff_entry,
+    )
 
 
 def _store_files(files: dict[int, list[Upload]], settings) -> dict[int, list[Attachment]]:
@@ -160,8 +156,7 @@ def _store_files(files: dict[int, list[Upload]], settings) -> dict[int, list[Att
             continue
         break
     if errors:
-        discard_files([a for atts in stored.values() for a in atts], settings.resolved_uploads_dir)
-        raise ValidationFailed(errors)
+        raise ValidationFailed(errors)  # the files stored so far go with the caller's rollback
     return stored
 
 

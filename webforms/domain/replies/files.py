@@ -65,8 +65,8 @@ def add_draft_files(
     unit's go to the owner only.
 
     A file identical (name and content) to one already attached is not added twice. Raises
-    FilesRefused with one Vietnamese message per refused file; nothing stays on disk then. The caller
-    commits, and calls `discard_files` on the returned rows if its transaction fails.
+    FilesRefused with one Vietnamese message per refused file. The stored files share the fate of the
+    caller's transaction (webforms.unit_of_work): a refusal is rolled back, and nothing stays on disk then.
     """
     if not uploads:
         return []
@@ -86,20 +86,15 @@ def add_draft_files(
     stored: list[Attachment] = []
     errors: list[str] = []
     budget = UploadBudget()
-    try:
-        for upload in uploads:
-            try:
-                stored.append(store_upload(upload, uploads_dir, budget))
-            except BudgetSpent as exc:
-                errors.append(exc.message)
-                break
-            except AttachmentRefused as exc:
-                errors.append(exc.message)
-    except BaseException:
-        discard_files(stored, uploads_dir)
-        raise
+    for upload in uploads:
+        try:
+            stored.append(store_upload(upload, uploads_dir, budget))
+        except BudgetSpent as exc:
+            errors.append(exc.message)
+            break
+        except AttachmentRefused as exc:
+            errors.append(exc.message)
     if errors:
-        discard_files(stored, uploads_dir)
         raise FilesRefused(errors)
     seen = {(a.original_name, a.sha256) for a in existing}
     added = []
