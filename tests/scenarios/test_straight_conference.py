@@ -71,6 +71,7 @@ SCREENED = local(2026, 10, 1, 9)
 EARLY_ANSWER = local(2026, 10, 6, 10)
 COORDINATION_ASKED = local(2026, 10, 7, 9)
 CHECK_IN = local(2026, 10, 15, 8, 0)
+MISTAKE = local(2026, 10, 15, 10, 15)
 ANSWERED_THERE = local(2026, 10, 15, 10, 30)
 CONCLUDED = local(2026, 10, 15, 15)
 DAY_AFTER = local(2026, 10, 16, 10)
@@ -447,7 +448,35 @@ def test_straight_conference_answers_reports_and_figures_agree(run, signing_setu
     assert (attendance["enterprises_registered"], attendance["enterprises_attending"]) == (16, 12), attendance
     assert attendance["delegates"] == 6 * 2 + 6 * 1, attendance
 
-    # The conference: a leader answers one item on the spot; the secretariat records it on the day.
+    # The conference: the secretariat first records a leader's answer on the wrong item, the coordinated
+    # one, and takes it back at once: the agencies it stopped asking are asked again (new links).
+    old_links = {agency: department_link(run, agency, code["coordinated"]) for agency in (THUE, STC)}
+    before_mistake = len(run.mail())
+    with run.at(MISTAKE):
+        office = staff.client("secretariat")
+        mode = page(office, f"/quan-tri/hoi-nghi/{slug}/phien-hop")
+        wrong = recommendation_id(office, code["coordinated"])
+        response = office.post(f"/quan-tri/kien-nghi/{wrong}/tra-loi-tai-hoi-nghi", data={
+            "csrf_token": csrf_from(mode), "answered_by": "Phó Trưởng ban Bùi Ngọc Hải", "department": "",
+            "answer": ANSWERS["on_the_day"]})
+        assert response.status_code == 302
+        assert "<strong>1</strong> / 6" in page(office, f"/quan-tri/hoi-nghi/{slug}/phien-hop")
+        for agency, link in old_links.items():
+            assert run.app.test_client().get(link).status_code == 410, f"{agency}: the answer stopped asking it"
+        response = office.post(f"/quan-tri/kien-nghi/{wrong}/tra-loi-tai-hoi-nghi",
+                               data={"csrf_token": csrf_from(mode), "undo": "1"})
+        assert response.status_code == 302
+        assert "<strong>0</strong> / 6" in page(office, f"/quan-tri/hoi-nghi/{slug}/phien-hop")
+    run.tick(MISTAKE)  # the sweep sends the agencies asked again their new links
+    for agency, link in old_links.items():
+        (again,) = [m for m in run.mail()[before_mistake:] if agency in m.rcpt_tos]
+        assert again.subject.startswith(f"[{code['coordinated']}] Đề nghị phối hợp trả lời kiến nghị"), again.subject
+        assert "Hạn cơ quan phối hợp cho ý kiến: 29/10/2026" in again.text, again.text
+        fresh = department_link(run, agency, code["coordinated"])
+        assert fresh != link and run.app.test_client().get(fresh).status_code == 200, agency
+    assert not [m for m in run.mail()[before_mistake:] if email["coordinated"] in m.rcpt_tos]
+
+    # Then the right one: a leader answers it on the spot; the secretariat records it on the day.
     with run.at(ANSWERED_THERE):
         office = staff.client("secretariat")
         mode = page(office, f"/quan-tri/hoi-nghi/{slug}/phien-hop")

@@ -62,7 +62,9 @@ RECOMMENDATION_MOVES: Mapping[str, frozenset[str]] = {
 A = AssignmentState
 ASSIGNMENT_MOVES: Mapping[str, frozenset[str]] = {
     A.OPEN: frozenset({A.SUBMITTED, A.APPROVED, A.RETURNED, A.REVOKED}),
-    A.SUBMITTED: frozenset({A.APPROVED, A.SENT_BACK, A.REVOKED, A.SUBMITTED}),
+    # Back to OPEN: a submission taken back before approval (an answer recorded at the conference by
+    # mistake is undone, recommendation_admin.undo_answered_at_conference).
+    A.SUBMITTED: frozenset({A.APPROVED, A.SENT_BACK, A.REVOKED, A.SUBMITTED, A.OPEN}),
     A.SENT_BACK: frozenset({A.SUBMITTED, A.APPROVED, A.RETURNED, A.REVOKED}),
     A.APPROVED: frozenset(),
     A.RETURNED: frozenset(),

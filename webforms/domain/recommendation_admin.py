@@ -287,15 +287,16 @@ def record_conference_answer(
     settings,
 ) -> bool:
     """A leader answered the item at the conference: record who (a leader, with the unit concerned) and
-    what was said, typed on the day or afterwards. The item and its duplicates are answered; every
-    coordinating assignment closes (`replies.close_coordination`) and the owner's assignment carries the
-    words to the Board's approval, from which the enterprise gets its written confirmation (the reply
-    letter says it was answered at the conference). Nothing is chased any more. False when already
-    recorded. Refused before the conference starts."""
+    what was said, typed on the day or afterwards. The item and its duplicates are answered; a
+    coordinating agency still owing its input is no longer asked (revoked, its link stops working; an
+    input already in stays in, and the Board's approval closes it with the owner's) and the owner's
+    assignment carries the words to the Board's approval, from which the enterprise gets its written
+    confirmation (the reply letter says it was answered at the conference). Nothing is chased any more.
+    What the answer changed is kept with it, so `undo_answered_at_conference` can put it back. False
+    when already recorded. Refused before the conference starts."""
     from flask_babel import gettext as _
 
     from webforms.domain.notify import send
-    from webforms.domain.replies import close_coordination
     from webforms.domain.routing import assignment_context, create_assignment, owner_assignment
     from webforms.formatting import local_datetime
 
@@ -334,12 +335,15 @@ def record_conference_answer(
             owner = create_assignment(item, code, role=AssignmentRole.OWNER, now=now, rules=rules,
                                       calendar=calendar)
             owner.notified_at = now  # nothing for the unit to do: no assignment email
+        was = {"state": owner.state, "draft_answer": owner.draft_answer, "answer_mode": owner.answer_mode,
+               "submitted_at": owner.submitted_at.isoformat() if owner.submitted_at else None}
         owner.draft_answer = answer
         owner.answer_mode = AnswerMode.AT_CONFERENCE
         owner.state = AssignmentState.SUBMITTED  # to the Board, for the written confirmation
         owner.submitted_at = now
-        owner.extra = {**(owner.extra or {}), "conference_answer": {**given, "created_owner": created}}
-        close_coordination(item, now)
+        stopped = _stop_awaited_coordination(item, now)
+        owner.extra = {**(owner.extra or {}), "conference_answer": {
+            **given, "created_owner": created, "owner_before": was, "stopped_coordination": stopped}}
         item.status = RecommendationStatus.ANSWERED_AT_CONFERENCE
         item.answer_mode = AnswerMode.AT_CONFERENCE
         item.answer = answer
@@ -352,9 +356,54 @@ def record_conference_answer(
     return True
 
 
+def _stop_awaited_coordination(recommendation: Recommendation, now: dt.datetime) -> list[int]:
+    """The agencies still owing their input are no longer asked: revoked, their links stop working.
+    Returns their assignment ids (an input already handed in stays as it is: nothing chases it)."""
+    from webforms.domain.links import revoke_links
+
+    stopped = []
+    for other in recommendation.assignments:
+        if other.role == AssignmentRole.COORDINATING and other.state in (AssignmentState.OPEN,
+                                                                         AssignmentState.SENT_BACK):
+            other.state = AssignmentState.REVOKED
+            other.closed_at = now
+            revoke_links(other)
+            stopped.append(other.id)
+    return stopped
+
+
+def _ask_again(revoked: Assignment, now: dt.datetime) -> Assignment:
+    """A coordinating assignment the answer revoked, asked again: a new assignment for the same agency,
+    lead unit, holder and deadline, whose link the next sweep sends (`notified_at` is empty); the revoked
+    row stays in the history."""
+    again = Assignment(
+        recommendation=revoked.recommendation, department_id=revoked.department_id,
+        role=AssignmentRole.COORDINATING, parent_id=revoked.parent_id, token_version=1,
+        state=AssignmentState.OPEN, holder_email=revoked.holder_email, holder_name=revoked.holder_name,
+        draft_answer=revoked.draft_answer, due_at=revoked.due_at, created_at=now, updated_at=now,
+        extra={**(revoked.extra or {}), "asked_again_after": revoked.id},
+    )
+    db.session.add(again)
+    return again
+
+
+def _stopped_by(given: dict, item: Recommendation) -> list[Assignment]:
+    """The coordinating assignments the recorded answer revoked. An answer recorded before they were
+    kept with it: those revoked at the moment it was recorded."""
+    if "stopped_coordination" in given:
+        ids = set(given["stopped_coordination"])
+        return [a for a in item.assignments if a.id in ids and a.state == AssignmentState.REVOKED]
+    recorded = dt.datetime.fromisoformat(given["recorded_at"])
+    return [a for a in item.assignments
+            if a.role == AssignmentRole.COORDINATING and a.state == AssignmentState.REVOKED
+            and a.closed_at is not None and abs((a.closed_at - recorded).total_seconds()) < 1]
+
+
 def undo_answered_at_conference(recommendation: Recommendation, *, now: dt.datetime, actor: Actor) -> bool:
     """Take back an answer recorded by mistake, while its written confirmation still waits for the
-    Board (once approved, the letter has gone: refused)."""
+    Board (once approved, the letter has gone: refused). Everything the answer changed is as it was:
+    the owner's state and draft, and each agency it stopped asking is asked again with its deadline
+    (a new link; the next sweep sends it). So reminders and escalations resume by the deadlines."""
     if recommendation.status != RecommendationStatus.ANSWERED_AT_CONFERENCE:
         return False
     items = [item for item in [recommendation, *duplicates_of(recommendation)]
@@ -365,14 +414,26 @@ def undo_answered_at_conference(recommendation: Recommendation, *, now: dt.datet
 
             raise RecommendationError(_("Trả lời đã được duyệt và gửi doanh nghiệp: không bỏ ghi nhận được."))
     for item in items:
-        for owner in item.assignments:
+        for owner in list(item.assignments):
             given = (owner.extra or {}).get("conference_answer")
-            if owner.role == AssignmentRole.OWNER and owner.state == AssignmentState.SUBMITTED and given:
-                # Made only to carry this answer: it goes; otherwise the unit works on it again.
-                owner.state = AssignmentState.REVOKED if given.get("created_owner") else AssignmentState.OPEN
-                owner.closed_at = now if given.get("created_owner") else None
+            if not (owner.role == AssignmentRole.OWNER and owner.state == AssignmentState.SUBMITTED and given):
+                continue
+            for revoked in _stopped_by(given, item):
+                _ask_again(revoked, now)
+            if given.get("created_owner"):  # made only to carry this answer: it goes
+                owner.state = AssignmentState.REVOKED
+                owner.closed_at = now
                 owner.answer_mode = ""
-                owner.extra = {k: v for k, v in owner.extra.items() if k != "conference_answer"}
+            else:  # the unit's work as it was before the answer
+                was = given.get("owner_before") or {"state": AssignmentState.OPEN, "draft_answer": "",
+                                                     "answer_mode": "", "submitted_at": None}
+                owner.state = was["state"]
+                owner.draft_answer = was["draft_answer"]
+                owner.answer_mode = was["answer_mode"]
+                owner.submitted_at = dt.datetime.fromisoformat(was["submitted_at"]) if was["submitted_at"] else None
+                owner.closed_at = None
+            owner.extra = {k: v for k, v in owner.extra.items() if k != "conference_answer"}
+        db.session.flush()
         has_owner = db.session.scalar(select(func.count(Assignment.id)).where(
             Assignment.recommendation_id == item.id, Assignment.state.not_in(CLOSED_WITHOUT_OWNER)))
         item.status = RecommendationStatus.ASSIGNED if has_owner else RecommendationStatus.RECEIVED
