@@ -744,6 +744,19 @@ def results_report():
         ["{{ row.cells[0] }}", "{{ row.cells[1] }}", "{{ row.cells[2] }}", "{{ row.cells[3] }}"],
         size=13,
     )
+    # Each recommendation counted above, with the agencies consulted (outside agencies included) and its
+    # result: the rows are the in-scope count.
+    para(doc, "Danh mục kiến nghị thuộc phạm vi Hội nghị", align=CENTER, size=13, bold=True, before=12, after=6)
+    listing = grid_table(
+        doc,
+        ["STT", "Kiến nghị", "Lĩnh vực", "Đơn vị chủ trì", "Cơ quan, đơn vị phối hợp", "Kết quả trả lời"],
+        [1.2, 7.3, 3.4, 3.6, 4.5, 3.5],
+        "{%tr for item in appendix.recommendations %}",
+        [("{{ item.no }}", CENTER), "{{ item.code }} – {{ item.title }} ({{ item.enterprise }})", "{{ item.field }}",
+         "{{ item.lead_unit }}", "{{ item.agencies }}", "{{ item.result }}"],
+        size=12,
+    )
+    listing.rows[2]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a recommendation on one page
     return doc
 
 

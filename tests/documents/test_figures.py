@@ -65,7 +65,7 @@ def test_results_report_figures_are_the_quorum_s_and_appendix_i_adds_up(app_ctx,
     assert "theo dõi đến khi hoàn thành" not in text and "[Ưu điểm, hạn chế" in text
 
     # Appendix I, read from the table of the file: rows 5-8 split row 4, and each group adds up to it.
-    table = docx.Document(io.BytesIO(data)).tables[-1]
+    table = docx.Document(io.BytesIO(data)).tables[-2]  # Appendix I's figures; its list of recommendations follows
     rows = [[cell.text for cell in row.cells] for row in table.rows][1:]
     numbered = {r[1]: int(r[2]) for r in rows if r[0]}
     assert numbered["Số doanh nghiệp tham dự Hội nghị"] == attended

@@ -142,7 +142,7 @@ def test_results_report_appendix_rows_come_from_config(full_conference, rules):
         "pending": "1",
     }
     document = docx.Document(io.BytesIO(data))
-    appendix = document.tables[-1]
+    appendix = document.tables[-2]  # the figures; the list of recommendations follows
     rows = [[cell.text for cell in row.cells] for row in appendix.rows]
     assert rows[0] == ["STT", "Nội dung", "Số lượng", "Đơn vị tính"]
     assert ["1", "Số doanh nghiệp đăng ký tham dự", "3", "doanh nghiệp"] in rows

@@ -1,13 +1,16 @@
 """(a) The straight conference as an agency lives it: the quorum is met; several recommendations are
-answered in writing on time; one is answered at the conference (recorded on the day); one is coordinated
-with two outside agencies, one of which is late (it gets the request between agencies, the escalation goes
-to the lead unit and DN&GSĐT, never to the agency's head); attendees are checked in; the chair's conclusions,
-the conclusion notice and the results report are issued as the Office issues them (`doithoai document
-approve|issue`, signed with the Board's token).
+answered in writing on time; one is answered at the conference (recorded on the day, after an answer
+recorded on the wrong item was taken back: the agencies it had stopped asking are asked again); one is
+coordinated with two outside agencies, one of which is late (it gets the request between agencies, the
+escalation goes to the lead unit and DN&GSĐT, never to the agency's head); attendees are checked in; the
+chair's conclusions, the conclusion notice and the results report are issued as the Office issues them
+(`doithoai document approve|issue`, signed with the Board's token).
 
 The results report's figures, read back from the issued PDF and from the .docx mailed to DN&GSĐT, are
-cross-checked against the database (counted here), the conclusion notice, the dashboard, `intake quorum`
-and the API; Appendix I's rows add up to the body's totals. A failure names the figure that disagrees.
+cross-checked against the database (counted here), the conclusion notice, the dashboard, `intake quorum`,
+`conference attendance` and the API; Appendix I's rows add up to the body's totals, and its list of
+recommendations names the agencies consulted and the issued letters' numbers (the outgoing register's).
+A failure names the figure that disagrees. Nobody is written to after their part is done, nothing twice.
 
 Routing (config/departments.yaml): DAU_TU → QLĐT, XAY_DUNG and QUY_HOACH → QH&XD, LAO_DONG → QLLĐ,
 DAT_DAI → TN&MT, KHAC → DN&GSĐT. Deadlines (timeline.py): D+7 wd = Mon 26/10, coordination input
@@ -280,19 +283,29 @@ def database_figures(run, slug: str) -> dict[str, int]:
         return figures
 
 
-def appendix_rows(data: bytes) -> list[list[str]]:
-    """Appendix I's summary table of the .docx (the one headed STT | Nội dung | Số lượng | Đơn vị tính)."""
+def appendix_rows(data: bytes, heading: str = "Nội dung") -> list[list[str]]:
+    """A table of Appendix I in the .docx, by its second heading: the figures (STT | Nội dung | Số lượng |
+    Đơn vị tính) or the list of recommendations (STT | Kiến nghị | … | Cơ quan, đơn vị phối hợp | Kết quả)."""
     for table in docx.Document(io.BytesIO(data)).tables:
         rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-        if rows and rows[0][:2] == ["STT", "Nội dung"]:
+        if rows and rows[0][:2] == ["STT", heading]:
             return rows[1:]
-    raise AssertionError("no Appendix I table in the results report")
+    raise AssertionError(f"no Appendix I table headed '{heading}' in the results report")
+
+
+RESULTS = {  # how the list of Appendix I words each outcome
+    "answered_at_conference": "Đã trả lời tại Hội nghị",
+    "answered_in_writing_on_time": "Đã trả lời bằng văn bản số ",
+    "overdue": "Quá hạn",
+    "pending": "Đang xử lý",
+}
 
 
 def check_figures(run, staff, slug, report_pdf_text, report_docx, notice_text) -> None:
     """Every source of every figure, side by side; a failure names the figure and what each source says."""
     report = flat(report_pdf_text)
     draft = flat(docx_text(report_docx))
+    listing = appendix_rows(report_docx, "Kiến nghị")
     rows = appendix_rows(report_docx)
     numbered = {label: int(value.replace(".", "")) for index, label, value, _unit in rows if index}
     sources: dict[str, dict[str, int]] = {figure: {"scenario": n} for figure, n in EXPECTED.items()}
@@ -307,6 +320,9 @@ def check_figures(run, staff, slug, report_pdf_text, report_docx, notice_text) -
         sources[figure]["Appendix I (.docx)"] = numbered[label]
         sources[figure]["Appendix I (issued PDF)"] = _found(rf"{re.escape(label)} (\d+) ", report,
                                                             "Appendix I of the issued PDF", figure)
+    sources["in_scope"]["Appendix I list (rows)"] = len(listing)
+    for figure, words in RESULTS.items():
+        sources[figure]["Appendix I list (results)"] = len([row for row in listing if row[-1].startswith(words)])
     sources["enterprises_attending"]["conclusion notice (issued PDF)"] = _found(
         r"và (\d+) doanh nghiệp\.", notice_text, "conclusion notice", "enterprises_attending")
     sources["answered_at_conference"]["conclusion notice (issued PDF)"] = notice_text.count(
@@ -397,7 +413,7 @@ def test_straight_conference_answers_reports_and_figures_agree(run, signing_setu
         answer_by_link(run, department_link(run, "qldt@heza.example.vn", code["early"]), ANSWERS["early"])
         approve(run, staff, code["early"])
     run.drain(EARLY_ANSWER)
-    issue_letter(run, signing_setup, slug, code["early"], EARLY_ANSWER)
+    letters = {"early": (issue_letter(run, signing_setup, slug, code["early"], EARLY_ANSWER), "06/10/2026")}
     assert ANSWERS["early"] in letter_to(run, email["early"], code["early"])
     run.new_mail()
 
@@ -539,7 +555,7 @@ def test_straight_conference_answers_reports_and_figures_agree(run, signing_setu
                            ANSWERS[name])
             approve(run, staff, code[name])
         run.drain(moment)
-        issue_letter(run, signing_setup, slug, code[name], moment)
+        letters[name] = (issue_letter(run, signing_setup, slug, code[name], moment), f"{moment:%d/%m/%Y}")
         assert ANSWERS[name] in letter_to(run, email[name], code[name]), name
     qlld_done = len(run.mail())
     run.tick(THUE_INPUT.replace(hour=9, minute=0))
@@ -562,6 +578,17 @@ def test_straight_conference_answers_reports_and_figures_agree(run, signing_setu
     run.drain(REPORT_ISSUED)
     with run.at(REPORT_ISSUED):
         check_figures(run, staff, slug, pdf_text(report_pdf), draft_docx, notice_text)
+    # Appendix I's list: one row per in-scope recommendation, the agencies consulted, the issued letters.
+    listing = {row[1].split(" ")[0]: row for row in appendix_rows(draft_docx, "Kiến nghị")}
+    assert set(listing) == {code[name] for name in ITEMS if name != "complaint"}, sorted(listing)
+    consulted = {c: row[4] for c, row in listing.items() if row[4]}
+    assert consulted == {code["coordinated"]: "Thuế thành phố Hải Phòng; Sở Tài chính thành phố Hải Phòng "
+                                              "(chưa có ý kiến)"}, consulted
+    register = {r["number_text"]: r for r in run.cli_json("register", "list", "--year", "2026", "--json")}
+    for name, (number, day) in letters.items():
+        assert listing[code[name]][5] == f"Đã trả lời bằng văn bản số {number} ngày {day}", listing[code[name]]
+        assert register[number]["kind"] == "reply_letter" and code[name] in register[number]["summary"], number
+    assert listing[code["on_the_day"]][5] == "Đã trả lời tại Hội nghị"
 
     assert_silent_after(run, qldt_done, "qldt@heza.example.vn", "truongphong.qldt@heza.example.vn",
                         email["early"], email["on_the_day"])

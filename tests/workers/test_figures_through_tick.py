@@ -92,7 +92,7 @@ def test_results_report_mailed_by_tick_agrees_with_everything(app, settings, mai
     assert cli["figures"]["attended"] == attended and cli["figures"]["out_of_scope_reasons"] == [
         {"code": "complaint", "count": 1}]
     assert len(notice["items"]) == in_scope and notice["attending"]["enterprises"] == str(attended)
-    table = docx.Document(io.BytesIO(data)).tables[-1]
+    table = docx.Document(io.BytesIO(data)).tables[-2]  # Appendix I's figures; its list of recommendations follows
     rows = [[c.text for c in row.cells] for row in table.rows][1:]
     numbered = {label: int(value) for index, label, value, _ in rows if index}
     assert numbered["Số kiến nghị thuộc phạm vi Hội nghị"] == in_scope

@@ -21,33 +21,67 @@ from webforms.domain.plan import milestone_due
 from webforms.domain.workdays import calendar_for
 from webforms.formatting import vn_date_short, vn_number
 from webforms.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
     Conference,
     ConferenceStatus,
+    Recommendation,
     RecommendationStatus,
 )
 
+AT_CONFERENCE, ON_TIME, OVERDUE, PENDING = ("answered_at_conference", "answered_in_writing_on_time", "overdue",
+                                            "pending")
 
-def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list]:
+
+def _outcome(rec: Recommendation, conference: Conference, rules: Rules, now: dt.datetime) -> tuple[str, dt.datetime]:
+    """Where an in-scope recommendation stands for the report, and the deadline it is measured by."""
+    deadline = _deadline(rec, conference, rules)
+    if rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE:
+        return AT_CONFERENCE, deadline
+    if rec.status == RecommendationStatus.ANSWERED_IN_WRITING:
+        late = rec.answered_at is not None and rec.answered_at > deadline
+        return (OVERDUE if late else ON_TIME), deadline
+    return (OVERDUE if now > deadline else PENDING), deadline
+
+
+def _consulted(rec: Recommendation) -> str:
+    """The units asked to coordinate (outside agencies included), in the order asked, each once: the one
+    asked again after a revocation counts; "(chưa có ý kiến)" when its input never came."""
+    kept: dict[int, Assignment] = {}
+    for a in sorted(rec.assignments, key=lambda a: a.id):
+        if a.role != AssignmentRole.COORDINATING:
+            continue
+        earlier = kept.get(a.department_id)
+        if earlier is None or a.state != AssignmentState.REVOKED or earlier.state == AssignmentState.REVOKED:
+            kept[a.department_id] = a
+    given = (AssignmentState.SUBMITTED, AssignmentState.APPROVED)
+    return "; ".join(a.department.name + ("" if a.state in given else " (chưa có ý kiến)") for a in kept.values())
+
+
+def _result(rec: Recommendation, outcome: str, deadline: dt.datetime, letter) -> str:
+    if outcome == AT_CONFERENCE:
+        return "Đã trả lời tại Hội nghị"
+    if rec.status == RecommendationStatus.ANSWERED_IN_WRITING:
+        text = "Đã trả lời bằng văn bản"
+        if letter is not None:
+            text += f" số {letter.number_text} ngày {vn_date_short(letter.issued_at)}"
+        return text + (" (quá hạn)" if outcome == OVERDUE else "")
+    return f"{'Quá hạn' if outcome == OVERDUE else 'Đang xử lý'} (hạn {vn_date_short(deadline)})"
+
+
+def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[dict, list, list, list]:
     """The results report's figures. Every count is `intake_figures`' (the quorum's); the answer rows
     split its in-scope set, so answered at the conference + in writing on time + overdue + pending =
-    in scope, and each Appendix I group adds up to in scope too."""
+    in scope, and each Appendix I group adds up to in scope too, as does the list of recommendations
+    (one row each, with the agencies consulted and the result)."""
+    from webforms.domain.documents.issuing import issued_reply_letters
+
     calendar = calendar_for(rules.holidays)
     figures = intake_figures(conference, rules, calendar)
     counted = in_scope_recommendations(conference, rules, calendar)
-    at_conference = on_time = overdue = pending = 0
-    for rec in counted:
-        if rec.status == RecommendationStatus.ANSWERED_AT_CONFERENCE:
-            at_conference += 1
-            continue
-        deadline = _deadline(rec, conference, rules)
-        if rec.status == RecommendationStatus.ANSWERED_IN_WRITING:
-            late = rec.answered_at is not None and rec.answered_at > deadline
-            overdue += late
-            on_time += not late
-        elif now > deadline:
-            overdue += 1
-        else:
-            pending += 1
+    outcomes = {rec.id: _outcome(rec, conference, rules, now) for rec in counted}
+    tally = Counter(outcome for outcome, _deadline_at in outcomes.values())
     metrics = {
         "enterprises_registered": figures.registrations,
         "enterprises_attending": figures.attended,
@@ -55,10 +89,7 @@ def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[di
         "in_scope": figures.in_scope,
         "out_of_scope": figures.out_of_scope,
         "received_late": figures.received_late,
-        "answered_at_conference": at_conference,
-        "answered_in_writing_on_time": on_time,
-        "overdue": overdue,
-        "pending": pending,
+        **{name: tally[name] for name in (AT_CONFERENCE, ON_TIME, OVERDUE, PENDING)},
     }
     # In the order of config/fields.yaml and config/departments.yaml, not by code point.
     field_order = {f.code: i for i, f in enumerate(rules.fields)}
@@ -69,10 +100,25 @@ def _metrics(conference: Conference, rules: Rules, now: dt.datetime) -> tuple[di
     by_department = Counter(_department_name(r) or "Chưa phân công" for r in counted)
     departments = sorted(by_department.items(),
                          key=lambda kv: (department_order.get(kv[0], len(department_order)), kv[0]))
-    return metrics, fields, departments
+    letters = issued_reply_letters([rec.code for rec in counted])
+    ordered = sorted(counted, key=lambda r: (field_order.get(r.field_code, len(field_order)), r.code))
+    items = [
+        {
+            "no": str(no),
+            "code": rec.code,
+            "title": rec.title,
+            "enterprise": rec.registration.enterprise.name,
+            "field": _field_name(rules, rec.field_code),
+            "lead_unit": _department_name(rec) or "Chưa phân công",
+            "agencies": _consulted(rec),
+            "result": _result(rec, *outcomes[rec.id], letters.get(rec.code)),
+        }
+        for no, rec in enumerate(ordered, start=1)
+    ]
+    return metrics, fields, departments, items
 
 
-def _appendix(cfg: dict, metrics: dict, by_field: list, by_department: list) -> dict:
+def _appendix(cfg: dict, metrics: dict, by_field: list, by_department: list, items: list) -> dict:
     spec = cfg["appendix_i"]
     columns = spec["columns"]
     groups = {"by_field": by_field, "by_department": by_department}
@@ -89,19 +135,20 @@ def _appendix(cfg: dict, metrics: dict, by_field: list, by_department: list) -> 
             rows.extend(row("", f"- {name}", vn_number(n), "kiến nghị") for name, n in entries)
         else:
             rows.append(row(str(no), item["label"], vn_number(metrics[item["metric"]]), item.get("unit", "")))
-    return {"title": spec["title"], "headings": [column["title"] for column in columns], "rows": rows}
+    return {"title": spec["title"], "headings": [column["title"] for column in columns], "rows": rows,
+            "recommendations": items}
 
 
 def results_report_context(
     conference: Conference, rules: Rules, now: dt.datetime, *, number=None, **_ignored
 ) -> dict:
     cfg = documents_config(rules)
-    metrics, by_field, by_department = _metrics(conference, rules, now)
+    metrics, by_field, by_department, items = _metrics(conference, rules, now)
     return {
         **_common("results_report", conference, rules, now, number),
         "addressees": list(cfg["addressees"]["results_report"]),
         "metrics": {key: vn_number(value) for key, value in metrics.items()},
-        "appendix": _appendix(cfg, metrics, by_field, by_department),
+        "appendix": _appendix(cfg, metrics, by_field, by_department, items),
     }
 
 
