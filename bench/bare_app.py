@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, event
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine
+
+from bench.common import like_doithoai
 
 metadata = MetaData()
 submissions = Table(
@@ -20,14 +22,7 @@ submissions = Table(
 def create_app() -> Flask:
     url = os.environ["BARE_DATABASE_URL"]
     engine = create_engine(url)
-    if url.startswith("sqlite"):
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # the same pragmas as doithoai's SQLite
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
+    like_doithoai(engine)
     metadata.create_all(engine)
     app = Flask(__name__)
 

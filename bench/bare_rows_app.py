@@ -16,7 +16,9 @@ import os
 import secrets
 
 from flask import Flask, request
-from sqlalchemy import create_engine, event, insert, select, update
+from sqlalchemy import create_engine, insert, select, update
+
+from bench.common import like_doithoai
 
 
 def create_app() -> Flask:
@@ -34,19 +36,7 @@ def create_app() -> Flask:
 
     url = os.environ["BARE_DATABASE_URL"]
     engine = create_engine(url)
-    if url.startswith("sqlite"):
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record):  # the same pragmas as doithoai's SQLite
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _immediate(conn):  # doithoai's writes begin IMMEDIATE on SQLite too
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+    like_doithoai(engine)
     enterprises, registrations, recommendations = (Enterprise.__table__, Registration.__table__,
                                                    Recommendation.__table__)
     counters, outbox, audit = TrackingCounter.__table__, OutboxMessage.__table__, AuditEvent.__table__

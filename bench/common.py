@@ -75,6 +75,16 @@ def bench_app(**overrides):
                 stop_embedded_redis(server)
 
 
+def like_doithoai(engine) -> None:
+    """Give a bare app's SQLite engine doithoai's own connection setup (webforms.app.configure_sqlite: WAL,
+    synchronous=NORMAL, foreign keys, busy timeout, writes BEGIN IMMEDIATE), so a limit pays what doithoai
+    pays. Nothing to do on PostgreSQL."""
+    from webforms.app import configure_sqlite
+
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     system = f"{platform.system()} {platform.release()}"
@@ -133,13 +143,19 @@ def server_url() -> str | None:
 @contextlib.contextmanager
 def fresh_database(name: str):
     """Yield the DATABASE_URL override for one run: '' (SQLite, the caller's temp folder) when DATABASE_URL
-    is not PostgreSQL, else a freshly created PostgreSQL database `name` on that server, dropped afterwards."""
+    is not PostgreSQL, else a freshly created PostgreSQL database on that server, dropped afterwards: `name`,
+    prefixed by DATABASE_URL's own database when it names one (`…/doithoai_x` → `doithoai_x_<name>`), so
+    benches run by different people on one server do not drop each other's databases."""
     server = server_url()
     if server is None:
         yield ""
         return
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
+
+    own = make_url(Settings(database_url=os.environ["DATABASE_URL"]).sqlalchemy_url).database
+    if own and own != "postgres":
+        name = f"{own}_{name}"
 
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
