@@ -22,8 +22,13 @@ from webforms.domain.text import clean_text
 from webforms.extensions import db
 from webforms.models import Role, User
 
-# A real scrypt hash to compare against when the email is unknown, so both paths cost the same.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
+
+@cache
+def _dummy_hash() -> str:
+    """A real scrypt hash to compare against when the email is unknown, so both paths cost the same. Made at
+    the first login, not at import: scrypt takes 32 MiB for the moment it runs, which every process that
+    imports this module (RQ workers, the CLI) would otherwise reach as its peak without ever logging anyone in."""
+    return generate_password_hash("not-a-real-password-" + secrets.token_hex(8))
 
 
 class AccountError(ValueError):
@@ -169,7 +174,7 @@ def authenticate(email: str, password: str, *, now: dt.datetime, policy: Securit
     email = normalise_email(email)
     user_id = db.session.scalar(select(User.id).where(func.lower(User.email) == email)) if email else None
     if user_id is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         record(actor, "login.failed", "user", email[:80], now=now, reason="unknown")
         return LoginResult(LoginOutcome.INVALID)
     taken = db.session.execute(
@@ -182,7 +187,7 @@ def authenticate(email: str, password: str, *, now: dt.datetime, policy: Securit
     user = db.session.get(User, user_id, populate_existing=True)
     if taken is None or taken > policy.max_failures:
         # Locked, or this attempt came after the last one the policy allows (being checked right now).
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         if taken is not None:
             _lock(user, now=now, policy=policy, actor=actor)
         record(actor, "login.refused_locked", "user", user.email, now=now)

@@ -12,13 +12,16 @@ import re
 import unicodedata
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qrcode
-from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined
 
 from webforms.formatting import tentative
+
+# docxtpl, python-docx, lxml, qrcode and Pillow (~13 MiB resident) are imported when a document is rendered,
+# not with the app: the web workers and a worker that only sends mail do not carry them.
+if TYPE_CHECKING:
+    from docxtpl import DocxTemplate
 
 # Characters XML 1.0 does not allow (C0 controls except tab, LF, CR; surrogates; U+FFFE/U+FFFF).
 # docxtpl also reads \a as "new paragraph" and \f as "page break", which user text must not trigger:
@@ -69,6 +72,8 @@ def jinja_env() -> Environment:
 
 
 def _qr_png(url: str) -> bytes:
+    import qrcode
+
     image = qrcode.make(url, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
@@ -76,6 +81,9 @@ def _qr_png(url: str) -> bytes:
 
 
 def _with_images(tpl: DocxTemplate, value):
+    from docx.shared import Mm
+    from docxtpl import InlineImage
+
     if isinstance(value, QRCode):
         return InlineImage(tpl, io.BytesIO(_qr_png(str(value))), width=Mm(value.width_mm))
     if isinstance(value, dict):
@@ -87,6 +95,8 @@ def _with_images(tpl: DocxTemplate, value):
 
 def render_docx(template_path: Path | str, context: dict) -> bytes:
     """The template filled with `context`, as .docx bytes."""
+    from docxtpl import DocxTemplate
+
     tpl = DocxTemplate(str(template_path))
     tpl.render(_with_images(tpl, sanitize(context)), jinja_env=jinja_env(), autoescape=True)
     buffer = io.BytesIO()
@@ -96,4 +106,6 @@ def render_docx(template_path: Path | str, context: dict) -> bytes:
 
 def template_variables(template_path: Path | str) -> set[str]:
     """The top-level variables a template reads (docxtpl's undeclared-variables check)."""
+    from docxtpl import DocxTemplate
+
     return DocxTemplate(str(template_path)).get_undeclared_template_variables(jinja_env())

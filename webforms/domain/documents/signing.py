@@ -22,13 +22,12 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+# pyHanko (with aiohttp and its certificate validator, ~30 MiB resident) is imported where a PDF is signed
+# or checked, not with the app: web and RQ workers that never sign do not carry it.
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
@@ -113,6 +112,7 @@ class SigningConfig:
 
 def _load_certificates(data: bytes) -> list[asn1_x509.Certificate]:
     from asn1crypto import pem
+    from asn1crypto import x509 as asn1_x509
 
     if pem.detect(data):
         return [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
@@ -139,6 +139,12 @@ def _name(name: asn1_x509.Name) -> str:
 def validate_signed_pdf(data: bytes, config: SigningConfig) -> SignatureCheck:
     """Is `data` a PDF whose last signature is a valid PAdES signature over this very file, by a
     certificate that chains to a configured trust anchor? Never raises for a bad file."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
