@@ -13,6 +13,7 @@ BENCHMARKS = (
     "bench.intake_bench",
     "bench.documents_bench",
     "bench.mail_bench",
+    "bench.memory_bench",
     "bench.sweep_bench",
     "bench.backoffice_bench",
     "bench.issuing_bench",
