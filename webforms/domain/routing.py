@@ -255,11 +255,12 @@ def assign_recommendation(
     if existing is not None:
         return existing
     code = route(recommendation.field_code, recommendation.registration.enterprise.zone_code, rules)
+    if recommendation.status == RecommendationStatus.RECEIVED:
+        # Before the assignment's flush: a recommendation not yet written is then inserted as assigned.
+        recommendation.status = RecommendationStatus.ASSIGNED
     assignment = create_assignment(
         recommendation, code, role=AssignmentRole.OWNER, now=now, rules=rules, calendar=calendar
     )
-    if recommendation.status == RecommendationStatus.RECEIVED:
-        recommendation.status = RecommendationStatus.ASSIGNED
     record(
         actor,
         "recommendation.route",

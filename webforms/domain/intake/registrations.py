@@ -43,11 +43,13 @@ class Submission:
         return self.resubmission is not None and self.resubmission.confirmed_at is None
 
 
-def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
+def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> tuple[Enterprise, bool]:
+    """The enterprise of the tax code, and whether this transaction created it (then nothing else refers to it
+    yet: no registration of it exists, and none by another transaction can until this one commits)."""
     tax_code = cleaned.enterprise.tax_code
     enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
     if enterprise is not None:
-        return enterprise
+        return enterprise, False
     enterprise = Enterprise(
         tax_code=tax_code,
         name=cleaned.enterprise.name,
@@ -61,8 +63,8 @@ def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> Enterprise:
             db.session.add(enterprise)
             db.session.flush()
     except IntegrityError:  # registered by another submission a moment ago
-        enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
-    return enterprise
+        return db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code)), False
+    return enterprise, True
 
 
 def _intake_policy(settings):
@@ -113,9 +115,11 @@ def _add_recommendations(
     now: dt.datetime,
     late: bool,
     uploads_dir,
+    flush: bool = True,
 ) -> list[Recommendation]:
     """Append the new recommendations; one identical to an existing one (same title and content) is not
-    added twice."""
+    added twice. `flush=False` leaves them to the session's next flush (a new registration: routing sets
+    their status first, so each is one INSERT and no UPDATE)."""
     existing = {(r.title, r.content) for r in registration.recommendations}
     seq = max((r.seq for r in registration.recommendations), default=0)
     added = []
@@ -151,7 +155,8 @@ def _add_recommendations(
             attachment.recommendation = rec
             db.session.add(attachment)
         added.append(rec)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return added
 
 

@@ -192,9 +192,10 @@ def _apply_submission(
     staff_entry,
     claim_key=None,
 ) -> Submission:
-    enterprise = _enterprise_for(cleaned, now)
+    enterprise, new_enterprise = _enterprise_for(cleaned, now)
     for _attempt in range(TRACKING_ATTEMPTS):
-        existing = db.session.scalar(
+        # An enterprise this transaction created has no registration, nor can another transaction give it one.
+        existing = None if new_enterprise else db.session.scalar(
             select(Registration).where(
                 Registration.conference_id == conference.id, Registration.enterprise_id == enterprise.id
             )
@@ -215,7 +216,8 @@ def _apply_submission(
                     actor=actor,
                 )
             break
-        _update_enterprise_if_allowed(enterprise, cleaned, staff_entry=staff_entry, now=now, actor=actor)
+        if not new_enterprise:  # a new one was written from this very submission
+            _update_enterprise_if_allowed(enterprise, cleaned, staff_entry=staff_entry, now=now, actor=actor)
         token = new_token()
         registration = Registration(
             conference_id=conference.id,
@@ -234,7 +236,8 @@ def _apply_submission(
         except IntegrityError:
             continue  # the number was taken, or the same enterprise registered meanwhile: look again
         new = _add_recommendations(
-            registration, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir
+            registration, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir,
+            flush=False,
         )
         result = Submission(registration=registration, token=token, created=True, new_recommendations=new)
         break
@@ -310,11 +313,29 @@ def _after_recommendations(
         key = f"receipt:{registration.tracking_code}:{new[0].seq}"
     else:
         key = None
-    if key and result.created and not staff_entry and not mail_limits.receipts_allowed(
-        registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
-    ):
+    # What this submission wrote stays unflushed until routing has given each new recommendation its status
+    # and its assignment: then each is one INSERT (no UPDATE of its status), and the receipt, the audit events
+    # and the assignments go out in the fewest flushes. The count below reads only flushed registrations.
+    with db.session.no_autoflush:
+        allowed = not (key and result.created and not staff_entry) or mail_limits.receipts_allowed(
+            registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
+        )
+    if not allowed:
         record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now, kind="receipt")
         key = None
+    action = "registration.create" if result.created else "registration.add_recommendations"
+    record(
+        actor,
+        action,
+        "registration",
+        registration.tracking_code,
+        now=now,
+        recommendations=[r.code for r in new],
+        staff_entry=staff_entry,
+        late=registration.late,
+    )
+    for rec in new:
+        events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
     if key:
         link = status_url(settings, registration.tracking_code, result.token) if result.token else None
         queue_template(
@@ -333,16 +354,3 @@ def _after_recommendations(
             to=[registration.contact_email],
             dedupe_key=key,
         )
-    action = "registration.create" if result.created else "registration.add_recommendations"
-    record(
-        actor,
-        action,
-        "registration",
-        registration.tracking_code,
-        now=now,
-        recommendations=[r.code for r in new],
-        staff_entry=staff_entry,
-        late=registration.late,
-    )
-    for rec in new:
-        events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
