@@ -2,6 +2,7 @@
 the Redis commands, and a cProfile of the request's time. A tool to read, not a benchmark: run it, read it.
 
     .venv/bin/python -m bench.profile_intake            # SQLite in a temporary folder
+    .venv/bin/python -m bench.profile_intake --time 200 # also: wall and CPU ms per registration, one client
     DATABASE_URL=postgresql://user@host/db .venv/bin/python -m bench.profile_intake   # a fresh database there
 """
 
@@ -34,7 +35,9 @@ def _conference(app) -> None:
     assert announced.exit_code == 0, announced.output
 
 
-def main() -> None:
+def main(timed: int = 0) -> None:
+    import time
+
     from webforms.extensions import db
 
     with fresh_database("profile_intake") as url, bench_app(**({"database_url": url} if url else {})) as app:
@@ -65,6 +68,13 @@ def main() -> None:
         for s in statements:
             print("   ", s)
         print(f"Redis commands through the app's client: {len(commands)} {commands}")
+        if timed:
+            wall, cpu = time.perf_counter(), time.process_time()
+            for n in range(timed):
+                assert client.post(PATH, json=payload(10_000 + n)).status_code == 201
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            print(f"{timed} registrations, one client: {wall / timed * 1000:.1f} ms wall, "
+                  f"{cpu / timed * 1000:.1f} ms CPU of this process per registration")
         profile = cProfile.Profile()
         profile.enable()
         for n in range(50):
@@ -76,5 +86,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--time", type=int, default=0, metavar="N", help="time N registrations, one client")
+    main(parser.parse_args().time)
     sys.exit(0)
