@@ -445,6 +445,16 @@ class IntakeLimitsModel(Strict):
     confirmations_per_tax_code_per_day: PositiveInt = 3
 
 
+class RetentionModel(Strict):
+    """Days each kind of personal data is kept (issue 16, item 11); the daily anonymisation acts past them."""
+
+    contacts_days: PositiveInt = 730  # a registration's contact person, counted from the conference date
+    attendees_days: PositiveInt = 365  # the people a registration names as attendees, idem
+    invitees_days: PositiveInt = 730  # invitees' e-mail addresses, idem
+    resubmissions_days: PositiveInt = 90  # held re-submissions (confirmed or expired), from their submission
+    mail_days: PositiveInt = 365  # sent e-mails' addresses and bodies in the outbox, from when written
+
+
 class PasswordModel(Strict):
     min_length: Annotated[int, AfterValidator(lambda v: v if v >= 12 else _fail("must be 12 or more"))] = 12
 
@@ -458,6 +468,7 @@ class SecurityFile(Strict):
     password: PasswordModel = PasswordModel()
     session: SessionModel = SessionModel()
     intake: IntakeLimitsModel = IntakeLimitsModel()
+    retention: RetentionModel = RetentionModel()
     page_size: PositiveInt = 50
 
 

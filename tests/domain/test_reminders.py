@@ -233,4 +233,4 @@ def test_a_steady_tick_runs_the_same_few_statements_however_many_items_wait(app_
                      "reminder")) == 30
     many, loaded = steady(3)
     assert loaded == 0
-    assert len(many) == len(few) <= 25
+    assert len(many) == len(few) <= 26  # one of them: whether the day's anonymisation ran (privacy)

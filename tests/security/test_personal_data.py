@@ -20,6 +20,9 @@ def test_the_form_says_what_is_collected_why_for_how_long_and_who_receives_it(cl
     for words in ("Thông báo về xử lý dữ liệu cá nhân", "Dữ liệu thu thập", "Mục đích", "Bên nhận",
                   "Thời hạn lưu trữ", "Nghị định số 13/2023/NĐ-CP"):
         assert words in page, words
+    retention = rules.checked.security.retention  # the periods the rules set, as the daily anonymisation uses
+    assert (f"người liên hệ được lưu {retention.contacts_days} ngày" in page
+            and f"người tham dự {retention.attendees_days} ngày" in page), page
 
 
 def test_export_then_erase_one_enterprise(app, client, app_ctx, rules, calendar):

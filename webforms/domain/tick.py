@@ -35,6 +35,7 @@ from webforms.domain.intake.resubmit import discard_unconfirmed_files
 from webforms.domain.lifecycle import move_conference
 from webforms.domain.mail import address_domain
 from webforms.domain.plan import MilestoneDue, milestones_for
+from webforms.domain.privacy import apply_retention
 from webforms.domain.recipients import recipients_for
 from webforms.domain.reminders import run_reminders
 from webforms.domain.sql import dialect_insert
@@ -411,6 +412,10 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings, re
     if discarded:
         actions.append({"conference": None, "milestone": None, "action": "unconfirmed_files_discarded",
                         "files": len(discarded)})
+    anonymised = apply_retention(now, rules)  # once a local day: personal data past its retention period
+    db.session.commit()
+    if anonymised and any(anonymised.values()):
+        actions.append({"conference": None, "milestone": None, "action": "personal_data_anonymised", **anonymised})
     stale = discard_stale_staged_files(settings.resolved_documents_dir)
     if stale:
         actions.append({"conference": None, "milestone": None, "action": "stale_staged_files_removed",

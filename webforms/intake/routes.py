@@ -36,6 +36,7 @@ from webforms.domain.intake.resubmit import confirm_resubmission
 from webforms.domain.intake.screening import screening_reason_label
 from webforms.domain.intake.submit import SubmissionKeyReused, submit_registration
 from webforms.domain.intake.window import IntakeClosed, intake_window
+from webforms.domain.privacy import retention_policy
 from webforms.domain.replies import answer_files
 from webforms.domain.validation import ValidationFailed
 from webforms.extensions import db, limiter
@@ -156,6 +157,7 @@ def register(slug: str):
         errors=errors,
         declaration=svc.rules.plan.scope.declaration,
         scope=svc.rules.plan.scope,
+        retention=retention_policy(svc.rules),
     ), status
 
 
