@@ -5,6 +5,8 @@
 #   fonts-liberation2         fonts metric-compatible with Times New Roman
 #   poppler-utils             pdftotext / pdfinfo in the PDF tests
 #   softhsm2                  a PKCS#11 token for the signing tests
+#   nginx                     the production layout run whole (tests/security/test_nginx_layout.py);
+#                             its service is not used: the test starts its own, as the current user
 #   default-jre-headless      only when `java` is missing (the Nu Html Checker, npm vnu-jar)
 #   nodejs npm                only when `node` / `npm` are missing
 # Nothing missing: exit 0 at once. Missing and root with apt-get: apt-get install. Otherwise one line on
@@ -25,6 +27,8 @@ if ! installed fonts-liberation2 && ! ls /usr/share/fonts/truetype/liberation2/L
 then need="$need fonts-liberation2"; fi
 has pdftotext || need="$need poppler-utils"
 has softhsm2-util || need="$need softhsm2"
+# nginx is in /usr/sbin, which a user's PATH may lack
+has nginx || [ -x /usr/sbin/nginx ] || need="$need nginx"
 has java || need="$need default-jre-headless"
 has node || need="$need nodejs"
 has npm || need="$need npm"
