@@ -95,3 +95,30 @@ def fetch_form(client, url: str) -> dict:
     if key:
         hidden["submission_key"] = key.group(1)
     return hidden
+
+
+_LINK = re.compile(r"/theo-doi/(KN\.\d{8}\.\d{4})\?token=([A-Za-z0-9_\-]+)")
+
+
+def private_link(app, mailbox, address: str) -> tuple[str, str]:
+    """(tracking code, private token) of the last receipt mailed to `address`: the API answers the same
+    whatever happened (F17), so the link reaches the registrant by email only. Runs the queued jobs."""
+    from tests.jobs import run_jobs
+    from webforms.extensions import db
+
+    db.session.rollback()  # SQLite: the worker writes from another session
+    run_jobs(app)
+    links = [m for received in mailbox.to(address) for m in _LINK.finditer(received.text)]
+    assert links, f"no receipt with a private link for {address}"
+    return links[-1].group(1), links[-1].group(2)
+
+
+def registration_of(tax_code: str):
+    """The registration made with `tax_code` (one conference), read from the database."""
+    from sqlalchemy import select
+
+    from webforms.extensions import db
+    from webforms.models import Enterprise, Registration
+
+    return db.session.scalar(select(Registration).join(Enterprise).where(Enterprise.tax_code == tax_code)
+                             .order_by(Registration.id.desc()))

@@ -1,4 +1,4 @@
-"""The JSON API: same rules as the form, JSON errors, 201/202/409/422/404."""
+"""The JSON API: same rules as the form, JSON errors, 202/409/422/404."""
 
 import datetime as dt
 import json
@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import create_conference, valid_tax_code
-from tests.intake_helpers import registration_payload
+from tests.intake_helpers import private_link, registration_payload
 from tests.web.test_intake import open_conference, post_form
 from webforms.extensions import db
-from webforms.models import ConferenceStatus, Recommendation, RecommendationStatus, Registration
+from webforms.models import ConferenceStatus, Recommendation, RecommendationStatus, Registration, Resubmission
 
 
 def api_post(client, conference, payload, **kwargs):
@@ -37,16 +37,16 @@ def test_draft_or_missing_conference_is_a_json_404(client, app_ctx):
         assert response.get_json()["error"] == "not_found"
 
 
-def test_create_then_read_status(client, app_ctx, rules, calendar):
+def test_create_then_read_status(app, client, app_ctx, rules, calendar, mailbox):
     conference = open_conference(rules, calendar)
-    response = api_post(client, conference, registration_payload())
-    assert response.status_code == 201
-    body = response.get_json()
-    assert set(body) == {"tracking_code", "token", "status_url", "recommendations"}
-    assert [r["code"] for r in body["recommendations"]] == [
-        f"{body['tracking_code']}-1",
-        f"{body['tracking_code']}-2",
-    ]
+    payload = registration_payload()
+    response = api_post(client, conference, payload)
+    assert response.status_code == 202
+    assert set(response.get_json()) == {"status", "message"}  # the link goes by email (F17)
+    code, token = private_link(app, mailbox, payload["contact"]["email"])
+    body = {"tracking_code": code, "token": token}
+    assert list(db.session.scalars(select(Recommendation.code).order_by(Recommendation.seq))) == [
+        f"{code}-1", f"{code}-2"]
     rec = db.session.scalar(select(Recommendation).where(Recommendation.seq == 1))
     rec.status = RecommendationStatus.ANSWERED_AT_CONFERENCE
     rec.answer = "Đã hướng dẫn tại Hội nghị."
@@ -126,15 +126,12 @@ def test_idempotency_key_and_resubmission(client, app_ctx, rules, calendar):
     payload = registration_payload(tax_code=valid_tax_code(999))
     first = api_post(client, conference, payload, headers={"Idempotency-Key": "abc-123"})
     again = api_post(client, conference, payload, headers={"Idempotency-Key": "abc-123"})
-    assert first.status_code == 201
-    assert again.status_code == 200
-    assert again.get_json()["tracking_code"] == first.get_json()["tracking_code"]
-    assert again.get_json()["duplicate"]
     held = api_post(client, conference, payload)
-    assert held.status_code == 202
-    assert held.get_json()["status"] == "confirmation_required"
-    assert "tracking_code" not in held.get_json()
+    assert first.status_code == again.status_code == held.status_code == 202
+    assert first.get_json() == again.get_json() == held.get_json()  # the same answer whatever happened
     assert db.session.scalar(select(func.count(Registration.id))) == 1
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Resubmission.id))) == 1  # the retry held nothing; the third did
 
 
 def test_hostile_json_gets_an_answer_not_a_500(client, app_ctx, rules, calendar):
@@ -147,8 +144,8 @@ def test_hostile_json_gets_an_answer_not_a_500(client, app_ctx, rules, calendar)
     payload = registration_payload(**{"enterprise.name": "Công ty \ud800",
                                       "recommendations.0.title": "\udfff"})
     response = client.post(url, data=json.dumps(payload), content_type="application/json")
-    assert response.status_code == 201
-    assert response.get_json()["recommendations"][0]["title"] == "\ufffd"
+    assert response.status_code == 202
+    assert db.session.scalar(select(Recommendation.title).where(Recommendation.seq == 1)) == "\ufffd"
 
 
 def test_database_out_of_reach_is_a_vietnamese_503(settings, tmp_path):

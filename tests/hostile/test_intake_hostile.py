@@ -323,14 +323,19 @@ def test_every_hostile_value_through_every_api_field(app, client, rules, calenda
         kept = rotation(k)
         for path, value in kept.items():
             set_path(payload, path, value)
+        with app.app_context():
+            before = db.session.scalar(select(func.max(Registration.id))) or 0
         for _attempt in range(4):
             response = post_json(client, url, payload)
             requests += 1
-            assert response.status_code in (201, 202, 422), (k, response.status_code, response.get_data()[:9])
-            if response.status_code == 201:
-                break
-            if response.status_code == 202:  # a second spelling of a tax code already registered
+            assert response.status_code in (202, 422), (k, response.status_code, response.get_data()[:9])
+            if response.status_code == 202:
                 assert is_vietnamese(response.get_json()["message"])
+                with app.app_context():  # the same answer either way (F17): the database says which
+                    code = db.session.scalar(select(Registration.tracking_code).where(Registration.id > before))
+                if code is not None:
+                    break
+                # a second spelling of a tax code already registered: held for the contact on file
                 set_path(payload, "enterprise.tax_code", get_path(base_payload(k), "enterprise.tax_code"))
                 kept.pop("enterprise.tax_code")
                 continue
@@ -345,23 +350,16 @@ def test_every_hostile_value_through_every_api_field(app, client, rules, calenda
                 refusals += 1
         else:
             raise AssertionError(f"round {k} never accepted: {errors}")
-        body = response.get_json()
-        detail = client.get(f"/api/v1/registrations/{body['tracking_code']}",
-                            query_string={"token": body["token"]})
-        requests += 1
-        assert detail.status_code == 200
-        got = detail.get_json()
         with app.app_context():
-            registration = db.session.scalar(
-                select(Registration).where(Registration.tracking_code == body["tracking_code"])
-            )
+            registration = db.session.scalar(select(Registration).where(Registration.tracking_code == code))
             check_stored(registration, kept, rules)
-        if "enterprise.name" in kept:
-            assert got["enterprise"]["name"] == clean_text(kept["enterprise.name"])
-        for field in ("title", "content"):
-            if f"recommendations.0.{field}" in kept and got["recommendations"]:
-                value = kept[f"recommendations.0.{field}"]
-                assert got["recommendations"][0][field] == clean_text(value, multiline=field == "content")
+            if "enterprise.name" in kept:
+                assert registration.enterprise.name == clean_text(kept["enterprise.name"])
+            for field in ("title", "content"):
+                if f"recommendations.0.{field}" in kept and registration.recommendations:
+                    value = kept[f"recommendations.0.{field}"]
+                    assert getattr(registration.recommendations[0], field) == clean_text(
+                        value, multiline=field == "content")
     with app.app_context():
         addresses = set(db.session.scalars(select(Registration.contact_email)))
     check_mail(app, mailbox, addresses, minimum=ROUNDS)
@@ -384,7 +382,7 @@ def test_wrong_json_types_in_every_api_field(app, client, rules, calendar):
             payload = base_payload(50_000 + n)
             set_path(payload, path, wrong)
             response = post_json(client, url, payload)
-            assert response.status_code in (201, 422), (path, wrong, response.status_code)
+            assert response.status_code in (202, 422), (path, wrong, response.status_code)
             if response.status_code == 422:
                 errors = response.get_json()["errors"]
                 assert errors
@@ -444,7 +442,7 @@ def test_hostile_idempotency_keys_tokens_and_codes(app, client, rules, calendar)
         header = "".join(c for c in header if c not in "\r\n\x00")
         response = post_json(client, url, base_payload(90_000 + i),
                              headers={"Idempotency-Key": f"{i}-{header}"})
-        assert response.status_code in (200, 201, 422), response.status_code
+        assert response.status_code in (202, 422), response.status_code
         n += 1
     for value in VALUES[1::3]:
         quoted = urllib.parse.quote(value[:2000].encode("utf-8", "surrogatepass"), safe="")

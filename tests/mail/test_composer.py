@@ -189,7 +189,7 @@ def test_a_receipt_is_signed_and_its_message_id_is_on_the_senders_domain(app, cl
 
     with app.app_context():
         slug = open_conference(rules, calendar).slug
-    assert client.post(f"/api/v1/conferences/{slug}/registrations", json=registration_payload()).status_code == 201
+    assert client.post(f"/api/v1/conferences/{slug}/registrations", json=registration_payload()).status_code == 202
     run_jobs(app)
     (receipt,) = mailbox.messages
     domain = settings.mail_default_sender.rsplit("@", 1)[1].rstrip(">")

@@ -1,6 +1,10 @@
 """Public intake abuse: F11 Idempotency-Key replay, F16 the private link shown once, F17 the re-submission
 answer, F7 enterprise record overwrite, F8 mail relay and bombing."""
 
+import json
+import statistics
+import time
+
 import pytest
 
 from tests.factories import valid_tax_code
@@ -17,20 +21,28 @@ def api_post(client, conference, payload, **headers):
 # -- F11 --------------------------------------------------------------------------------------------------
 
 def test_an_idempotency_key_counts_only_with_its_conference_and_body(client, app_ctx, rules, calendar):
+    from sqlalchemy import func, select
+
+    from webforms.extensions import db
+    from webforms.models import Registration
+
     conference = open_conference(rules, calendar)
     other = open_conference(rules, calendar, slug="hoi-nghi-khac")
     secret_title = "Bí mật: tranh chấp đất đai với đối tác X"
     victim = registration_payload(**{"recommendations.0.title": secret_title})
     first = api_post(client, conference, victim, **{"Idempotency-Key": "order-1"})
-    assert first.status_code == 201
-    # A retry of the same request is still recognised.
+    assert first.status_code == 202
+    # A retry of the same request is still recognised: the same answer, nothing done twice.
     again = api_post(client, conference, victim, **{"Idempotency-Key": "order-1"})
-    assert again.status_code == 200 and again.get_json()["duplicate"]
+    assert again.status_code == 202 and again.get_json() == first.get_json()
+    assert db.session.scalar(select(func.count(Registration.id))) == 1
+    code = db.session.scalar(select(Registration.tracking_code))
+    db.session.rollback()
     # Someone else's body with the key: refused, nothing of the first submission in the answer.
     replay = api_post(client, conference, {"anything": "at all"}, **{"Idempotency-Key": "order-1"})
     assert replay.status_code == 409
     assert replay.get_json()["error"] == "idempotency_key_reused"
-    assert first.get_json()["tracking_code"] not in replay.get_data(as_text=True)
+    assert code not in replay.get_data(as_text=True)
     assert secret_title not in replay.get_data(as_text=True)
     # The key in another conference is just a new key there.
     elsewhere = api_post(client, other, {"anything": "at all"}, **{"Idempotency-Key": "order-1"})
@@ -38,8 +50,8 @@ def test_an_idempotency_key_counts_only_with_its_conference_and_body(client, app
     assert secret_title not in elsewhere.get_data(as_text=True)
     mine = registration_payload(tax_code=valid_tax_code(4242))
     fresh = api_post(client, other, mine, **{"Idempotency-Key": "order-1"})
-    assert fresh.status_code == 201
-    assert fresh.get_json()["tracking_code"] != first.get_json()["tracking_code"]
+    assert fresh.status_code == 202
+    assert db.session.scalar(select(func.count(Registration.id))) == 2  # a registration of its own
 
 
 # -- F16 --------------------------------------------------------------------------------------------------
@@ -72,24 +84,46 @@ def test_the_confirmation_page_shows_the_private_link_once_and_not_from_the_cook
 
 # -- F17 --------------------------------------------------------------------------------------------------
 
-def test_a_resubmission_answer_says_nothing_about_the_registration_on_file(client, app_ctx, rules, calendar):
+def _timed(client, conference, payload):
+    started = time.perf_counter()
+    response = api_post(client, conference, payload)
+    return response, time.perf_counter() - started
+
+
+def test_the_answer_is_the_same_whether_the_tax_code_is_registered_or_not(client, app_ctx, rules, calendar):
+    """Side by side: a tax code never seen and one registered (first with the contact's own address, then
+    probes with the prober's): same status, headers, body, and times of the same order."""
     conference = open_conference(rules, calendar)
-    tax_code = valid_tax_code(777)
-    first = registration_payload(tax_code=tax_code, **{"contact.email": "vien.giam.doc@realco.example"})
-    assert api_post(client, conference, first).status_code == 201
-    probe = api_post(client, conference, registration_payload(tax_code=tax_code))
-    text = probe.get_data(as_text=True)
-    assert probe.status_code == 202
-    for hint in ("realco", "•", "@"):
-        assert hint not in probe.get_json()["message"], hint
-    assert "realco" not in text
+    registered = valid_tax_code(777)
+    first = registration_payload(tax_code=registered, **{"contact.email": "vien.giam.doc@realco.example"})
+    assert api_post(client, conference, first).status_code == 202
+    api_post(client, conference, registration_payload(tax_code=valid_tax_code(700)))  # warm both paths once
+    api_post(client, conference, registration_payload(tax_code=registered))
+    new_times, known_times, answers = [], [], set()
+    for i in range(6):  # interleaved, so both see the same machine load
+        fresh, took_new = _timed(client, conference, registration_payload(tax_code=valid_tax_code(800 + i)))
+        probe, took_known = _timed(client, conference, registration_payload(tax_code=registered))
+        new_times.append(took_new)
+        known_times.append(took_known)
+        for response in (fresh, probe):
+            headers = tuple(sorted((k, v) for k, v in response.headers.items()  # less the per-client budget
+                                   if not k.startswith("X-RateLimit") and k not in ("Retry-After", "Date")))
+            answers.add((response.status_code, response.get_data(as_text=True), headers))
+            assert "realco" not in response.get_data(as_text=True)
+    assert len(answers) == 1, answers  # byte for byte the same answer, the same headers
+    status, body, _ = answers.pop()
+    assert status == 202 and set(json.loads(body)) == {"status", "message"}
+    new, known = statistics.median(new_times), statistics.median(known_times)
+    print(f"\nnew tax code: median {new * 1000:.0f} ms; registered: {known * 1000:.0f} ms")  # noqa: T201
+    assert max(new, known) < 1.6 * min(new, known), (new_times, known_times)  # 2.7x before the pacing
 
 
 # -- F7 ---------------------------------------------------------------------------------------------------
 
-def test_a_registration_elsewhere_does_not_rewrite_the_enterprise(client, app, app_ctx, rules, calendar):
+def test_a_registration_elsewhere_does_not_rewrite_the_enterprise(client, app, app_ctx, rules, calendar, mailbox):
     from sqlalchemy import select
 
+    from tests.intake_helpers import private_link
     from webforms.extensions import db
     from webforms.models import AuditEvent, Enterprise
 
@@ -98,12 +132,12 @@ def test_a_registration_elsewhere_does_not_rewrite_the_enterprise(client, app, a
     tax_code = valid_tax_code(31337)
     victim = registration_payload(tax_code=tax_code, **{"enterprise.name": "Công ty Thật"})
     created = api_post(client, first, victim)
-    assert created.status_code == 201
-    code, token = created.get_json()["tracking_code"], created.get_json()["token"]
+    assert created.status_code == 202
+    code, token = private_link(app, mailbox, victim["contact"]["email"])
     attacker = registration_payload(tax_code=tax_code, **{"enterprise.name": "CÔNG TY GIẢ MẠO - liên hệ zalo 09xx",
                                                           "enterprise.zone": "KCN-NOMURA",
                                                           "enterprise.address": "Địa chỉ giả"})
-    assert api_post(client, second, attacker).status_code == 201
+    assert api_post(client, second, attacker).status_code == 202
     db.session.expire_all()
     enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
     assert (enterprise.name, enterprise.zone_code) == ("Công ty Thật", "KCN-VSIP")
@@ -124,7 +158,7 @@ def test_receipts_to_one_address_are_limited_per_day(client, app, app_ctx, rules
     target = "nan.nhan@victim.example"
     for i in range(limit + 3):
         payload = registration_payload(tax_code=valid_tax_code(6000 + i), **{"contact.email": target})
-        assert api_post(client, conference, payload).status_code == 201
+        assert api_post(client, conference, payload).status_code == 202
     from webforms.extensions import db
 
     db.session.rollback()
@@ -146,7 +180,7 @@ def test_confirmation_mails_per_tax_code_are_limited_with_the_same_answer(client
     tax_code = valid_tax_code(9090)
     contact = "lien.he@thatco.example"
     assert api_post(client, conference, registration_payload(tax_code=tax_code,
-                                                             **{"contact.email": contact})).status_code == 201
+                                                             **{"contact.email": contact})).status_code == 202
     answers = [api_post(client, conference, registration_payload(tax_code=tax_code)) for _ in range(limit + 5)]
     assert {(a.status_code, a.get_json()["message"]) for a in answers} == {
         (answers[0].status_code, answers[0].get_json()["message"])}

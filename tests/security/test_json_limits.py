@@ -37,7 +37,12 @@ def test_the_largest_real_registration_fits(client, app_ctx, rules, calendar):
     body = json.dumps(payload, ensure_ascii=True)
     assert len(body) < MAX_JSON_BYTES
     response = client.post(url(conference), data=body, content_type="application/json")
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == 202, response.get_json()
+    from sqlalchemy import func, select
+
+    from webforms.extensions import db
+    from webforms.models import Recommendation
+    assert db.session.scalar(select(func.count(Recommendation.id))) == MAX_RECOMMENDATIONS  # stored, all of it
 
 
 def test_too_many_attendees_are_refused_before_any_work(rules):

@@ -31,7 +31,7 @@ def test_export_then_erase_one_enterprise(app, client, app_ctx, rules, calendar)
     payload = registration_payload(tax_code=tax_code, **{"contact.email": "ca.nhan@congty.example",
                                                           "contact.name": "Phạm Thị Riêng"})
     response = client.post(f"/api/v1/conferences/{conference.slug}/registrations", json=payload)
-    assert response.status_code == 201
+    assert response.status_code == 202
     runner = app.test_cli_runner()
     exported = runner.invoke(args=["privacy", "export", "--tax-code", tax_code], catch_exceptions=False)
     assert exported.exit_code == 0

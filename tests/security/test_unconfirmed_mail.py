@@ -55,7 +55,7 @@ def test_a_receipt_to_a_typed_address_repeats_nothing_the_submitter_typed(app, c
     typed = _typed("a")
     payload = registration_payload(tax_code=valid_tax_code(8181),
                                    **{"contact.email": "nan.nhan@victim.example", **typed})
-    assert _post(client, conference, payload).status_code == 201
+    assert _post(client, conference, payload).status_code == 202
     db.session.rollback()
     run_jobs(app)
     (receipt,) = mailbox.to("nan.nhan@victim.example")
@@ -75,7 +75,7 @@ def test_a_resubmission_request_to_the_contact_on_file_repeats_nothing_the_new_s
     conference = open_conference(rules, calendar)
     tax_code = valid_tax_code(8282)
     first = registration_payload(tax_code=tax_code, **{"contact.email": "lien.he@that.example"})
-    assert _post(client, conference, first).status_code == 201
+    assert _post(client, conference, first).status_code == 202
     typed = _typed("b")
     second = registration_payload(tax_code=tax_code, **{"contact.email": "ke.gian@attacker.example", **typed})
     assert _post(client, conference, second).status_code == 202

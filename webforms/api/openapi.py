@@ -92,17 +92,9 @@ SCHEMAS = {
             "declaration": {"type": "boolean"},
         },
     },
-    "RegistrationCreated": {
-        "type": "object", "required": ["tracking_code", "token", "status_url", "recommendations"],
-        "properties": {"tracking_code": TEXT, "token": NULLABLE_TEXT, "status_url": NULLABLE_TEXT,
-                       "duplicate": {"type": "boolean"},
-                       "recommendations": {"type": "array", "items": {
-                           "type": "object", "required": ["code", "title"],
-                           "properties": {"code": TEXT, "title": TEXT}}}},
-    },
-    "ConfirmationRequired": {
-        "type": "object", "required": ["status", "message"],
-        "properties": {"status": {"const": "confirmation_required"}, "message": TEXT},
+    "SubmissionAccepted": {
+        "type": "object", "required": ["status", "message"], "additionalProperties": False,
+        "properties": {"status": {"const": "accepted"}, "message": TEXT},
     },
     "Registration": {
         "type": "object", "required": ["tracking_code", "conference", "enterprise", "registered_at", "recommendations"],
@@ -177,10 +169,9 @@ def openapi_document(server_url: str = "/api/v1") -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": _ref("RegistrationRequest")}}},
                 "responses": {
-                    "201": _json(_ref("RegistrationCreated"), "Registered; `token` opens the status page."),
-                    "200": _json(_ref("RegistrationCreated"), "The same Idempotency-Key again (`duplicate`)."),
-                    "202": _json(_ref("ConfirmationRequired"),
-                                 "This enterprise is registered: a confirmation email was sent."),
+                    "202": _json(_ref("SubmissionAccepted"),
+                                 "Accepted, the same answer whether the tax code was registered or not: the "
+                                 "receipt (tracking code, private link) or a request to confirm goes by email."),
                     "400": _error("Not JSON."),
                     "404": _error("No such conference."),
                     "409": _error("Intake is closed."),
