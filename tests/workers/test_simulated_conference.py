@@ -92,6 +92,9 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
         "announce_by:lead", "announce_by:due", "intake_closes", "answers_prepared_by", "results_report",
         "conclusion_notice:lead", "conclusion_notice:due", "conclusion_notice:overdue:2025-09-16",
         "conclusion_notice:overdue:2025-09-24", "conclusion_notice:overdue:2025-09-25",
+        # Never issued in this walk: the results report is reminded on its day and each day after.
+        "results_report:due", "results_report:overdue:2025-09-16", "results_report:overdue:2025-09-24",
+        "results_report:overdue:2025-09-25",
     ])
     assert [a["action"] for a in seen[moments.INTAKE_CLOSED]] == ["confirmed"]
     assert seen[moments.INTAKE_LAST_SECOND] == []

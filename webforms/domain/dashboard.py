@@ -12,6 +12,7 @@ from config.rules import Rules
 from webforms.domain.deadlines import deadline_name
 from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.reminders.selection import still_owed
+from webforms.domain.tick import issued
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (
@@ -20,7 +21,6 @@ from webforms.models import (
     AssignmentState,
     Conference,
     Department,
-    Document,
     MilestoneRun,
     Recommendation,
 )
@@ -42,10 +42,8 @@ DRAFTED_BY_RUN = ("results_report",)
 DONE_BY_RUN = ("intake_closes", "answers_prepared_by")
 
 
-def _published(conference: Conference, kind: str) -> bool:
-    return db.session.scalar(select(Document.id).where(Document.conference_id == conference.id,
-                                                       Document.kind == kind,
-                                                       Document.published.is_(True)).limit(1)) is not None
+# Milestones done when their document is issued (numbered, signed, sent), not when drafted or approved.
+DONE_AT_ISSUE = ("results_report", "conclusion_notice")
 
 
 def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules,
@@ -55,8 +53,8 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
 
     - announce_by: announced for this date; conference: marked held;
     - intake_closes, answers_prepared_by: the deadline engine acted in this cycle;
-    - results_report: "drafted" once the draft went to the consolidating department;
-    - conclusion_notice: done once a conclusion notice is published (its runs are only reminders);
+    - results_report: "drafted" once the draft went to the consolidating department, done once issued;
+    - conclusion_notice: done once a conclusion notice is issued (its runs are only reminders);
     - assignment deadlines: done when assignments with that deadline exist and none is still owed.
     """
     runs = set(db.session.scalars(select(MilestoneRun.milestone).where(
@@ -67,8 +65,7 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
         done.add("announce_by")
     if conference.held_at is not None:
         done.add("conference")
-    if _published(conference, "conclusion_notice"):
-        done.add("conclusion_notice")
+    done.update(kind for kind in DONE_AT_ISSUE if issued(conference, kind))
     counts = db.session.execute(
         select(Assignment.role, Recommendation.needs_coordination, func.count(),
                func.count(case((still_owed(), 1))))
