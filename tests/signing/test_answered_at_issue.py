@@ -64,6 +64,14 @@ def test_approved_on_the_last_day_and_issued_the_next_is_late(
         assert _figures(late["conference_id"], rules, due + dt.timedelta(hours=1)) == {
             "answered_in_writing_on_time": "0", "overdue": "2", "pending": "0"}
 
+        # Nor can the conference record an answer over a letter approved and waiting for its issue.
+        from webforms.domain.recommendation_admin import record_conference_answer
+
+        assert record_conference_answer(rec, answered_by="Phó Trưởng ban", answer="Trả lời tại Hội nghị.",
+                                        now=due, actor=LEADER, rules=rules, calendar=calendar,
+                                        settings=settings) is False
+        assert _rec(late["code"]).status == RecommendationStatus.ASSIGNED
+
         issue_approved_letter(on_time["code"], signing_setup, last_day + dt.timedelta(hours=1), signed_pdf=signed_pdf)
         issue_approved_letter(late["code"], signing_setup, issued_late, signed_pdf=signed_pdf)
         rec = _rec(late["code"])
