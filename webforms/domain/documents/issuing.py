@@ -260,6 +260,8 @@ def deliver_issued(document: Document, rules: Rules, settings: Settings) -> bool
     """
     if document.kind == "invitation":
         return _deliver_invitation(document, rules, settings)
+    if document.kind == "conference_notice":
+        return _deliver_conference_notice(document, settings)
     if document.kind == "reply_letter" and document.subject_key.startswith("rec:"):
         from webforms.domain.replies import send_issued_answer
         from webforms.models import Recommendation
@@ -330,6 +332,32 @@ def _deliver_invitation(document: Document, rules: Rules, settings: Settings) ->
         ],
     )
     return True
+
+
+def _deliver_conference_notice(document: Document, settings: Settings) -> bool:
+    """The issued notice of a postponement or cancellation to everyone concerned with an email address."""
+    from webforms.domain import outbox
+    from webforms.domain.conference_admin import people_concerned
+    from webforms.domain.documents.notices import issued_notice_name
+    from webforms.domain.mail import AddressError, address_domain, checked_address
+
+    attachment = {"filename": issued_notice_name(document), "content_type": "application/pdf",
+                  "path": str(settings.resolved_documents_dir / document.signed_path)}
+    sent = 0
+    for name, email in people_concerned(document.conference):
+        try:
+            address = checked_address(email)
+        except AddressError:
+            continue
+        outbox.queue_template(
+            "conference_notice_issued_to_participant",
+            {"conference": document.conference, "document": document, "recipient_name": name,
+             "change": document.subject_key.split(":", 1)[0], "now": document.issued_at,
+             "base_url": settings.public_base_url},
+            to=[address], dedupe_key=f"conference-notice-issued:{document.id}:{address.lower()}"[:200],
+            message_domain=address_domain(settings.mail_default_sender), attachments=[attachment])
+        sent += 1
+    return sent > 0
 
 
 def invitation_file_name(document: Document) -> str:
