@@ -145,6 +145,7 @@ def document_signed_download(document_id: int):
 def _conference_or_404(slug: str):
     from sqlalchemy import select
 
+    from webforms.extensions import db
     from webforms.models import Conference
 
     conference = db.session.scalar(select(Conference).where(Conference.slug == slug))
@@ -168,7 +169,6 @@ def invitations_approve(slug: str):
     approved = approve_drafts(conference)
     for document in approved:
         record(current_actor(), "document.approve", "document", str(document.id), now=utcnow(), kind=document.kind)
-    db.session.commit()
     flash(_("Đã duyệt %(n)d giấy mời; giấy mời chờ ký số và ban hành.", n=len(approved)), "success")
     return _to_dispatch(conference)
 
@@ -198,7 +198,6 @@ def invitations_issue(slug: str):
                      dedupe_key=f"issue_invitations:{conference.id}:{digest}")
     record(current_actor(), "invitations.issue_requested", "conference", conference.slug, now=utcnow(),
            documents=len(ids), outbox=row.id)
-    db.session.commit()
     flash(_("Đang ký số và ban hành %(n)d giấy mời; tiến độ ở trang hàng đợi.", n=len(ids)), "info")
     return _to_dispatch(conference)
 
