@@ -12,7 +12,6 @@ from config.rules import Rules
 from webforms.domain.deadlines import deadline_name
 from webforms.domain.plan import MilestoneDue, milestones_for
 from webforms.domain.reminders.selection import still_owed
-from webforms.domain.tick import issued
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (
@@ -21,6 +20,8 @@ from webforms.models import (
     AssignmentState,
     Conference,
     Department,
+    Document,
+    DocumentState,
     MilestoneRun,
     Recommendation,
 )
@@ -65,7 +66,9 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
         done.add("announce_by")
     if conference.held_at is not None:
         done.add("conference")
-    done.update(kind for kind in DONE_AT_ISSUE if issued(conference, kind))
+    done.update(db.session.scalars(select(Document.kind).distinct().where(  # one query for both
+        Document.conference_id == conference.id, Document.kind.in_(DONE_AT_ISSUE),
+        Document.state == DocumentState.ISSUED)))
     counts = db.session.execute(
         select(Assignment.role, Recommendation.needs_coordination, func.count(),
                func.count(case((still_owed(), 1))))
