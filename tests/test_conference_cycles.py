@@ -263,13 +263,22 @@ def test_the_dashboard_tells_the_truth_about_documents(app_ctx, rules, calendar)
                                 action="results_report_requested", as_of=moments.local(2025, 9, 11)))
     db.session.add(MilestoneRun(conference_id=conference.id, cycle=1, milestone="conclusion_notice:overdue:2025-09-16",
                                 action="remind_office", as_of=moments.local(2025, 9, 16)))
-    db.session.add(Document(conference_id=conference.id, kind="conclusion_notice", status="done", published=True))
+    notice = Document(conference_id=conference.id, kind="conclusion_notice", status="done", published=True)
+    db.session.add(notice)
     db.session.commit()
-    states = {e.milestone.name: e.state for e in milestone_timeline(
-        conference, now=moments.local(2025, 9, 22), rules=rules, calendar=calendar)}
-    assert states["results_report"] == "drafted"  # rendered is not sent
-    assert states["conclusion_notice"] == "done"  # published, though its reminders ran
-    assert states["conference"] == "done"
+
+    def states():
+        return {e.milestone.name: e.state for e in milestone_timeline(
+            conference, now=moments.local(2025, 9, 22), rules=rules, calendar=calendar)}
+
+    assert states()["results_report"] == "drafted"  # rendered is not sent
+    assert states()["conclusion_notice"] == "overdue"  # a draft published is not the issued notice
+    assert states()["conference"] == "done"
+    for state in ("approved", "signed", "issued"):  # the văn thư issues it (issuing.py does these moves)
+        notice.move_to(state)
+    notice.number, notice.symbol, notice.issued_on = 1, "TB-BQL", moments.local(2025, 9, 19).date()
+    db.session.commit()
+    assert states()["conclusion_notice"] == "done"  # issued, though its reminders ran
 
 
 def test_a_holiday_decision_moves_open_deadlines_once_per_department(app_ctx, rules, settings):

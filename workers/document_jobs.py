@@ -1,4 +1,5 @@
-"""Outbox tasks that render documents and mail them: `render_document` and `send_invitations`.
+"""Outbox tasks that render documents: `render_document` (mailed to staff as a draft) and `send_invitations`
+(the draft invitations, for the Office to approve, sign and issue; issuing sends them).
 
 Both are idempotent through the outbox: a document's email has a dedupe key, and the Document row and
 the email row commit together, so a task run again after a crash (the sweep frees a stale claim)
@@ -12,11 +13,9 @@ the email.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import logging
-from email.utils import parseaddr
 
 from sqlalchemy import select
 
@@ -28,13 +27,12 @@ from webforms.domain.documents import (
     render_outside_transaction,
     render_prepared,
 )
-from webforms.domain.ics import conference_ics
 from webforms.domain.invitations import invitation_addressees
 from webforms.domain.mail import address_domain, document_file_name
 from webforms.domain.recipients import recipients_for
 from webforms.domain.sql import begin_read_only
 from webforms.extensions import db
-from webforms.models import Conference, Document, OutboxMessage
+from webforms.models import Conference, Document, DocumentState, OutboxMessage
 from webforms.services import services
 from workers.progress import report_progress
 from workers.task_jobs import task
@@ -100,23 +98,26 @@ def render_document(args: dict) -> dict:
 
 
 def _rendered_invitation_id(conference_id: int, subject_key: str, after_id: int = 0) -> int | None:
-    """The addressee's invitation already rendered (a re-run after a crash), if any; only documents
-    after `after_id` count (those before it were for an earlier date of the conference)."""
+    """The addressee's invitation already rendered (a re-run after a crash), if any and not withdrawn;
+    only documents after `after_id` count (those before it were for an earlier date of the conference)."""
     return db.session.scalar(
         select(Document.id).where(Document.conference_id == conference_id, Document.kind == "invitation",
                                   Document.subject_key == subject_key, Document.status == "done",
-                                  Document.id > after_id)
+                                  Document.state != DocumentState.WITHDRAWN, Document.id > after_id)
         .order_by(Document.version.desc()).limit(1)
     )
 
 
 @task("send_invitations")
 def send_invitations(args: dict) -> dict:
-    """One invitation per addressee (.docx + .ics), committed in chunks of one mail batch so each
-    chunk goes out as one mail job; progress goes to the job's meta after each chunk.
+    """The invitations milestone: one draft invitation (giấy mời, one register number each at issue) per
+    addressee, rendered in chunks, and one email asking the Office to have them approved, signed and
+    issued. Nothing reaches an invitee here: issuing sends each one the signed PDF with the calendar
+    (issuing.deliver_issued); those without an email are listed for the document system
+    (/quan-tri/hoi-nghi/<slug>/giay-moi).
 
     Per chunk: read what is missing and the contexts, commit; render with no transaction open; then
-    one short write transaction records the documents and queues the mails."""
+    one short write transaction records the drafts (checked again: a concurrent run keeps its own)."""
     svc = services()
     settings = svc.settings
     begin_read_only(db.session)
@@ -124,111 +125,104 @@ def send_invitations(args: dict) -> dict:
     if conference is None:
         return {"skipped": "conference gone"}
     conference_id = conference.id
+    after = args.get("after_document_id", 0)
     as_of = dt.datetime.fromisoformat(args["as_of"])
     domain = address_domain(settings.mail_default_sender)
-    ics = conference_ics(conference, domain=domain, organizer=parseaddr(settings.mail_default_sender)[1],
-                         hours=recipients_for(svc.rules).event_hours, now=as_of)
-    ics_attachment = {"filename": "hoi-nghi.ics", "content_type": "text/calendar",
-                      "data_b64": base64.b64encode(ics).decode("ascii")}
     addressees = invitation_addressees(conference)
     total = len(addressees)
-    queued = skipped = no_email = 0
-    by_hand: list[tuple] = []  # (addressee, Document id) of those without an email
+    rendered_now = skipped = no_email = 0
     report_progress(0, total)
     batch = settings.mail_batch_size
     for start in range(0, total, batch):
         chunk = addressees[start:start + batch]
-        # Read: who still needs an invitation, and the context of each one not rendered yet.
         begin_read_only(db.session)
-        todo: list[tuple] = []  # (addressee, dedupe key, existing Document id or PreparedDocument)
+        todo = []  # (addressee, PreparedDocument)
         for addressee in chunk:
-            # Each date of the conference (cycle) has its own invitations; cycle 1 keeps the old keys.
-            cycle = args.get("cycle", 1)
-            dedupe_key = f"invitation:{conference_id}{'' if cycle == 1 else f'@{cycle}'}:{addressee.subject_key}"
-            if not addressee.email:
-                # Rendered too: the Office sends it through the document system or by hand.
-                no_email += 1
-                existing = _rendered_invitation_id(conference_id, addressee.subject_key)
-                todo.append((addressee, None, existing if existing is not None else prepare_document(
-                    conference, "invitation", svc.rules, settings, as_of, **addressee.subject)))
-            elif _mail_exists(dedupe_key):
+            no_email += not addressee.email
+            if _rendered_invitation_id(conference_id, addressee.subject_key, after) is not None:
                 skipped += 1
             else:
-                existing = _rendered_invitation_id(conference_id, addressee.subject_key,
-                                                   args.get("after_document_id", 0))
-                todo.append((addressee, dedupe_key, existing if existing is not None else prepare_document(
-                    conference, "invitation", svc.rules, settings, as_of, **addressee.subject)))
+                todo.append((addressee, prepare_document(conference, "invitation", svc.rules, settings, as_of,
+                                                         **addressee.subject)))
         db.session.commit()
         # Render: no transaction open, and no ORM object touched (a lazy load would open one).
         rendered: dict[str, RenderedDocument] = {}
         try:
-            for addressee, dedupe_key, document in todo:
-                if not isinstance(document, int):
-                    rendered[dedupe_key or addressee.subject_key] = render_prepared(document, settings, pdf=False)
-            # Write: the chunk's documents and mails together; dispatched as one mail job.
-            for addressee, dedupe_key, document in todo:
-                if dedupe_key is None:
-                    by_hand.append((addressee, _record_by_hand(conference_id, addressee, document, rendered)))
+            for addressee, prepared in todo:
+                rendered[addressee.subject_key] = render_prepared(prepared, settings, pdf=False)
+            for addressee, _ in todo:
+                if _rendered_invitation_id(conference_id, addressee.subject_key, after) is not None:
+                    skipped += 1  # another run of this task recorded it during our render
                     continue
-                if _mail_exists(dedupe_key):
-                    skipped += 1  # another run of this task queued it during our render
-                    continue
-                if dedupe_key in rendered:
-                    document = record_document(rendered[dedupe_key])
-                else:
-                    document = db.session.get(Document, document)
-                row = outbox.queue_template("invitation_to_invitee",
-                                            {"conference": conference, "addressee": addressee, "now": as_of,
-                                             "base_url": settings.public_base_url},
-                                            to=[addressee.email], dedupe_key=dedupe_key, message_domain=domain,
-                                            attachments=[_docx_attachment(document), ics_attachment])
-                _require_own_mail(row, document)
-                queued += 1
+                record_document(rendered.pop(addressee.subject_key))
+                rendered_now += 1
             db.session.commit()
         finally:
             for leftover in rendered.values():
                 leftover.discard()
         report_progress(start + len(chunk), total)
-    office_mail = _queue_by_hand_to_office(conference, by_hand, as_of=as_of, domain=domain) if by_hand else None
-    log.info("invitations conference=%s total=%s queued=%s skipped=%s no_email=%s", conference.slug, total,
-             queued, skipped, no_email)
-    return {"total": total, "queued": queued, "skipped": skipped, "no_email": no_email, "by_hand_mail": office_mail}
+    office_mail = _queue_drafts_to_office(conference_id, args.get("cycle", 1), after, as_of=as_of, domain=domain)
+    log.info("invitations conference=%s total=%s rendered=%s skipped=%s no_email=%s", conference.slug, total,
+             rendered_now, skipped, no_email)
+    return {"total": total, "rendered": rendered_now, "skipped": skipped, "no_email": no_email,
+            "office_mail": office_mail}
 
 
-def _record_by_hand(conference_id: int, addressee, document, rendered: dict) -> int:
-    """The invitation of an addressee without an email: recorded once (a run that lost the race to
-    another one keeps the other's document), never mailed to them."""
-    if isinstance(document, int):
-        return document
-    existing = _rendered_invitation_id(conference_id, addressee.subject_key)
-    if existing is not None:
-        return existing
-    return record_document(rendered[addressee.subject_key]).id
+def _queue_drafts_to_office(conference_id: int, cycle: int, after: int, *, as_of: dt.datetime,
+                            domain: str) -> int | None:
+    """One email asking the Office to have the draft invitations approved, signed and issued, naming
+    those that go through the document system (no email). Keyed by the set of addressees and the date
+    (cycle): a re-run sends nothing again, a list that grew (an invitee added later) is sent again."""
+    from webforms.domain.invitation_dispatch import invitation_dispatch
 
-
-def _queue_by_hand_to_office(conference: Conference, by_hand: list, *, as_of: dt.datetime, domain: str) -> int | None:
-    """One email to the Office listing the invitations to send through the document system or by
-    hand, each attached. Keyed by the set of addressees: a re-run sends nothing again, a list that
-    grew (an invitee added later) is sent again in full."""
     svc = services()
-    keys = sorted(addressee.subject_key for addressee, _ in by_hand)
-    dedupe_key = f"invitations_by_hand:{conference.id}:{hashlib.sha256(' '.join(keys).encode()).hexdigest()[:16]}"
+    conference = db.session.get(Conference, conference_id)
+    report = invitation_dispatch(conference, after_document_id=after)
+    keys = sorted(r.addressee.subject_key for r in report.rows if r.document is not None)
+    if not keys:
+        return None
+    digest = hashlib.sha256(" ".join(keys).encode()).hexdigest()[:16]
+    dedupe_key = f"invitations_to_issue:{conference_id}{'' if cycle == 1 else f'@{cycle}'}:{digest}"
     if _mail_exists(dedupe_key):
         db.session.rollback()
         return None
-    documents = [db.session.get(Document, document_id) for _, document_id in by_hand]
-    rows = [{"name": addressee.name, "organisation": addressee.organisation, "file": _attachment_name(document)}
-            for (addressee, _), document in zip(by_hand, documents, strict=True)]
+    by_hand = [{"name": r.addressee.name, "organisation": r.addressee.organisation} for r in report.by_hand]
     row = outbox.queue_template(
-        "invitations_by_hand_to_office",
-        {"conference": conference, "rows": rows, "now": as_of, "base_url": svc.settings.public_base_url},
-        to=list(recipients_for(svc.rules).office), dedupe_key=dedupe_key, message_domain=domain,
-        attachments=[{**_docx_attachment(d), "filename": _attachment_name(d)} for d in documents])
+        "invitations_to_issue_to_office",
+        {"conference": conference, "count": len(keys), "by_email": len(keys) - len(by_hand), "rows": by_hand,
+         "now": as_of, "base_url": svc.settings.public_base_url},
+        to=list(recipients_for(svc.rules).office), dedupe_key=dedupe_key, message_domain=domain)
     db.session.commit()
     return row.id
 
 
-def _attachment_name(document: Document) -> str:
-    from webforms.domain.admin_queries import download_name
+@task("issue_invitations")
+def issue_invitations(args: dict) -> dict:
+    """Sign and issue the given approved invitations with the configured token, CONVERT_BATCH at a time,
+    each batch in its own transaction (its numbers, PDFs, signatures, register lines and emails commit
+    together; a failure rolls the batch back with its numbers). A re-run skips what is already issued."""
+    from webforms.domain.audit import Actor, record
+    from webforms.domain.documents.issuing import CONVERT_BATCH, issue_documents
+    from webforms.domain.documents.signing import SigningConfig
+    from webforms.timeutil import utcnow
 
-    return download_name(document)
+    svc = services()
+    config = SigningConfig.from_env()
+    actor = Actor(kind="user", name=args.get("actor", ""), ip="")
+    ids = list(args["document_ids"])
+    issued: list[str] = []
+    report_progress(0, len(ids))
+    for start in range(0, len(ids), CONVERT_BATCH):
+        db.session.commit()
+        documents = [d for d in (db.session.get(Document, i) for i in ids[start:start + CONVERT_BATCH])
+                     if d is not None and d.state == DocumentState.APPROVED]
+        if documents:
+            now = utcnow()
+            for result in issue_documents(documents, svc.rules, svc.settings, now, config=config):
+                record(actor, "document.issue", "document", str(result.document.id), now=now,
+                       number=result.number_text, sha256=result.document.signed_sha256, uploaded=False)
+                issued.append(result.number_text)
+        db.session.commit()
+        report_progress(min(start + CONVERT_BATCH, len(ids)), len(ids))
+    log.info("invitations issued=%s first=%s last=%s", len(issued), issued[:1], issued[-1:])
+    return {"issued": len(issued), "numbers": issued}

@@ -1,12 +1,19 @@
-"""Invitees without an email (issue #12 item 5): their invitations are rendered too, mailed to the Office
-in one message with the files, listed in the back office with downloads, and the conference page says
-what was sent to whom. Real Redis, a real RQ worker, the real SMTP server; mails decoded from bytes."""
+"""Invitations as the Office issues them: the milestone drafts one giấy mời per addressee and asks the
+Office to have them approved, signed and issued; nothing reaches an invitee before issue. Issuing (the
+back office, signed with the configured PKCS#11 token) mails each addressee with an email the signed PDF
+with its number and date, and the calendar file; those without an email are listed for the document
+system with the issued PDF to download. Real Redis, a real RQ worker, the real SMTP server, SoftHSM2 and
+LibreOffice; mails decoded from the bytes the server received, PDFs read back with pdftotext."""
 
 from __future__ import annotations
 
 import io
+import re
+import subprocess
 
 import docx
+import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from tests import moments
@@ -14,13 +21,16 @@ from tests.documents.test_render import all_text
 from tests.factories import create_conference, create_recommendation, create_registration
 from tests.jobs import run_jobs
 from tests.login import login_as
+from tests.signing_helpers import PIN, SOFTHSM_MODULE
+from webforms.domain.documents.signing import validate_signed_pdf
 from webforms.domain.recipients import recipients_for
 from webforms.domain.tick import tick
 from webforms.extensions import db
-from webforms.models import ConferenceStatus, Document, Invitee, InviteeCategory, OutboxMessage
+from webforms.models import ConferenceStatus, Document, Invitee, InviteeCategory, OutboxMessage, RegisterEntry
+from webforms.timeutil import utcnow
 
 WITHOUT_EMAIL = (
-    (InviteeCategory.CITY_LEADER, "Đồng chí Lê Văn Lãnh Đạo", "UBND thành phố Hải Phòng"),
+    (InviteeCategory.CITY_LEADER, "Lê Văn Lãnh Đạo", "UBND thành phố Hải Phòng"),
     (InviteeCategory.PORTAL, "Cổng Thông tin điện tử thành phố", "UBND thành phố Hải Phòng"),
 )
 
@@ -42,12 +52,34 @@ def _confirmed_conference(rules):
 
 
 def _decoded(mailbox):
-    """Each message parsed from the bytes the SMTP server received (tests/smtp.py keeps them parsed with
+    """Each message parsed from the bytes the SMTP server received (tests/smtp.py parses them with
     email.policy.default, as email.message_from_bytes(..., policy=email.policy.default) does)."""
     return [m.message for m in mailbox.messages]
 
 
-def test_invitations_without_email_go_to_the_office_and_are_listed(app, settings, mailbox, rules, calendar):
+def _pdf_text(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, check=True, capture_output=True).stdout \
+        .decode("utf-8")
+
+
+def _staff(app, role):
+    from tests.web.conftest import StaffClient
+
+    app.test_client_class = StaffClient
+    client = app.test_client()
+    with app.app_context():
+        login_as(client, role)
+    return client
+
+
+def _post(client, page: str, action: str):
+    html = client.get(page).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return client.post(action, data={"csrf_token": token})
+
+
+def test_the_milestone_drafts_the_invitations_and_asks_the_office_to_issue_them(app, settings, mailbox, rules,
+                                                                              calendar):
     redis = app.extensions["doithoai"].redis
     with app.app_context():
         conference = _confirmed_conference(rules)
@@ -56,30 +88,26 @@ def test_invitations_without_email_go_to_the_office_and_are_listed(app, settings
         tick(moments.INTAKE_CLOSED, rules, calendar, settings, redis)
     run_jobs(app)
     messages = _decoded(mailbox)
-    invitations = [m for m in messages if m["Subject"].startswith("Giấy mời tham dự")]
-    assert len(invitations) == 1 + rules.plan.min_enterprises  # the press and every enterprise, by email
-    assert all(m["To"] for m in invitations)
-    (to_office,) = [m for m in messages if m["Subject"].startswith("Giấy mời cần gửi")]
-    assert to_office["Subject"] == ("Giấy mời cần gửi qua hệ thống văn bản hoặc gửi trực tiếp - "
-                                    f"{title}")
+    # Nothing reaches an invitee before issue: no draft .docx leaves the Board.
+    assert not [m for m in messages if m["Subject"].startswith("Giấy mời tham dự")]
+    assert not [m for m in messages for part in m.iter_attachments()
+                if (part.get_filename() or "").startswith("Giay-moi")]
+    (to_office,) = [m for m in messages if m["Subject"].startswith("Giấy mời dự thảo")]
+    assert to_office["Subject"] == f"Giấy mời dự thảo chờ duyệt, ký số và ban hành - {title}"
     assert {a.strip() for a in to_office["To"].split(",")} == set(office)
     body = to_office.get_body(preferencelist=("plain",)).get_content()
-    assert "1. Đồng chí Lê Văn Lãnh Đạo - UBND thành phố Hải Phòng" in body
+    total = 1 + rules.plan.min_enterprises + len(WITHOUT_EMAIL)
+    assert f"đã lập {total} giấy mời dự thảo" in body
+    assert f"đến {total - len(WITHOUT_EMAIL)} đại biểu có địa chỉ email" in body
+    assert "1. Lê Văn Lãnh Đạo - UBND thành phố Hải Phòng" in body
     assert "2. Cổng Thông tin điện tử thành phố - UBND thành phố Hải Phòng" in body
     assert f"http://localhost/quan-tri/hoi-nghi/{slug}/giay-moi" in body
-    files = [(part.get_filename(), part.get_content()) for part in to_office.iter_attachments()]
-    assert len(files) == 2 and all(name.endswith(".docx") for name, _ in files)
-    texts = [all_text(data) for _, data in files]
-    assert "GIẤY MỜI" in texts[0] and "Đồng chí Lê Văn Lãnh Đạo" in texts[0]
-    assert "Cổng Thông tin điện tử thành phố" in texts[1]
-    assert docx.Document(io.BytesIO(files[0][1])).paragraphs
+    assert list(to_office.iter_attachments()) == []
 
     with app.app_context():
-        hand_keys = {f"invitee:{i.id}" for i in db.session.scalars(select(Invitee).where(Invitee.email == ""))}
-        rendered = set(db.session.scalars(select(Document.subject_key).where(
-            Document.conference_id == conference_id, Document.kind == "invitation", Document.status == "done")))
-        assert hand_keys <= rendered
-        # Running the batch again (a sweep after a crash) sends nothing twice and renders nothing again.
+        states = list(db.session.scalars(select(Document.state).where(Document.kind == "invitation")))
+        assert states == ["draft"] * total
+        # Running the batch again (a sweep after a crash) renders nothing again and sends nothing twice.
         from webforms.domain import outbox
 
         outbox.queue_task("send_invitations", {"conference_id": conference_id,
@@ -90,40 +118,104 @@ def test_invitations_without_email_go_to_the_office_and_are_listed(app, settings
     run_jobs(app)
     assert len(mailbox.messages) == count
     with app.app_context():
-        assert db.session.query(Document).filter(Document.kind == "invitation").count() == \
-            1 + rules.plan.min_enterprises + len(WITHOUT_EMAIL)
+        assert db.session.query(Document).filter(Document.kind == "invitation").count() == total
         assert db.session.query(OutboxMessage).filter(
-            OutboxMessage.dedupe_key.startswith("invitations_by_hand:")).count() == 1
+            OutboxMessage.dedupe_key.startswith("invitations_to_issue:")).count() == 1
 
-    # The back office: the list with downloads, and the conference page says who got what.
-    from tests.web.conftest import StaffClient
-
-    app.test_client_class = StaffClient
-    client = app.test_client()
+    secretariat = _staff(app, "secretariat")
+    page = secretariat.get(f"/quan-tri/hoi-nghi/{slug}/giay-moi").get_data(as_text=True)
+    assert f"<strong>{total}</strong> dự thảo chờ duyệt" in page
+    assert "Duyệt nội dung" not in page  # the Office cannot approve; a leader does
+    dashboard = secretariat.get(f"/quan-tri/hoi-nghi/{slug}").get_data(as_text=True)
+    assert "Lê Văn Lãnh Đạo (UBND thành phố Hải Phòng):\n        dự thảo chờ duyệt" in dashboard
     with app.app_context():
-        login_as(client, "secretariat")
-        page = client.get(f"/quan-tri/hoi-nghi/{slug}/giay-moi").get_data(as_text=True)
-        assert "Cần gửi qua hệ thống văn bản / gửi trực tiếp" in page
-        section = page.split("<h2>Gửi qua email</h2>")[0]
-        assert "Đồng chí Lê Văn Lãnh Đạo" in section and "Cổng Thông tin điện tử thành phố" in section
-        assert "Báo Hải Phòng" not in section
-        assert "Email: baohp@press.example.vn" in page and "Đã gửi email" in page
-        assert "đã gửi Văn phòng qua email (đã gửi)" in page
-        links = [part.split('"')[0] for part in section.split('href="')[1:] if "/tai-ve" in part.split('"')[0]]
-        assert len(links) == 2
-        download = client.get(links[0])
-        assert download.status_code == 200 and "Đồng chí Lê Văn Lãnh Đạo" in all_text(download.data)
-        # Each invitation carries a QR code that opens its addressee's check-in row for staff.
-        leader = db.session.scalar(select(Invitee).where(Invitee.name == "Đồng chí Lê Văn Lãnh Đạo"))
-        snapshot = db.session.scalar(select(Document.snapshot).where(Document.subject_key == f"invitee:{leader.id}"))
+        leader = db.session.scalar(select(Invitee).where(Invitee.name == "Lê Văn Lãnh Đạo"))
+        draft = db.session.scalar(select(Document).where(Document.subject_key == f"invitee:{leader.id}"))
         target = f"/quan-tri/hoi-nghi/{slug}/diem-danh/khach-moi/{leader.id}"
-        assert snapshot["checkin_qr"] == "http://localhost" + target
-        assert len(docx.Document(io.BytesIO(download.data)).inline_shapes) == 1
-        assert f'id="kh-{leader.id}" class="cm-item focus"' in client.get(target).get_data(as_text=True)
-        registration_code = db.session.scalar(select(Document.snapshot).where(
-            Document.subject_key.startswith("registration:")).limit(1))["checkin_qr"].rsplit("/", 1)[1]
-        assert registration_code.startswith("KN.")
-        dashboard = client.get(f"/quan-tri/hoi-nghi/{slug}").get_data(as_text=True)
-        assert "đã gửi email đến baohp@press.example.vn" in dashboard
-        assert "Đồng chí Lê Văn Lãnh Đạo (UBND thành phố Hải Phòng):" in dashboard
-        assert dashboard.count("cần gửi qua hệ thống văn bản / gửi trực tiếp</strong>") == 2
+        assert draft.snapshot["checkin_qr"] == "http://localhost" + target
+    download = secretariat.get(f"/quan-tri/van-ban/{draft.id}/tai-ve")
+    assert download.status_code == 200 and "Đồng chí Lê Văn Lãnh Đạo" in all_text(download.data)
+    assert len(docx.Document(io.BytesIO(download.data)).inline_shapes) == 1  # the check-in QR code
+
+
+@pytest.mark.slow
+def test_issuing_sends_each_invitee_the_signed_pdf_and_lists_the_rest_for_the_document_system(
+    app, settings, mailbox, rules, calendar, signing_setup, monkeypatch
+):
+    for name, value in {"SIGNING_TRUST_ANCHORS": str(signing_setup.ca.pem_path),
+                        "SIGNING_PKCS11_MODULE": SOFTHSM_MODULE, "SIGNING_TOKEN_LABEL": "doithoai",
+                        "SIGNING_KEY_LABEL": "ky-so", "SIGNING_PIN": PIN}.items():
+        monkeypatch.setenv(name, value)
+    redis = app.extensions["doithoai"].redis
+    with app.app_context():
+        conference = _confirmed_conference(rules)
+        slug = conference.slug
+        tick(moments.INTAKE_CLOSED, rules, calendar, settings, redis)
+    run_jobs(app)
+    total = 1 + rules.plan.min_enterprises + len(WITHOUT_EMAIL)
+    dispatch = f"/quan-tri/hoi-nghi/{slug}/giay-moi"
+
+    leader = _staff(app, "leader")
+    assert _post(leader, dispatch, f"{dispatch}/duyet").status_code == 302
+    assert f"Đã duyệt {total} giấy mời" in leader.get(dispatch).get_data(as_text=True)
+    run_jobs(app)
+    assert not [m for m in mailbox.messages if m.subject.startswith("Giấy mời tham dự")]  # approved is not issued
+    mailbox.messages.clear()
+
+    secretariat = _staff(app, "secretariat")
+    assert f"Ký số và ban hành {total} giấy mời đã duyệt" in secretariat.get(dispatch).get_data(as_text=True)
+    assert _post(secretariat, dispatch, f"{dispatch}/ban-hanh").status_code == 302
+    run_jobs(app)
+    today = utcnow().astimezone(rules.plan.timezone).date()
+
+    messages = _decoded(mailbox)
+    invitations = [m for m in messages if m["Subject"].startswith("Giấy mời tham dự")]
+    assert len(invitations) == total - len(WITHOUT_EMAIL)
+    numbers = set()
+    for message in invitations:
+        files = {part.get_filename(): part for part in message.iter_attachments()}
+        (pdf_name,) = [n for n in files if n.endswith(".pdf")]
+        assert set(files) == {pdf_name, "hoi-nghi.ics"}
+        assert re.fullmatch(rf"Giay-moi-so-\d\d-{today.year}\.pdf", pdf_name)
+        assert files[pdf_name].get_content_type() == "application/pdf"
+        data = files[pdf_name].get_content()
+        check = validate_signed_pdf(data, signing_setup.config)
+        assert check.valid and check.signer == "Bùi Ngọc Hải", check.reason
+        text = _pdf_text(data)
+        number = re.search(r"Số: (\d\d)/GM-BQL", text).group(1)
+        assert pdf_name == f"Giay-moi-so-{number}-{today.year}.pdf"
+        numbers.add(number)
+        assert f"Hải Phòng, ngày {today:%d} tháng {today:%m} năm {today:%Y}" in text
+        assert "Bùi Ngọc Hải" in text  # the signature block and the stamp
+        to = message["To"].addresses[0].addr_spec
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        assert f"Giấy mời số {number}/GM-BQL ngày {today:%d/%m/%Y} (tệp PDF đã ký số)" in body
+        if to == "baohp@press.example.vn":
+            assert "Báo Hải Phòng" in text
+            # The check-in QR code stays an image in the issued PDF (its URL is not printed as text).
+            assert "/diem-danh/" not in text
+        event = next(iter(Calendar.from_ical(files["hoi-nghi.ics"].get_content()).walk("VEVENT")))
+        assert event.decoded("dtstart") == moments.CONFERENCE_START
+    assert len(numbers) == len(invitations)  # each invitation its own number
+
+    with app.app_context():
+        entries = list(db.session.scalars(select(RegisterEntry).order_by(RegisterEntry.number)))
+        assert [e.number for e in entries] == list(range(1, total + 1))  # one number per invitation, no gap
+        assert {e.kind for e in entries} == {"invitation"} and {e.issued_on for e in entries} == {today}
+    page = secretariat.get(dispatch).get_data(as_text=True)
+    by_hand = page.split("<h2>Gửi qua email</h2>")[0]
+    assert by_hand.count("Đã ban hành; cần gửi qua hệ thống văn bản / gửi trực tiếp") == len(WITHOUT_EMAIL)
+    assert f"<strong>{total - len(WITHOUT_EMAIL)}</strong> đã gửi email" in page
+    links = re.findall(r'href="(/quan-tri/van-ban/\d+/ban-chinh-thuc)">Số (\d\d/GM-BQL)', by_hand)
+    assert len(links) == len(WITHOUT_EMAIL)
+    download = secretariat.get(links[0][0])
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    assert validate_signed_pdf(download.data, signing_setup.config).valid
+    text = _pdf_text(download.data)
+    words = " ".join(text.split())
+    assert f"Số: {links[0][1]}" in text and "Đồng chí Lê Văn Lãnh Đạo – UBND thành phố Hải Phòng" in words
+    # Issuing again changes nothing: nothing is left approved, nothing is sent twice.
+    count = len(mailbox.messages)
+    assert "Ký số và ban hành" not in page
+    run_jobs(app)
+    assert len(mailbox.messages) == count

@@ -81,7 +81,11 @@ def test_the_sentences_follow_the_facts(app_ctx, rules, calendar):
     assert "dừng tổ chức Hội nghị năm 2025" in _text(cancelled, rules)
 
 
-def test_postponement_and_cancellation_send_the_notice(app, rules, settings, mailbox):
+def test_postponement_and_cancellation_tell_at_once_and_send_the_notice_once_issued(
+    app, rules, settings, mailbox, signing_setup, signed_pdf
+):
+    from webforms.domain.documents.issuing import approve_document, issue_document
+
     new_date = dt.datetime(2025, 10, 9, 8, 30, tzinfo=VN)
     with app.app_context():
         postponed = create_conference(slug="hn-hoan-tb")
@@ -96,25 +100,39 @@ def test_postponement_and_cancellation_send_the_notice(app, rules, settings, mai
         # Postponed again to the same date (a double submit): the same notice, not a second version.
         postpone_conference(postponed, new_starts_at=new_date, reason="Chưa đủ số kiến nghị theo Kế hoạch",
                             now=INTAKE_OPEN, actor=STAFF)
-        assert db.session.query(Document).filter_by(kind="conference_notice").count() == 2
+        notices = {d.conference.slug: d for d in db.session.query(Document).filter_by(kind="conference_notice")}
+        assert sorted(notices) == ["hn-hoan-tb", "hn-huy-tb"] and {d.state for d in notices.values()} == {"draft"}
         db.session.commit()
+        drafts = {slug: (settings.resolved_documents_dir / d.path).read_bytes() for slug, d in notices.items()}
     run_jobs(app)
+    # Told at once, with no draft attached: the notice follows once issued.
     (hoan,) = mailbox.to("dn-hoan@example.vn")
-    ((name, data),) = hoan.attachments()
-    assert name == "thong-bao-hoan-hoi-nghi.docx"
-    text = " ".join(all_text(data).split())
+    assert hoan.attachments() == [] and "sẽ được gửi Ông/Bà khi ban hành" in hoan.text
+    (huy,) = mailbox.to("dn-huy@example.vn")
+    assert huy.attachments() == []
+    text = " ".join(all_text(drafts["hn-hoan-tb"]).split())
     assert "THÔNG BÁO Về việc hoãn tổ chức Hội nghị đối thoại doanh nghiệp năm 2025" in text
     assert "đã thông báo tổ chức Hội nghị đối thoại doanh nghiệp" in text
     assert "vào 08 giờ 30, thứ Năm, ngày 04 tháng 9 năm 2025" in text
     assert "Lý do: Chưa đủ số kiến nghị theo Kế hoạch" in text
     assert "Hội nghị được tổ chức lại vào 08 giờ 30, thứ Năm, ngày 09 tháng 10 năm 2025" in text
-    assert docx.Document(io.BytesIO(data)).paragraphs  # Word opens it
-    (huy,) = mailbox.to("dn-huy@example.vn")
-    ((name, data),) = huy.attachments()
-    assert name == "thong-bao-huy-hoi-nghi.docx"
-    text = " ".join(all_text(data).split())
+    assert docx.Document(io.BytesIO(drafts["hn-hoan-tb"])).paragraphs  # Word opens it
+    text = " ".join(all_text(drafts["hn-huy-tb"]).split())
     assert "Về việc hủy tổ chức Hội nghị" in text and "thông báo hủy tổ chức Hội nghị" in text
     assert "Lý do: Không có kiến nghị thuộc phạm vi" in text
+
+    with app.app_context():
+        notice = db.session.query(Document).filter_by(kind="conference_notice", subject_key="cancelled").one()
+        approve_document(notice)
+        result = issue_document(notice, rules, settings, INTAKE_OPEN, signed_pdf=signed_pdf,
+                                config=signing_setup.config)
+        db.session.commit()
+        assert result.mailed
+    run_jobs(app)
+    (_, issued) = mailbox.to("dn-huy@example.vn")
+    assert dict(issued.attachments()) == {f"Thong-bao-huy-hoi-nghi-so-{result.number_text[:2]}-2025.pdf": signed_pdf}
+    assert f"Thông báo số {result.number_text} ngày 25/08/2025" in issued.text
+    assert mailbox.to("dn-hoan@example.vn") == [hoan]  # the postponement's notice is not issued yet
     with app.app_context():
         report = generate_document(db.session.query(type(postponed)).filter_by(slug="hn-huy-tb").one(),
                                    "postponement_report", rules, settings, INTAKE_OPEN, pdf=False)

@@ -213,4 +213,8 @@ def test_an_issued_invitation_reaches_its_invitee_as_the_signed_pdf(
     assert result.number_text == "01/GM-BQL" and result.mailed
     run_jobs(app)
     (mail,) = mailbox.to("giamdoc@a.example.vn")
-    assert dict(mail.attachments()) == {"Giay-moi-so-01-2027.pdf": signed_pdf}
+    files = dict(mail.attachments())
+    assert files["Giay-moi-so-01-2027.pdf"] == signed_pdf
+    assert set(files) == {"Giay-moi-so-01-2027.pdf", "hoi-nghi.ics"}
+    assert b"BEGIN:VEVENT" in files["hoi-nghi.ics"]
+    assert "Giấy mời số 01/GM-BQL ngày 05/01/2027 (tệp PDF đã ký số)" in mail.text

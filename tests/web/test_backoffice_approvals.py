@@ -42,7 +42,9 @@ def test_bulk_approve_two_at_once_and_both_enterprises_get_the_answer_once_issue
     with app.app_context():
         for item in items:
             rec = db.session.scalar(db.select(Recommendation).where(Recommendation.code == item["code"]))
-            assert rec.status == RecommendationStatus.ANSWERED_IN_WRITING and rec.approved_by_id is not None
+            # Approved is not answered: the recommendation is answered when its letter is issued.
+            assert rec.status == RecommendationStatus.ASSIGNED and rec.approved_by_id is not None
+            assert rec.answered_at is None
     run_jobs(app)
     assert mailbox.to("giamdoc1@congty.example.vn") == []  # approved is not issued
     with app.app_context():

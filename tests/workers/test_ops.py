@@ -11,7 +11,7 @@ from tests.factories import create_conference, create_recommendation, create_reg
 from tests.jobs import run_jobs
 from tests.smtp import free_port
 from webforms.extensions import db
-from webforms.models import ConferenceStatus, Invitee, InviteeCategory, OutboxMessage, OutboxStatus
+from webforms.models import ConferenceStatus, Document, Invitee, InviteeCategory, OutboxMessage, OutboxStatus
 from webforms.timeutil import utcnow
 from workers.progress import outbox_task_progress
 
@@ -103,6 +103,9 @@ def test_invitation_batch_reports_its_progress(app, settings, mailbox, rules, ca
     with app.app_context():
         progress = outbox_task_progress(row_id, redis)
     assert progress == {"done": 31, "total": 31, "percent": 100, "status": "finished"}
-    assert len([m for m in mailbox.messages if m.subject.startswith("Giấy mời")]) == 31
+    with app.app_context():
+        assert db.session.query(Document).filter(Document.kind == "invitation").count() == 31
+    (request,) = [m for m in mailbox.messages if m.subject.startswith("Giấy mời dự thảo")]
+    assert "đã lập 31 giấy mời dự thảo" in request.text
 
 

@@ -9,7 +9,6 @@ import re
 from collections import Counter
 
 import docx
-from icalendar import Calendar
 from sqlalchemy import select
 
 from tests import moments
@@ -93,6 +92,9 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
         "announce_by:lead", "announce_by:due", "intake_closes", "answers_prepared_by", "results_report",
         "conclusion_notice:lead", "conclusion_notice:due", "conclusion_notice:overdue:2025-09-16",
         "conclusion_notice:overdue:2025-09-24", "conclusion_notice:overdue:2025-09-25",
+        # Never issued in this walk: the results report is reminded on its day and each day after.
+        "results_report:due", "results_report:overdue:2025-09-16", "results_report:overdue:2025-09-24",
+        "results_report:overdue:2025-09-25",
     ])
     assert [a["action"] for a in seen[moments.INTAKE_CLOSED]] == ["confirmed"]
     assert seen[moments.INTAKE_LAST_SECOND] == []
@@ -107,29 +109,18 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
     assert len(message_ids) == len(set(message_ids)), "an email was sent twice"
     assert_every_email_reads_right(app, messages, settings, rules)
 
-    invitations = [m for m in messages if m.subject.startswith("Giấy mời")]
+    # The milestone drafts one invitation per addressee and asks the Office to issue them; nothing
+    # reaches an invitee before issue (tests/checkin/test_invitations_by_hand.py issues and reads them).
+    assert not [m for m in messages if m.subject.startswith("Giấy mời tham dự")]
     invitee_addresses = {email for _, _, email in INVITEES}
     with app.app_context():
         invitee_addresses |= set(db.session.scalars(select(Registration.contact_email)))
-    assert len(invitee_addresses) == 18
-    assert Counter(a for m in invitations for a in m.rcpt_tos) == Counter(invitee_addresses)
-    uids = set()
-    for message in invitations:
-        files = dict(message.attachments())
-        assert len(files) == 2, sorted(files)
-        assert "hoi-nghi.ics" in files
-        (docx_name,) = [n for n in files if n.endswith(".docx")]
-        assert docx_name.startswith("Giay-moi-Hoi-nghi-")  # a Vietnamese name, no internal id
-        document = docx.Document(io.BytesIO(files[docx_name]))
-        assert "GIẤY MỜI" in "\n".join(p.text for p in document.paragraphs).upper()
-        ics_part = next(p for p in message.message.iter_attachments() if p.get_filename() == "hoi-nghi.ics")
-        assert ics_part["Content-Type"].params == {"method": "PUBLISH", "charset": "utf-8"}
-        assert message.message["Date"].datetime.utcoffset() == dt.timedelta(hours=7)
-        event = next(iter(Calendar.from_ical(files["hoi-nghi.ics"]).walk("VEVENT")))
-        assert event.decoded("dtstart") == moments.CONFERENCE_START
-        assert str(event["location"]) == "Trụ sở Ban Quản lý Khu kinh tế Hải Phòng"
-        uids.add(str(event["uid"]))
-    assert len(uids) == 1  # one stable event for everyone
+        drafts = list(db.session.scalars(select(Document).where(Document.kind == "invitation")))
+    assert len(invitee_addresses) == 18 and len(drafts) == 18
+    assert {d.state for d in drafts} == {"draft"}
+    (request,) = [m for m in messages if m.subject.startswith("Giấy mời dự thảo chờ duyệt")]
+    assert "đã lập 18 giấy mời dự thảo" in request.text and request.attachments() == []
+    assert not [m for m in messages for name, _ in m.attachments() if name.startswith("Giay-moi")]
 
     leaders = set(recipients_for(rules).leaders)
     to_leaders = [m for m in messages if leaders <= set(m.rcpt_tos)]

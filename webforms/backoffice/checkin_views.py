@@ -109,10 +109,14 @@ def checkin_invitee(slug: str, invitee_id: int):
 @bp.get("/hoi-nghi/<slug>/giay-moi")
 @permission_required("view_dashboard")
 def invitation_dispatch(slug: str):
-    """Who got the invitation by email, and which ones the Office sends through the document system
-    or by hand (with the files to download)."""
+    """Where each invitation stands (draft, approved, issued), who got it by email, and which ones the
+    Office sends through the document system (with the issued PDF to download)."""
+    from webforms.backoffice.forms import ActionForm
+    from webforms.backoffice.issuing_views import _config
     from webforms.domain.invitation_dispatch import invitation_dispatch as report
 
     conference = _conference(slug)
+    config = _config()
     return render_template("backoffice/invitation_dispatch.html", conference=conference,
-                           report=report(conference))
+                           report=report(conference), action_form=ActionForm(),
+                           token_configured=config is not None and config.token is not None)

@@ -140,6 +140,68 @@ def document_signed_download(document_id: int):
     return signed_file(document)
 
 
+# -- the invitations of a conference, approved and issued together (one register number each) ------------
+
+def _conference_or_404(slug: str):
+    from sqlalchemy import select
+
+    from webforms.extensions import db
+    from webforms.models import Conference
+
+    conference = db.session.scalar(select(Conference).where(Conference.slug == slug))
+    if conference is None:
+        abort(404)
+    return conference
+
+
+def _to_dispatch(conference):
+    return redirect(url_for("backoffice.invitation_dispatch", slug=conference.slug))
+
+
+@bp.post("/hoi-nghi/<slug>/giay-moi/duyet")
+@permission_required("approve_answer")
+def invitations_approve(slug: str):
+    from webforms.domain.invitation_dispatch import approve_drafts
+
+    conference = _conference_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    approved = approve_drafts(conference)
+    for document in approved:
+        record(current_actor(), "document.approve", "document", str(document.id), now=utcnow(), kind=document.kind)
+    flash(_("Đã duyệt %(n)d giấy mời; giấy mời chờ ký số và ban hành.", n=len(approved)), "success")
+    return _to_dispatch(conference)
+
+
+@bp.post("/hoi-nghi/<slug>/giay-moi/ban-hanh")
+@permission_required("manage_documents")
+def invitations_issue(slug: str):
+    """Queue the signing and issue of every approved invitation (a worker task: 300 take minutes)."""
+    import hashlib
+
+    from webforms.domain.invitation_dispatch import approved_ids
+    from webforms.domain.outbox import queue_task
+
+    conference = _conference_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    config = _config()
+    if config is None or config.token is None:
+        flash(_("Chưa cấu hình thiết bị ký số: hãy ban hành từng giấy mời bằng tệp đã ký số."), "error")
+        return _to_dispatch(conference)
+    ids = approved_ids(conference)
+    if not ids:
+        flash(_("Không có giấy mời nào đã duyệt chờ ban hành."), "info")
+        return _to_dispatch(conference)
+    digest = hashlib.sha256(" ".join(map(str, ids)).encode()).hexdigest()[:16]
+    row = queue_task("issue_invitations", {"document_ids": ids, "actor": current_actor().name}, queue="docs",
+                     dedupe_key=f"issue_invitations:{conference.id}:{digest}")
+    record(current_actor(), "invitations.issue_requested", "conference", conference.slug, now=utcnow(),
+           documents=len(ids), outbox=row.id)
+    flash(_("Đang ký số và ban hành %(n)d giấy mời; tiến độ ở trang hàng đợi.", n=len(ids)), "info")
+    return _to_dispatch(conference)
+
+
 def _year() -> int:
     try:
         return int(request.args.get("nam", ""))

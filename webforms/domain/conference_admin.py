@@ -21,7 +21,7 @@ from webforms.domain.conferences import (
     warn_unconfirmed_window,
 )
 from webforms.domain.deadlines import recompute_open_deadlines
-from webforms.domain.documents.notices import conference_notice_attachments
+from webforms.domain.documents.notices import draft_conference_notice
 from webforms.domain.lifecycle import can_move_conference, move_conference
 from webforms.domain.mail import AddressError, checked_address
 from webforms.domain.outbox import queue_template
@@ -165,11 +165,11 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
         recompute_open_deadlines(db.session, conference, rules, calendar, now,
                                  f"Hội nghị được hoãn sang {new_starts_at.astimezone(rules.plan.timezone):%d/%m/%Y}",
                                  actor=actor)
-    notice = conference_notice_attachments(conference, "postponed", now=now, reason=reason, announced=announced,
-                                           old_starts_at=old)
+    # Told at once; the notice itself goes out when it is issued (no draft attached).
+    draft_conference_notice(conference, "postponed", now=now, reason=reason, announced=announced, old_starts_at=old)
     return _notify(conference, "conference_postponed_to_participant",
                    f"postponed:{conference.slug}:{new_starts_at.isoformat()}",
-                   {"old_starts_at": old, "reason": reason}, notice)
+                   {"old_starts_at": old, "reason": reason})
 
 
 def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, actor: Actor) -> int:
@@ -180,10 +180,10 @@ def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, 
         raise ConferenceError(f"a conference in status {conference.status} cannot be cancelled")
     move_conference(conference, ConferenceStatus.CANCELLED, reason=reason)
     record(actor, "conference.cancel", "conference", conference.slug, now=now, reason=reason)
-    notice = conference_notice_attachments(conference, "cancelled", now=now, reason=reason,
-                                           announced=conference.announced_at is not None)
+    draft_conference_notice(conference, "cancelled", now=now, reason=reason,
+                            announced=conference.announced_at is not None)
     return _notify(conference, "conference_cancelled_to_participant", f"cancelled:{conference.slug}",
-                   {"reason": reason}, notice)
+                   {"reason": reason})
 
 
 # -- invitees -------------------------------------------------------------------------------------

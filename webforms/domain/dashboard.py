@@ -21,6 +21,7 @@ from webforms.models import (
     Conference,
     Department,
     Document,
+    DocumentState,
     MilestoneRun,
     Recommendation,
 )
@@ -42,10 +43,8 @@ DRAFTED_BY_RUN = ("results_report",)
 DONE_BY_RUN = ("intake_closes", "answers_prepared_by")
 
 
-def _published(conference: Conference, kind: str) -> bool:
-    return db.session.scalar(select(Document.id).where(Document.conference_id == conference.id,
-                                                       Document.kind == kind,
-                                                       Document.published.is_(True)).limit(1)) is not None
+# Milestones done when their document is issued (numbered, signed, sent), not when drafted or approved.
+DONE_AT_ISSUE = ("results_report", "conclusion_notice")
 
 
 def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules,
@@ -55,8 +54,8 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
 
     - announce_by: announced for this date; conference: marked held;
     - intake_closes, answers_prepared_by: the deadline engine acted in this cycle;
-    - results_report: "drafted" once the draft went to the consolidating department;
-    - conclusion_notice: done once a conclusion notice is published (its runs are only reminders);
+    - results_report: "drafted" once the draft went to the consolidating department, done once issued;
+    - conclusion_notice: done once a conclusion notice is issued (its runs are only reminders);
     - assignment deadlines: done when assignments with that deadline exist and none is still owed.
     """
     runs = set(db.session.scalars(select(MilestoneRun.milestone).where(
@@ -67,8 +66,9 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
         done.add("announce_by")
     if conference.held_at is not None:
         done.add("conference")
-    if _published(conference, "conclusion_notice"):
-        done.add("conclusion_notice")
+    done.update(db.session.scalars(select(Document.kind).distinct().where(  # one query for both
+        Document.conference_id == conference.id, Document.kind.in_(DONE_AT_ISSUE),
+        Document.state == DocumentState.ISSUED)))
     counts = db.session.execute(
         select(Assignment.role, Recommendation.needs_coordination, func.count(),
                func.count(case((still_owed(), 1))))

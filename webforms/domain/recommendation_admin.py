@@ -266,6 +266,15 @@ ANSWER_MAX = 20_000
 NAME_MAX = 300
 
 
+def _letter_approved(recommendation: Recommendation) -> bool:
+    """An answer in writing approved and waiting for its letter to be issued: answered once issued, so the
+    conference cannot record another answer over it."""
+    from webforms.domain.routing import owner_assignment
+
+    owner = owner_assignment(recommendation)
+    return owner is not None and owner.state == AssignmentState.APPROVED
+
+
 def _conference_day_answer_time(conference: Conference, now: dt.datetime, tz) -> dt.datetime:
     """When the answer was given: now when typed on the conference day, else the conference's start
     (typed afterwards from the minutes)."""
@@ -308,7 +317,7 @@ def record_conference_answer(
             "Hội nghị chưa bắt đầu: chỉ ghi nhận trả lời tại Hội nghị từ %(when)s.",
             when=local_datetime(conference.starts_at)))
     if recommendation.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE,
-                                 RecommendationStatus.ANSWERED_IN_WRITING):
+                                 RecommendationStatus.ANSWERED_IN_WRITING) or _letter_approved(recommendation):
         return False
     answered_by = clean_text(answered_by)[:NAME_MAX]
     answer = clean_text(answer, multiline=True)
@@ -326,7 +335,7 @@ def record_conference_answer(
              "recorded_at": now.isoformat(), "recorded_by": actor.name}
     for item in [recommendation, *duplicates_of(recommendation)]:
         if item.status in (RecommendationStatus.ANSWERED_AT_CONFERENCE, RecommendationStatus.ANSWERED_IN_WRITING,
-                           RecommendationStatus.SCREENED_OUT):
+                           RecommendationStatus.SCREENED_OUT) or _letter_approved(item):
             continue
         owner = owner_assignment(item)
         created = owner is None

@@ -47,6 +47,7 @@ from webforms.models import (
     Conference,
     ConferenceStatus,
     Document,
+    DocumentState,
     MilestoneRun,
 )
 from webforms.unit_of_work import remove_after_commit
@@ -155,14 +156,19 @@ def _answers_prepared_by(conference, milestone, rules, calendar, now) -> list[St
 
 
 def _results_report_stage(conference, milestone, rules, calendar, now) -> list[Stage]:
-    # Generated `reminder_lead` working days ahead, so the department can send it by the deadline.
+    # The draft is generated `reminder_lead` working days ahead, so the department can have it signed and
+    # issued by the deadline; the milestone is done only when the report is issued: until then, a reminder
+    # on the day and each working day after it (the lead reminder is the draft itself).
     due_day = milestone.due.astimezone(rules.plan.timezone).date()
     starts = _start_of(calendar.add_working_days(due_day, -rules.plan.reminder_lead), rules)
-    return [Stage(milestone.name, milestone, "", starts, _results_report, needed=_going_ahead)]
+    reminders = _reminder_stages(milestone, rules, calendar, now, _remind_results_report, _results_report_not_issued,
+                                 overdue_daily=True)
+    return [Stage(milestone.name, milestone, "", starts, _results_report, needed=_results_report_not_issued),
+            *(stage for stage in reminders if stage.stage != "lead")]
 
 
 def _conclusion_notice(conference, milestone, rules, calendar, now) -> list[Stage]:
-    return _reminder_stages(milestone, rules, calendar, now, _remind_conclusion, _conclusion_unpublished,
+    return _reminder_stages(milestone, rules, calendar, now, _remind_conclusion, _conclusion_not_issued,
                             overdue_daily=True)
 
 
@@ -218,15 +224,22 @@ def _going_ahead(conference: Conference) -> bool:
     return conference.status in GOING_AHEAD
 
 
-def _conclusion_unpublished(conference: Conference) -> bool:
+def issued(conference: Conference, kind: str) -> bool:
+    """Whether a document of `kind` of the conference is issued (numbered, signed, sent): what makes the
+    results-report and conclusion-notice milestones done (a draft or an approval does not)."""
+    return db.session.scalar(select(Document.id).where(
+        Document.conference_id == conference.id, Document.kind == kind,
+        Document.state == DocumentState.ISSUED).limit(1)) is not None
+
+
+def _conclusion_not_issued(conference: Conference) -> bool:
     if conference.status not in GOING_AHEAD or conference.status == ConferenceStatus.CONCLUDED:
         return False
-    published = db.session.scalar(
-        select(Document.id).where(Document.conference_id == conference.id,
-                                  Document.kind == "conclusion_notice",
-                                  Document.published.is_(True)).limit(1)
-    )
-    return published is None
+    return not issued(conference, "conclusion_notice")
+
+
+def _results_report_not_issued(conference: Conference) -> bool:
+    return _going_ahead(conference) and not issued(conference, "results_report")
 
 
 def _mail_context(ctx: Context, **extra) -> dict:
@@ -252,6 +265,12 @@ def _remind_conclusion(ctx: Context) -> dict:
     to = recipients_for(ctx.rules).office
     _queue_mail(ctx, "conclusion_notice_reminder_to_office", to)
     return ctx.action("remind_office", to=list(to))
+
+
+def _remind_results_report(ctx: Context) -> dict:
+    recipients = recipients_for(ctx.rules)
+    _queue_mail(ctx, "results_report_reminder_to_consolidation", recipients.consolidation, cc=recipients.office)
+    return ctx.action("remind_consolidation", to=list(recipients.consolidation), cc=list(recipients.office))
 
 
 def render_task(ctx: Context, kind: str, *, template: str, to, cc=(), extra: dict | None = None,

@@ -36,7 +36,7 @@ from webforms.models import Document, DocumentState, RegisterEntry
 from webforms.unit_of_work import remove_on_rollback
 
 # Snapshot keys that held a QRCode before the snapshot was stored as JSON.
-_QR_KEYS = ("qr_code",)
+_QR_KEYS = ("qr_code", "checkin_qr")
 VERIFY_PATH = "/xac-thuc/{code}"
 # Files per LibreOffice run: one run for 300 files left some unconverted in the bench (bench/issuing_bench.py).
 CONVERT_BATCH = 50
@@ -259,7 +259,9 @@ def deliver_issued(document: Document, rules: Rules, settings: Settings) -> bool
     listed in the register for dispatch through the document system; their PDF is downloadable.
     """
     if document.kind == "invitation":
-        return _deliver_invitation(document, settings)
+        return _deliver_invitation(document, rules, settings)
+    if document.kind == "conference_notice":
+        return _deliver_conference_notice(document, settings)
     if document.kind == "reply_letter" and document.subject_key.startswith("rec:"):
         from webforms.domain.replies import send_issued_answer
         from webforms.models import Recommendation
@@ -294,27 +296,73 @@ def find_by_sha256(sha256: str) -> Document | None:
     return db.session.scalar(select(Document).where(Document.signed_sha256 == sha256.lower()))
 
 
-def _deliver_invitation(document: Document, settings: Settings) -> bool:
-    """An issued invitation to its invitee or registered enterprise, when it has an email address."""
-    from webforms.domain import outbox
-    from webforms.domain.invitations import invitation_addressees
+def _deliver_invitation(document: Document, rules: Rules, settings: Settings) -> bool:
+    """An issued invitation to its invitee or registered enterprise, when it has an email address: the
+    signed PDF under a Vietnamese name and the conference's calendar file. Without an address it is
+    listed for the document system (invitation_dispatch), with the PDF to download."""
+    import base64
+    from email.utils import parseaddr
 
-    addressee = next(
-        (a for a in invitation_addressees(document.conference) if a.subject_key == document.subject_key), None
-    )
+    from webforms.domain import outbox
+    from webforms.domain.ics import conference_ics
+    from webforms.domain.invitation_dispatch import issued_mail_key
+    from webforms.domain.invitations import invitation_addressees
+    from webforms.domain.mail import address_domain
+    from webforms.domain.recipients import recipients_for
+
+    conference = document.conference
+    addressee = next((a for a in invitation_addressees(conference) if a.subject_key == document.subject_key), None)
     if addressee is None or not addressee.email:
         return False
-    name = f"Giay-moi-so-{document.number:02d}-{document.issued_on.year}.pdf"
+    domain = address_domain(settings.mail_default_sender)
+    ics = conference_ics(conference, domain=domain, organizer=parseaddr(settings.mail_default_sender)[1],
+                         hours=recipients_for(rules).event_hours, now=document.issued_at)
     outbox.queue_template(
         "invitation_to_invitee",
-        {"conference": document.conference, "addressee": addressee, "now": document.issued_at,
+        {"conference": conference, "addressee": addressee, "document": document, "now": document.issued_at,
          "base_url": settings.public_base_url},
         to=[addressee.email],
-        dedupe_key=f"invitation-issued:{document.id}",
-        attachments=[{"filename": name, "content_type": "application/pdf",
-                      "path": str(settings.resolved_documents_dir / document.signed_path)}],
+        dedupe_key=issued_mail_key(conference.id, document.subject_key, document.id),
+        message_domain=domain,
+        attachments=[
+            {"filename": invitation_file_name(document), "content_type": "application/pdf",
+             "path": str(settings.resolved_documents_dir / document.signed_path)},
+            {"filename": "hoi-nghi.ics", "content_type": "text/calendar",
+             "data_b64": base64.b64encode(ics).decode("ascii")},
+        ],
     )
     return True
+
+
+def _deliver_conference_notice(document: Document, settings: Settings) -> bool:
+    """The issued notice of a postponement or cancellation to everyone concerned with an email address."""
+    from webforms.domain import outbox
+    from webforms.domain.conference_admin import people_concerned
+    from webforms.domain.documents.notices import issued_notice_name
+    from webforms.domain.mail import AddressError, address_domain, checked_address
+
+    attachment = {"filename": issued_notice_name(document), "content_type": "application/pdf",
+                  "path": str(settings.resolved_documents_dir / document.signed_path)}
+    sent = 0
+    for name, email in people_concerned(document.conference):
+        try:
+            address = checked_address(email)
+        except AddressError:
+            continue
+        outbox.queue_template(
+            "conference_notice_issued_to_participant",
+            {"conference": document.conference, "document": document, "recipient_name": name,
+             "change": document.subject_key.split(":", 1)[0], "now": document.issued_at,
+             "base_url": settings.public_base_url},
+            to=[address], dedupe_key=f"conference-notice-issued:{document.id}:{address.lower()}"[:200],
+            message_domain=address_domain(settings.mail_default_sender), attachments=[attachment])
+        sent += 1
+    return sent > 0
+
+
+def invitation_file_name(document: Document) -> str:
+    """"Giay-moi-so-05-2027.pdf": the issued invitation's number and year, no internal id."""
+    return f"Giay-moi-so-{document.number:02d}-{document.issued_on.year}.pdf"
 
 
 def issued_reply_letters(codes: list[str]) -> dict[str, Document]:

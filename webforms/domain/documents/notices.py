@@ -1,5 +1,7 @@
-"""Thông báo hoãn / hủy tổ chức Hội nghị: the document that goes with the postponement and cancellation
-emails (issue #12 item 6). Rendered in the caller's transaction, like a reply letter, once per change."""
+"""Thông báo hoãn / hủy tổ chức Hội nghị (issue #12 item 6): drafted in the caller's transaction, once per
+change, when the conference is postponed or cancelled. The participants are told at once by email, with no
+draft attached; the notice reaches them when the Office issues it (issuing.deliver_issued mails the signed
+PDF to each of them)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,8 @@ from sqlalchemy import select
 from webforms.extensions import db
 from webforms.models import Conference, Document
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-
-def conference_notice_attachments(
+def draft_conference_notice(
     conference: Conference,
     change: str,
     *,
@@ -23,8 +23,8 @@ def conference_notice_attachments(
     old_starts_at: dt.datetime | None = None,
     rules=None,
     settings=None,
-) -> list[dict]:
-    """The notice rendered now, as an outbox attachment for every participant's email.
+) -> Document:
+    """The notice drafted now (or the one drafted already for this change), for the Office to issue.
 
     :param change: postponed | cancelled.
     :param announced: whether the conference had been announced before this change (a postponement
@@ -58,5 +58,10 @@ def conference_notice_attachments(
         announced=announced,
         old_starts_at=old_starts_at.isoformat() if old_starts_at else None,
     )
-    name = "thong-bao-hoan-hoi-nghi" if change == "postponed" else "thong-bao-huy-hoi-nghi"
-    return [{"filename": f"{name}.docx", "document_id": document.id, "content_type": DOCX}]
+    return document
+
+
+def issued_notice_name(document: Document) -> str:
+    """"Thong-bao-hoan-hoi-nghi-so-05-2026.pdf" / "Thong-bao-huy-hoi-nghi-so-05-2026.pdf"."""
+    change = "huy" if document.subject_key == "cancelled" else "hoan"
+    return f"Thong-bao-{change}-hoi-nghi-so-{document.number:02d}-{document.issued_on.year}.pdf"

@@ -94,14 +94,12 @@ def approve_answer(
     close_coordination(recommendation, now)
     recommendation.answer = assignment.draft_answer
     recommendation.answer_mode = assignment.answer_mode or AnswerMode.IN_WRITING
-    recommendation.status = (
-        RecommendationStatus.ANSWERED_AT_CONFERENCE
-        if recommendation.answer_mode == AnswerMode.AT_CONFERENCE
-        else RecommendationStatus.ANSWERED_IN_WRITING
-    )
-    given_at_conference = recommendation.answer_mode == AnswerMode.AT_CONFERENCE and recommendation.answered_at
-    # Answered at the conference: that moment stands; the approval is of its written confirmation.
-    recommendation.answered_at = recommendation.answered_at if given_at_conference else now
+    if recommendation.answer_mode == AnswerMode.AT_CONFERENCE:
+        # Answered at the conference: that moment stands; the approval is of its written confirmation.
+        recommendation.status = RecommendationStatus.ANSWERED_AT_CONFERENCE
+        recommendation.answered_at = recommendation.answered_at or now
+    # In writing: approving the draft is not answering (Decree 30); the recommendation is answered, and
+    # on time or late, when its reply letter is issued (send_issued_answer).
     recommendation.approved_by_id = approver_id
     _audit(actor, "answer.approve", assignment, now, mode=recommendation.answer_mode)
     approved_reply_letter(recommendation, rules=rules, settings=settings, now=now)
@@ -152,7 +150,9 @@ def send_issued_answer(recommendation, letter, *, rules: Rules, settings) -> boo
         None,
     )
     if recommendation.answer_mode != AnswerMode.AT_CONFERENCE:  # answered at the conference: that moment stands
-        recommendation.answered_at = letter.issued_at
+        if recommendation.status != RecommendationStatus.ANSWERED_IN_WRITING:  # a replacing issue keeps the first date
+            recommendation.status = RecommendationStatus.ANSWERED_IN_WRITING
+            recommendation.answered_at = letter.issued_at
     recommendation.published = not recommendation.private
     pdf = {
         "filename": f"Tra-loi-kien-nghi-{recommendation.code}.pdf",
