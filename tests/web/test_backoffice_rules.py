@@ -70,7 +70,7 @@ def test_a_broken_edit_is_shown_with_its_line_and_cannot_be_applied(office):
     response = client.post("/quan-tri/quy-tac/ap-dung", data=form)
     assert response.status_code == 400
     assert (rules_dir / "fields.yaml").read_text(encoding="utf-8") == before
-    assert rules_versions.list_versions(rules_dir) == []
+    assert rules_versions.list_versions() == []
 
 
 def test_preview_apply_diff_and_go_back(office):
@@ -105,7 +105,7 @@ def test_preview_apply_diff_and_go_back(office):
     response = client.post("/quan-tri/quy-tac/ap-dung", data=stale)
     assert response.status_code == 302 and "/quan-tri/quy-tac/sua?tep=fields.yaml" in response.headers["Location"]
     assert "được người khác thay đổi" in page(client, response.headers["Location"])
-    assert len(rules_versions.list_versions(rules_dir)) == 2
+    assert len(rules_versions.list_versions()) == 2
 
     # Going back to version 1 is version 3, with version 1's files.
     token = csrf_from(page(client, "/quan-tri/quy-tac/phien-ban?so=1"))
@@ -114,8 +114,9 @@ def test_preview_apply_diff_and_go_back(office):
     assert response.status_code == 302 and response.headers["Location"].endswith("phien-ban?so=3")
     assert "Đã quay lại phiên bản 1 (phiên bản mới 3)." in page(client, response.headers["Location"])
     assert field_name(app) == OLD
-    assert f'name: "{OLD}"' in (rules_dir / "fields.yaml").read_text(encoding="utf-8")
-    assert [v.number for v in rules_versions.list_versions(rules_dir)] == [3, 2, 1]
+    assert f'name: "{OLD}"' in rules_versions.get_version(3).text("fields.yaml")
+    assert f'name: "{OLD}"' in (rules_dir / "fields.yaml").read_text(encoding="utf-8")  # never written over
+    assert [v.number for v in rules_versions.list_versions()] == [3, 2, 1]
 
 
 def test_only_the_files_of_the_rules_can_be_opened(office):
@@ -164,4 +165,4 @@ def preview_both(client, rules_dir, rec):
     assert (f"<tr><td>{rec.code}</td><td>Giấy phép lao động chậm</td><td>Phòng Quản lý Lao động</td>"
             "<td>Phòng Quản lý Đầu tư</td></tr>") in body
     assert "Không thời hạn nào của các hội nghị đang diễn ra thay đổi." in body
-    assert rules_versions.list_versions(rules_dir) == []  # previews change nothing
+    assert rules_versions.list_versions() == []  # previews change nothing

@@ -5,7 +5,7 @@ at their next request or job (webforms/rules_reload.py)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +19,7 @@ from webforms.backoffice.routes import bp
 from webforms.domain import rules_versions
 from webforms.domain.audit import record
 from webforms.domain.rules_impact import impact
+from webforms.rules_reload import shipped_dir
 from webforms.services import services
 from webforms.timeutil import utcnow
 
@@ -40,8 +41,8 @@ class RestoreForm(FlaskForm):
     reason = StringField(_l("Lý do quay lại"), validators=[Length(max=300)])
 
 
-def _rules_dir():
-    return services().settings.rules_dir
+def _shipped():
+    return shipped_dir(current_app)
 
 
 def _file_or_404(name: str | None) -> str:
@@ -53,24 +54,21 @@ def _file_or_404(name: str | None) -> str:
 @bp.get("/quy-tac")
 @permission_required(PERMISSION)
 def rules_index():
-    directory = _rules_dir()
-    return render_template("backoffice/rules.html", files=FILES, versions=rules_versions.list_versions(directory),
-                           current=rules_versions.current_number(directory))
+    return render_template("backoffice/rules.html", files=FILES, versions=rules_versions.list_versions(),
+                           current=rules_versions.current_number())
 
 
 @bp.get("/quy-tac/sua")
 @permission_required(PERMISSION)
 def rules_edit():
     name = _file_or_404(request.args.get("tep"))
-    directory = _rules_dir()
-    form = RulesEditForm(file=name, base=str(rules_versions.current_number(directory)),
-                         text=rules_versions.current_files(directory)[name])
+    form = RulesEditForm(file=name, base=str(rules_versions.current_number()),
+                         text=rules_versions.current_files(_shipped())[name])
     return render_template("backoffice/rules_edit.html", form=form, name=name, problems=[], diff=None)
 
 
 def _candidate(form: RulesEditForm) -> tuple[dict[str, str], dict[str, str]]:
-    directory = _rules_dir()
-    old = rules_versions.current_files(directory)
+    old = rules_versions.current_files(_shipped())
     new = dict(old)
     new[form.file.data] = form.text.data.replace("\r\n", "\n")
     return old, new
@@ -106,7 +104,7 @@ def rules_apply():
     actor = current_actor()
     try:
         base = int(form.base.data)
-        version = rules_versions.apply_files(_rules_dir(), new, by=actor.name, reason=form.reason.data.strip(),
+        version = rules_versions.apply_files(new, shipped=_shipped(), by=actor.name, reason=form.reason.data.strip(),
                                              now=utcnow(), base=base)
     except RulesError as exc:
         return render_template("backoffice/rules_edit.html", form=form, name=name,
@@ -124,19 +122,18 @@ def rules_apply():
 @bp.get("/quy-tac/phien-ban")
 @permission_required(PERMISSION)
 def rules_version():
-    directory = _rules_dir()
     try:
         number = int(request.args.get("so", ""))
     except ValueError:
         abort(404)
-    version = rules_versions.get_version(directory, number)
+    version = rules_versions.get_version(number)
     if version is None:
         abort(404)
-    previous = rules_versions.get_version(directory, number - 1)
+    previous = rules_versions.get_version(number - 1)
     new = {n: version.text(n) for n in FILES}
     old = {n: previous.text(n) for n in FILES} if previous else new
     return render_template("backoffice/rules_version.html", version=version, diff=rules_versions.diff(old, new),
-                           current=rules_versions.current_number(directory), form=RestoreForm(number=number))
+                           current=rules_versions.current_number(), form=RestoreForm(number=number))
 
 
 @bp.post("/quy-tac/khoi-phuc")
@@ -151,7 +148,7 @@ def rules_restore():
         abort(404)
     actor = current_actor()
     try:
-        version = rules_versions.restore(_rules_dir(), number, by=actor.name, reason=form.reason.data.strip(),
+        version = rules_versions.restore(number, shipped=_shipped(), by=actor.name, reason=form.reason.data.strip(),
                                          now=utcnow())
     except KeyError:
         abort(404)
