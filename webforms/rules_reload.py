@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from flask import Flask, request
@@ -98,7 +99,7 @@ def refresh_rules(app: Flask, *, strict: bool = False) -> bool:
             return False
         try:
             folder = materialise(app, number)
-            rules = load_rules(folder)
+            rules = replace(load_rules(folder), version=number)
         except RulesError as exc:
             if strict:
                 raise RulesError(exc.problems) from None

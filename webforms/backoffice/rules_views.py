@@ -5,6 +5,8 @@ at their next request or job (webforms/rules_reload.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +20,9 @@ from webforms.backoffice.helpers import current_actor
 from webforms.backoffice.routes import bp
 from webforms.domain import rules_versions
 from webforms.domain.audit import record
-from webforms.domain.rules_impact import impact
+from webforms.domain.rules_impact import apply_plan_to, impact
+from webforms.extensions import db
+from webforms.models import Conference
 from webforms.rules_reload import shipped_dir
 from webforms.services import services
 from webforms.timeutil import utcnow
@@ -90,7 +94,13 @@ def rules_preview():
             effects = impact(services().rules, candidate)
         diff = rules_versions.diff(old, new)
     return render_template("backoffice/rules_edit.html", form=form, name=name, problems=problems, diff=diff,
-                           previewed=form.validate_on_submit() and not problems, effects=effects)
+                           previewed=form.validate_on_submit() and not problems, effects=effects,
+                           chosen=_chosen())
+
+
+def _chosen() -> set[int]:
+    """The announced conferences the editor ticked to take the new plan too (their ids)."""
+    return {int(v) for v in request.form.getlist("hoi_nghi") if v.isdigit()}
 
 
 @bp.post("/quy-tac/ap-dung")
@@ -113,8 +123,15 @@ def rules_apply():
         flash(_("Quy tắc đã được người khác thay đổi sau khi anh/chị mở tệp. Vui lòng mở lại và sửa trên "
                 "phiên bản mới nhất."), "error")
         return redirect(url_for("backoffice.rules_edit", tep=name))
+    applied_to = []
+    if _chosen():  # announced conferences keep their plan unless the editor applies the new one to them
+        candidate = replace(rules_versions.load_files(new), version=version.number)
+        kept = {k.conference_id for k in impact(services().rules, candidate).kept}
+        applied_to = sorted(_chosen() & kept)
+        for conference_id in applied_to:
+            apply_plan_to(db.session.get(Conference, conference_id), candidate, actor=actor, now=utcnow())
     record(actor, "rules.apply", "rules_version", version.number, now=utcnow(), file=name,
-           reason=version.reason)
+           reason=version.reason, applied_to=applied_to)
     flash(_("Đã áp dụng phiên bản %(n)d.", n=version.number), "success")
     return redirect(url_for("backoffice.rules_version", so=version.number))
 
