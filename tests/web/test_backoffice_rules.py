@@ -190,7 +190,9 @@ def test_an_announced_conference_keeps_its_plan_unless_the_editor_applies_the_ne
     from webforms.models import ConferenceStatus
 
     vn = ZoneInfo("Asia/Ho_Chi_Minh")
-    app, client, _ = office
+    app, _, _ = office
+    client = app.test_client()
+    login_as(client, "consolidation")  # the plan's offsets and quorum are DN&GSĐT's and the leader's
     svc = app.extensions["doithoai"]
     announced = create_conference(title="Hội nghị đã thông báo", status=ConferenceStatus.DRAFT,
                                   starts_at=dt.datetime(2025, 9, 4, 8, 30, tzinfo=vn))
@@ -245,3 +247,41 @@ def test_an_announced_conference_keeps_its_plan_unless_the_editor_applies_the_ne
     assert [(e.action, e.target_id) for e in events] == [
         ("rules.apply", "2"), ("conference.plan_applied", announced.slug), ("rules.apply", "3")]
     assert events[-1].details["applied_to"] == [announced.id]
+
+
+def test_who_may_change_each_file_comes_from_the_permissions_of_the_plan(office):
+    """Issue 14 item 3: `edit_rules_<file>` in plan.yaml. The Office keeps holidays and departments,
+    DN&GSĐT and the leader the plan; a refused edit says so and who may, and changes nothing."""
+    app, office_client, _ = office
+    index = page(office_client, "/quan-tri/quy-tac")
+    assert 'href="/quan-tri/quy-tac/sua?tep=holidays.yaml">Sửa holidays.yaml</a>' in index
+    assert 'href="/quan-tri/quy-tac/sua?tep=plan.yaml">Xem plan.yaml</a>' in index
+    says = ("Anh/chị không có quyền sửa tệp plan.yaml. Người có quyền sửa: Quản trị hệ thống, Lãnh đạo Ban, "
+            "Phòng Doanh nghiệp và Giám sát đầu tư.")
+    assert ("Xem plan.yaml</a>\n    — người có quyền sửa: Quản trị hệ thống, Lãnh đạo Ban, Phòng Doanh nghiệp "
+            "và Giám sát đầu tư") in index
+    body = html.unescape(page(office_client, "/quan-tri/quy-tac/sua?tep=plan.yaml"))
+    assert says in body and "min_enterprises: 15" in body
+    assert '<textarea id="text"' not in body and "Xem trước" not in body
+
+    leader = app.test_client()
+    login_as(leader, "leader")
+    form = plan_edit(leader, ("min_enterprises: 15", "min_enterprises: 12"), reason="Kế hoạch năm 2026")
+    for url in ("/quan-tri/quy-tac/xem-truoc", "/quan-tri/quy-tac/ap-dung"):
+        refused = office_client.post(url, data=dict(form, csrf_token=csrf_from(index)))
+        assert refused.status_code == 403, url
+        assert says in html.unescape(refused.get_data(as_text=True))
+    assert rules_versions.list_versions() == []
+    holidays = html.unescape(page(leader, "/quan-tri/quy-tac/sua?tep=holidays.yaml"))
+    assert "Anh/chị không có quyền sửa tệp holidays.yaml. Người có quyền sửa: Quản trị hệ thống, Văn phòng." in holidays
+    assert '<textarea id="text"' not in holidays  # the leader reads the calendar, the Office changes it
+
+    assert leader.post("/quan-tri/quy-tac/ap-dung", data=form).status_code == 302  # the leader may
+    assert [v.number for v in rules_versions.list_versions()] == [2, 1]
+    # Going back to version 1 changes plan.yaml: the Office may not, and is told why.
+    token = csrf_from(page(office_client, "/quan-tri/quy-tac/phien-ban?so=1"))
+    response = office_client.post("/quan-tri/quy-tac/khoi-phuc", data={"csrf_token": token, "number": "1",
+                                                                        "reason": "Nhầm"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("phien-ban?so=1")
+    assert says in html.unescape(page(office_client, response.headers["Location"]))
+    assert [v.number for v in rules_versions.list_versions()] == [2, 1]

@@ -1,7 +1,8 @@
 """The rules in the back office (issue 14 item 3): numbered versions, editing one file with a preview
 (the schema's check and the diff) before it applies, the diff of each version, and going back to an
-earlier version. Who may: `edit_rules` in plan.yaml `permissions:`. A version applies to web and workers
-at their next request or job (webforms/rules_reload.py)."""
+earlier version. Who may: `edit_rules` in plan.yaml `permissions:` to open them, and `edit_rules_<file>` to
+change one file (config.schema.edit_permission); going back needs the permission of every file it
+changes. A version applies to web and workers at their next request or job (webforms/rules_reload.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from config.schema import FILES, RulesError
-from webforms.backoffice.access import permission_required
+from config.schema import FILES, RulesError, edit_permission
+from webforms.backoffice.access import may, permission_required
+from webforms.backoffice.forms import ROLE_LABELS
 from webforms.backoffice.helpers import current_actor
 from webforms.backoffice.routes import bp
 from webforms.domain import rules_versions
@@ -55,11 +57,29 @@ def _file_or_404(name: str | None) -> str:
     return name
 
 
+def _editors(name: str) -> str:
+    """Who may change the file, as people read it ("Văn phòng, Lãnh đạo Ban")."""
+    roles = services().rules.plan.permissions.get(edit_permission(name), ())
+    return ", ".join(str(ROLE_LABELS.get(r, r)) for r in roles) or _("không ai (chỉ sửa bằng doithoai rules import)")
+
+
+def _refusal(name: str) -> str:
+    return _("Anh/chị không có quyền sửa tệp %(file)s. Người có quyền sửa: %(who)s.", file=name, who=_editors(name))
+
+
+def _refused(form, name: str):
+    """The edit page, read-only, saying who may change the file (403)."""
+    return render_template("backoffice/rules_edit.html", form=form, name=name, problems=[], diff=None,
+                           refusal=_refusal(name)), 403
+
+
 @bp.get("/quy-tac")
 @permission_required(PERMISSION)
 def rules_index():
     return render_template("backoffice/rules.html", files=FILES, versions=rules_versions.list_versions(),
-                           current=rules_versions.current_number())
+                           current=rules_versions.current_number(),
+                           editable={n: may(edit_permission(n)) for n in FILES},
+                           editors={n: _editors(n) for n in FILES})
 
 
 @bp.get("/quy-tac/sua")
@@ -68,7 +88,9 @@ def rules_edit():
     name = _file_or_404(request.args.get("tep"))
     form = RulesEditForm(file=name, base=str(rules_versions.current_number()),
                          text=rules_versions.current_files(_shipped())[name])
-    return render_template("backoffice/rules_edit.html", form=form, name=name, problems=[], diff=None)
+    refusal = None if may(edit_permission(name)) else _refusal(name)
+    return render_template("backoffice/rules_edit.html", form=form, name=name, problems=[], diff=None,
+                           refusal=refusal)
 
 
 def _candidate(form: RulesEditForm) -> tuple[dict[str, str], dict[str, str]]:
@@ -83,6 +105,8 @@ def _candidate(form: RulesEditForm) -> tuple[dict[str, str], dict[str, str]]:
 def rules_preview():
     form = RulesEditForm()
     name = _file_or_404(form.file.data)
+    if not may(edit_permission(name)):
+        return _refused(form, name)
     problems, diff, effects = [], None, None
     if form.validate_on_submit():
         old, new = _candidate(form)
@@ -108,6 +132,8 @@ def _chosen() -> set[int]:
 def rules_apply():
     form = RulesEditForm()
     name = _file_or_404(form.file.data)
+    if not may(edit_permission(name)):
+        return _refused(form, name)
     if not form.validate_on_submit():
         return render_template("backoffice/rules_edit.html", form=form, name=name, problems=[], diff=None), 400
     old, new = _candidate(form)
@@ -163,6 +189,14 @@ def rules_restore():
         number = int(form.number.data)
     except ValueError:
         abort(404)
+    earlier = rules_versions.get_version(number)
+    if earlier is None:
+        abort(404)
+    in_force = rules_versions.current_files(_shipped())
+    refused = [n for n in FILES if earlier.text(n) != in_force[n] and not may(edit_permission(n))]
+    if refused:
+        flash(" ".join(_refusal(n) for n in refused), "error")
+        return redirect(url_for("backoffice.rules_version", so=number))
     actor = current_actor()
     try:
         version = rules_versions.restore(number, shipped=_shipped(), by=actor.name, reason=form.reason.data.strip(),
