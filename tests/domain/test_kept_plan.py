@@ -58,3 +58,17 @@ def test_an_announced_conference_keeps_its_offsets_and_quorum_a_draft_takes_the_
     with_day_off = dataclasses.replace(later, holidays=holidays)
     assert due_of(stages_for(announced, with_day_off, calendar_for(holidays), now), "intake_closes") == \
         dt.datetime(2025, 8, 25, 23, 59, 59, tzinfo=VN)
+
+
+def test_a_postponed_conference_is_a_draft_again_and_takes_the_plan_in_force(app_ctx, rules, calendar):
+    from webforms.domain.audit import SYSTEM
+    from webforms.domain.conference_admin import postpone_conference
+
+    conference = create_conference(status=ConferenceStatus.DRAFT, starts_at=D)
+    announce_conference(conference, now=dt.datetime(2025, 8, 20, 9, 0, tzinfo=VN), rules=rules, calendar=calendar)
+    later = later_version(rules)
+    assert quorum(conference, later, calendar).min_enterprises == rules.plan.min_enterprises
+    postpone_conference(conference, new_starts_at=dt.datetime(2025, 10, 9, 8, 30, tzinfo=VN), reason="Chưa đủ",
+                        now=dt.datetime(2025, 8, 28, 9, 0, tzinfo=VN), actor=SYSTEM)
+    assert conference.status == ConferenceStatus.DRAFT and conference.plan_terms is None
+    assert quorum(conference, later, calendar).min_enterprises == 3

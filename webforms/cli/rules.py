@@ -55,7 +55,7 @@ def rules_group() -> None:
 @rules_group.command("check")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def rules_check(directory: Path | None) -> None:
-    """Check every rules file in DIRECTORY (default: the rules in use); exit 1 naming each problem."""
+    """Check every rules file in DIRECTORY (default: the configured rules folder); exit 1 naming each problem."""
     directory = directory or rules_dir()
     _check_or_exit(directory)
     click.echo(f"OK: {len(FILES)} rules files in {directory} are valid")

@@ -25,7 +25,7 @@ from webforms.domain.documents.notices import conference_notice_attachments
 from webforms.domain.lifecycle import can_move_conference, move_conference
 from webforms.domain.mail import AddressError, checked_address
 from webforms.domain.outbox import queue_template
-from webforms.domain.plan import kept_plan, milestone_due
+from webforms.domain.plan import milestone_due
 from webforms.domain.text import clean_text
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -148,6 +148,8 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
     # The announcement was for the old date; its times stay in the audit trail of the old cycle.
     conference.announced_at = conference.posted_portal_at = conference.posted_one_stop_at = None
     conference.late_announcement_reason = ""
+    # A draft again: the plan in force applies until it is announced for the new date (domain.plan.kept_plan).
+    conference.rules_version = conference.plan_terms = None
     conference.updated_at = now
     record(actor, "conference.postpone", "conference", conference.slug, now=now,
            old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason, old_status=old_status,
@@ -155,7 +157,7 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
     if rules is not None and calendar is not None:
         warn_unconfirmed_window(conference, rules, calendar, now)
         # What came in after the old date's intake closed is in time for the new date's.
-        closes_at = milestone_due(new_starts_at, "intake_closes", kept_plan(conference, rules.plan), calendar).due
+        closes_at = milestone_due(new_starts_at, "intake_closes", rules.plan, calendar).due
         db.session.execute(update(Registration).where(Registration.conference_id == conference.id,
                                                       Registration.registered_at <= closes_at)
                            .values(late=False))
