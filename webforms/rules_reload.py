@@ -76,7 +76,7 @@ def latest_number(app: Flask) -> int | None:
 
     try:
         with db.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
-            return connection.scalar(select(func.max(RulesVersion.number))) or 0
+            return connection.scalar(select(func.max(RulesVersion.__table__.c.number))) or 0  # Core: no ORM step
     except DBAPIError as exc:
         log.debug("the rules versions could not be read: %s", exc)
         return None
