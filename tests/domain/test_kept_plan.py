@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from tests.factories import create_conference, create_enterprise, create_recommendation, create_registration
 from webforms.domain.conferences import announce_conference
-from webforms.domain.intake import quorum
+from webforms.domain.intake.quorum import quorum
 from webforms.domain.routing import reply_due
 from webforms.domain.tick import stages_for
 from webforms.domain.workdays import calendar_for

@@ -55,7 +55,7 @@ def work_on_answers(app, codes):
 
     from webforms.domain import replies
     from webforms.domain.audit import Actor
-    from webforms.domain.intake import ScreeningReason, screen_out
+    from webforms.domain.intake.screening import ScreeningReason, screen_out
     from webforms.extensions import db
     from webforms.models import AssignmentRole, Recommendation
     from webforms.timeutil import utcnow
