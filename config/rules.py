@@ -135,6 +135,8 @@ class Rules:
     source_dir: Path
     # Every file as the schema validated it (config/schema.py): documents, security, deadline_engine, …
     checked: CheckedRules | None = None
+    # The number of the version these rules are (webforms/domain/rules_versions.py); 1: the shipped folder.
+    version: int = 1
 
     def department(self, code: str) -> Department:
         for department in self.departments:

@@ -23,6 +23,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, V
 FILES = ("plan.yaml", "departments.yaml", "zones.yaml", "fields.yaml", "holidays.yaml", "documents.yaml",
          "deadline_engine.yaml", "security.yaml")
 
+EDIT_PERMISSION = "edit_rules_"
+
+
+def edit_permission(file: str) -> str:
+    """The `permissions:` action that lets a role change one rules file in the back office (plan.yaml)."""
+    return EDIT_PERMISSION + file.removesuffix(".yaml")
+
+
 # The milestones the plan cannot do without (the engine and the documents count from them).
 REQUIRED_MILESTONES = ("announce_by", "intake_closes", "conference", "written_reply", "coordinated_reply")
 
@@ -675,7 +683,12 @@ def _cross_check(rules: CheckedRules, located: dict[str, Located], directory: Pa
     if "conference" in offsets and offsets["conference"] != 0:
         problem("plan.yaml", ("milestones", names["conference"], "offset"), "the conference day is D: offset 0")
 
-    # Permissions name real roles.
+    # Permissions name real roles; a per-file edit permission names a rules file.
+    for action in plan.permissions:
+        if action.startswith(EDIT_PERMISSION) and action not in {edit_permission(f) for f in FILES}:
+            problem("plan.yaml", ("permissions", action),
+                    f"'{action}' names no rules file (one of: "
+                    f"{', '.join(edit_permission(f) for f in FILES)})")
     for action, roles in plan.permissions.items():
         for j, role in enumerate(roles):
             if known_roles is not None and role not in known_roles:

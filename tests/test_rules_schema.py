@@ -223,6 +223,8 @@ def test_web_worker_and_cron_refuse_to_start_with_the_same_lines(tmp_path, setti
      r"documents.yaml:\d+: numbering\.blank_number: this key is given twice"),
     ("plan.yaml", "timezone: Asia/Ho_Chi_Minh", "timezone: Asia/Hanoi_City", r"timezone: not a known time zone"),
     ("holidays.yaml", "date: 2026-01-02", "date: 2026-02-30", r"holidays.yaml:\d+: days_off\[0\]\.date"),
+    ("plan.yaml", "  edit_rules_holidays:", "  edit_rules_holiday:",
+     r"plan.yaml:\d+: permissions\.edit_rules_holiday: 'edit_rules_holiday' names no rules file"),
 ])
 def test_cross_checks_and_types(tmp_path, name, old, new, says):
     rules_dir = copy_config(tmp_path)

@@ -15,7 +15,7 @@ from webforms.domain.sql import READ_ONLY_OPTION, begin_read_only
 from webforms.domain.tick import check_milestone_handlers
 from webforms.domain.workdays import calendar_for
 from webforms.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-from webforms.rules_reload import watch_rules
+from webforms.rules_reload import refresh_rules, watch_rules
 from webforms.services import Services, redis_url_for_limits
 from webforms.unit_of_work import install_hooks, request_unit_of_work
 
@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     watch_rules(app)  # a new set of rules applies at the next request or job, without a restart
     configure_logging(app, settings)
     register_extensions(app, settings)
+    with app.app_context():
+        refresh_rules(app, strict=True)  # the latest version in the database, if any, is what this process uses
     register_blueprints(app, settings)
     register_error_handlers(app)
     register_template_helpers(app)

@@ -1,13 +1,14 @@
-"""`doithoai rules check|export|import`: the rules files in config/ against the one schema
-(config/schema.py). These commands need neither the database nor the settings' secrets, so they
-run without building the app: a clerk can check an edited copy anywhere."""
+"""`doithoai rules check|export|import|versions|restore`: the rules files against the one schema
+(config/schema.py). `check` needs neither the database nor the settings' secrets, so it runs without
+building the app: a clerk can check an edited copy anywhere. The others work on the versions kept in the
+database (webforms/domain/rules_versions.py), through the app."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -20,6 +21,21 @@ from config.settings import PROJECT_ROOT
 def rules_dir() -> Path:
     """The folder the processes read their rules from (DOITHOAI_RULES_DIR, else config/)."""
     return Path(os.environ.get("DOITHOAI_RULES_DIR") or PROJECT_ROOT / "config")
+
+
+@contextmanager
+def _in_app():
+    """The app's context (the database of the versions): the one running, else one built for this command."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        yield current_app._get_current_object()
+        return
+    from webforms.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        yield app
 
 
 def _check_or_exit(directory: Path) -> None:
@@ -39,7 +55,7 @@ def rules_group() -> None:
 @rules_group.command("check")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def rules_check(directory: Path | None) -> None:
-    """Check every rules file in DIRECTORY (default: the rules in use); exit 1 naming each problem."""
+    """Check every rules file in DIRECTORY (default: the configured rules folder); exit 1 naming each problem."""
     directory = directory or rules_dir()
     _check_or_exit(directory)
     click.echo(f"OK: {len(FILES)} rules files in {directory} are valid")
@@ -48,16 +64,27 @@ def rules_check(directory: Path | None) -> None:
 @rules_group.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def rules_export(directory: Path) -> None:
-    """Write the rules in use, checked, as YAML files into DIRECTORY (to keep and review them in git)."""
+    """Write the rules in use (the latest version), as YAML files into DIRECTORY (to keep and review
+    them in git)."""
+    from webforms.domain.rules_versions import check_files, current_files, current_number
+    from webforms.rules_reload import shipped_dir
+
     source = rules_dir()
-    _check_or_exit(source)
     if directory.resolve() == source.resolve():
         click.echo(f"error: {directory} is the rules folder itself", err=True)
         sys.exit(1)
+    with _in_app() as app:
+        files, number = current_files(shipped_dir(app)), current_number()
+    try:
+        check_files(files)
+    except RulesError as exc:
+        click.echo(str(exc), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) in version {number or 1}", err=True)
+        sys.exit(1)
     directory.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copyfile(source / name, directory / name)
-    click.echo(f"exported {len(FILES)} rules files from {source} to {directory}")
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    click.echo(f"exported {len(FILES)} rules files of version {number or 1} to {directory}")
 
 
 @rules_group.command("import")
@@ -68,6 +95,8 @@ def rules_import(directory: Path, reason: str) -> None:
     numbered version (the same versions as the back office's; web and workers use it from their next
     request or job)."""
     from webforms.domain.rules_versions import StaleVersion, import_folder
+    from webforms.extensions import db
+    from webforms.rules_reload import shipped_dir
 
     target = rules_dir()
     if directory.resolve() == target.resolve():
@@ -76,12 +105,15 @@ def rules_import(directory: Path, reason: str) -> None:
     _check_or_exit(directory)
     by = f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
     try:
-        version = import_folder(target, directory, by=by, reason=reason or f"doithoai rules import {directory}",
-                                now=dt.datetime.now(dt.UTC))
+        with _in_app() as app:
+            version = import_folder(directory, shipped=shipped_dir(app), by=by, now=dt.datetime.now(dt.UTC),
+                                    reason=reason or f"doithoai rules import {directory}")
+            _audit(by, "rules.import", version)
+            db.session.commit()
     except StaleVersion as exc:
         click.echo(f"error: {exc}; run the import again", err=True)
         sys.exit(1)
-    click.echo(f"imported {directory} into {target} as version {version.number}: "
+    click.echo(f"imported {directory} as version {version.number}: "
                f"{', '.join(version.changed) if version.changed else 'no file changed'}")
     click.echo("web and workers use it from their next request or job; "
                "`doithoai rules versions` lists the versions")
@@ -92,7 +124,9 @@ def rules_versions() -> None:
     """The numbered versions of the rules in use, newest first."""
     from webforms.domain.rules_versions import list_versions
 
-    for version in list_versions(rules_dir()):
+    with _in_app():
+        versions = list_versions()
+    for version in versions:
         click.echo(f"{version.number}\t{version.at.isoformat(timespec='seconds')}\t{version.by}\t"
                    f"{','.join(version.changed) or '-'}\t{version.reason}")
 
@@ -103,10 +137,15 @@ def rules_versions() -> None:
 def rules_restore(number: int, reason: str) -> None:
     """Go back to version NUMBER: its files become a new version."""
     from webforms.domain.rules_versions import StaleVersion, restore
+    from webforms.extensions import db
+    from webforms.rules_reload import shipped_dir
 
     by = f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
     try:
-        version = restore(rules_dir(), number, by=by, reason=reason, now=dt.datetime.now(dt.UTC))
+        with _in_app() as app:
+            version = restore(number, shipped=shipped_dir(app), by=by, reason=reason, now=dt.datetime.now(dt.UTC))
+            _audit(by, "rules.restore", version, restored=number)
+            db.session.commit()
     except KeyError:
         click.echo(f"error: there is no version {number}", err=True)
         sys.exit(1)
@@ -115,3 +154,10 @@ def rules_restore(number: int, reason: str) -> None:
         sys.exit(1)
     changed = ", ".join(version.changed) or "no file changed"
     click.echo(f"version {number} restored as version {version.number}: {changed}")
+
+
+def _audit(by: str, action: str, version, **details) -> None:
+    from webforms.domain.audit import Actor, record
+
+    record(Actor(kind="user", name=by), action, "rules_version", version.number, now=version.at,
+           reason=version.reason, **details)

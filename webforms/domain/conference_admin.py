@@ -148,6 +148,8 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
     # The announcement was for the old date; its times stay in the audit trail of the old cycle.
     conference.announced_at = conference.posted_portal_at = conference.posted_one_stop_at = None
     conference.late_announcement_reason = ""
+    # A draft again: the plan in force applies until it is announced for the new date (domain.plan.kept_plan).
+    conference.rules_version = conference.plan_terms = None
     conference.updated_at = now
     record(actor, "conference.postpone", "conference", conference.slug, now=now,
            old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason, old_status=old_status,

@@ -10,7 +10,7 @@ from config.rules import Rules
 from webforms.domain import events
 from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.lifecycle import move_conference
-from webforms.domain.plan import MilestoneDue, milestone_due, milestones_for
+from webforms.domain.plan import MilestoneDue, kept_plan, milestone_due, milestones_for, plan_terms
 from webforms.domain.text import clean_text, slugify
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -59,7 +59,8 @@ def warn_unconfirmed_window(conference: Conference, rules: Rules, calendar: Work
     if years:
         queue_template("unconfirmed_calendar_to_office",
                        {"conference": conference, "years": years, "now": now,
-                        "milestones": [m for m in milestones_for(conference.starts_at, rules.plan, calendar)
+                        "milestones": [m for m in milestones_for(conference.starts_at,
+                                                                 kept_plan(conference, rules.plan), calendar)
                                        if m.tentative]},
                        to=list(recipients_for(rules).office),
                        dedupe_key=f"unconfirmed-calendar:{conference.id}:{conference.cycle or 1}")
@@ -114,7 +115,7 @@ def get_conference(slug: str) -> Conference | None:
 
 
 def conference_milestones(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> list[MilestoneDue]:
-    return milestones_for(conference.starts_at, rules.plan, calendar)
+    return milestones_for(conference.starts_at, kept_plan(conference, rules.plan), calendar)
 
 
 class LateAnnouncement(ConferenceError):
@@ -150,8 +151,11 @@ def announce_conference(conference: Conference, *, now: dt.datetime, rules: Rule
     conference.posted_portal_at = portal_at or now
     conference.posted_one_stop_at = one_stop_at or now
     conference.late_announcement_reason = late_reason if now > announce_by.due else ""
+    # It keeps the plan it is announced under: later offsets and quorum apply to it only if an editor says so.
+    conference.rules_version, conference.plan_terms = rules.version, plan_terms(rules.plan)
     record(actor, "conference.announce", "conference", conference.slug, now=now, cycle=conference.cycle,
            portal_at=conference.posted_portal_at.isoformat(), one_stop_at=conference.posted_one_stop_at.isoformat(),
+           rules_version=conference.rules_version,
            **({"late_reason": conference.late_announcement_reason} if conference.late_announcement_reason else {}))
     events.conference_announced.send(conference, now=now, rules=rules, calendar=calendar)
     return True

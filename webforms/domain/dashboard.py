@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 
 from config.rules import Rules
 from webforms.domain.deadlines import deadline_name
-from webforms.domain.plan import MilestoneDue, milestones_for
+from webforms.domain.plan import MilestoneDue, kept_plan, milestones_for
 from webforms.domain.reminders.selection import still_owed
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -82,7 +82,7 @@ def milestone_timeline(conference: Conference, *, now: dt.datetime, rules: Rules
         seen[1] += still_open
     done.update(name for name, (total, still_open) in by_deadline.items() if total and not still_open)
     entries = []
-    for m in milestones_for(conference.starts_at, rules.plan, calendar):
+    for m in milestones_for(conference.starts_at, kept_plan(conference, rules.plan), calendar):
         if m.name in done:
             state = "done"
         elif m.name in drafted:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from config.rules import Plan, Rules
 from webforms.domain import outbox
 from webforms.domain.audit import SYSTEM, Actor, record
-from webforms.domain.plan import due_after_conference
+from webforms.domain.plan import conference_rules, due_after_conference
 from webforms.domain.reminders.selection import still_owed
 from webforms.domain.workdays import WorkingCalendar
 from webforms.models import Assignment, AssignmentRole, Conference, Recommendation
@@ -55,6 +55,7 @@ def recompute_open_deadlines(session, conference: Conference, rules: Rules, cale
     """
     # Only assignments whose deadline is none of the plan's current ones can have moved: in the steady
     # state (every tick) this reads no row at all.
+    rules = conference_rules(conference, rules)  # the plan it was announced under
     current = [due_after_conference(conference.starts_at, rules.plan.offset(name), rules.plan, calendar)
                for name in ASSIGNMENT_DEADLINES if name in {m.name for m in rules.plan.milestones}]
     rows = session.scalars(

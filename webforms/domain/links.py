@@ -15,7 +15,7 @@ import datetime as dt
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from config.rules import Rules
-from webforms.domain.plan import conference_local_start, end_of_day
+from webforms.domain.plan import conference_local_start, end_of_day, kept_plan
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import OPEN_STATES, Assignment, AssignmentState
@@ -47,7 +47,7 @@ def link_url(assignment: Assignment, settings) -> str:
 
 
 def link_expires_at(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> dt.datetime:
-    plan = rules.plan
+    plan = kept_plan(assignment.recommendation.conference, rules.plan)
     conference_day = conference_local_start(assignment.recommendation.conference.starts_at, plan).date()
     last = calendar.add_working_days(conference_day, plan.offset("coordinated_reply") + plan.link_grace_days)
     return end_of_day(last, plan)

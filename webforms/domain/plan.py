@@ -6,9 +6,9 @@ Every other part (pages, tick, documents, reminders) reads deadlines from here a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from config.rules import Plan
+from config.rules import Plan, Rules
 from webforms.domain.workdays import Computation, WorkingCalendar
 
 
@@ -38,6 +38,37 @@ class MilestoneDue:
             "tentative": self.tentative,
             "skipped": [{"date": d.date.isoformat(), "reason": d.reason} for d in self.computation.skipped],
         }
+
+
+def plan_terms(plan: Plan) -> dict:
+    """The terms of the plan a conference keeps once announced: each milestone's offset and the quorum."""
+    return {"offsets": {m.name: m.offset for m in plan.milestones},
+            "min_enterprises": plan.min_enterprises, "min_recommendations": plan.min_recommendations}
+
+
+def kept_plan(conference, plan: Plan) -> Plan:
+    """The plan a conference is run under (issue 14 item 4): once announced, the offsets and quorum of the
+    rules version it was announced under (`Conference.plan_terms`), unless the editor of a later version
+    applied that one to it; everything else — milestone names, owners, labels — and the holidays, which are
+    law, as in force. A draft conference follows the plan in force."""
+    terms = getattr(conference, "plan_terms", None)
+    if not terms:
+        return plan
+    offsets = terms.get("offsets", {})
+    milestones = tuple(replace(m, offset=offsets[m.name]) if m.name in offsets and offsets[m.name] != m.offset
+                       else m for m in plan.milestones)
+    enterprises = terms.get("min_enterprises", plan.min_enterprises)
+    recommendations = terms.get("min_recommendations", plan.min_recommendations)
+    if (milestones == plan.milestones and enterprises == plan.min_enterprises
+            and recommendations == plan.min_recommendations):
+        return plan
+    return replace(plan, milestones=milestones, min_enterprises=enterprises, min_recommendations=recommendations)
+
+
+def conference_rules(conference, rules: Rules) -> Rules:
+    """`rules` with the plan `conference` is run under (kept_plan); the same object when they agree."""
+    plan = kept_plan(conference, rules.plan)
+    return rules if plan is rules.plan else replace(rules, plan=plan)
 
 
 def conference_local_start(starts_at: dt.datetime, plan: Plan) -> dt.datetime:

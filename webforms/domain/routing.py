@@ -18,7 +18,7 @@ from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.departments import sync_departments
 from webforms.domain.links import link_url, revoke_links
 from webforms.domain.notify import department_addresses, notifications, send
-from webforms.domain.plan import conference_local_start, due_after_conference, end_of_day
+from webforms.domain.plan import conference_local_start, conference_rules, due_after_conference, end_of_day, kept_plan
 from webforms.domain.workdays import Computation, WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (
@@ -80,6 +80,7 @@ def reply_due(
     recommendation: Recommendation, rules: Rules, calendar: WorkingCalendar, *, coordinated: bool
 ) -> dt.datetime:
     name = "coordinated_reply" if coordinated else "written_reply"
+    rules = conference_rules(recommendation.conference, rules)
     return due_after_conference(
         recommendation.conference.starts_at, rules.plan.offset(name), rules.plan, calendar
     )
@@ -96,6 +97,7 @@ def due_for_role(
     """The deadline an assignment of `role` carries: a coordinating unit's input by `coordination_input`,
     an owner's reply by `written_reply`, or `coordinated_reply` once coordination is declared."""
     if role == AssignmentRole.COORDINATING:
+        rules = conference_rules(recommendation.conference, rules)
         return due_after_conference(
             recommendation.conference.starts_at, rules.plan.offset(COORDINATION_INPUT), rules.plan, calendar
         )
@@ -105,7 +107,7 @@ def due_for_role(
 def deadlines_for(assignment: Assignment, rules: Rules, calendar: WorkingCalendar) -> list[Deadline]:
     """The due dates that apply to an assignment, each with how it was computed. A coordinating unit
     has one: its own input deadline (coordination_input), before the lead unit's coordinated reply."""
-    plan = rules.plan
+    plan = kept_plan(assignment.recommendation.conference, rules.plan)
     local_start = conference_local_start(assignment.recommendation.conference.starts_at, plan)
     coordinated = assignment.recommendation.needs_coordination
     result = []

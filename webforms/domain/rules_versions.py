@@ -1,26 +1,31 @@
-"""Numbered versions of the rules files (issue 14 item 3, files part): each change made in the back office
-or by `doithoai rules import` is checked by the one schema first, then kept as a folder
-`<rules dir>/versions/NNNN/` holding all eight files and `version.json` (who, when, why), and only then
-written over the rules in use. Going back to an earlier version is a new version with its files.
+"""Numbered versions of the rules files (issue 14 items 3 and 5), kept in the database: each change made
+in the back office or by `doithoai rules import` is checked by the one schema first, then stored as the
+next row of `rules_versions` (every file's text, who, when, why). Going back to an earlier version is a new
+version with its files.
 
-The processes pick a new version up at their next request or job (webforms/rules_reload.py).
+The database, not a folder, is the source: the documents folder is the only thing hosts share (DESIGN.md,
+Runtime). Every process loads the latest version before its next request or job
+(webforms/rules_reload.py); the rules folder a deployment ships (config/) is version 1 until the first
+change, which stores it as version 1 before the change becomes version 2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
-import os
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
 from config.rules import check_rules
 from config.schema import FILES, RulesError
+from webforms.extensions import db
+from webforms.models import RulesVersion
 
-VERSIONS = "versions"
-META = "version.json"
+FIRST_REASON = "Bản đang dùng trước lần sửa đầu tiên"
 
 
 class StaleVersion(ValueError):  # noqa: N818 - reads as a sentence: raise StaleVersion
@@ -34,67 +39,62 @@ class Version:
     by: str
     reason: str
     changed: tuple[str, ...]
-    folder: Path
+    files: dict[str, str]
 
     def text(self, name: str) -> str:
-        return (self.folder / name).read_text(encoding="utf-8")
+        return self.files[name]
 
 
-def versions_dir(rules_dir: Path | str) -> Path:
-    return Path(rules_dir) / VERSIONS
+def _version(row: RulesVersion) -> Version:
+    return Version(number=row.number, at=row.applied_at, by=row.applied_by, reason=row.reason,
+                   changed=tuple(row.changed or ()), files=dict(row.files))
 
 
-def list_versions(rules_dir: Path | str) -> list[Version]:
+def list_versions() -> list[Version]:
     """Newest first."""
-    found = []
-    root = versions_dir(rules_dir)
-    if not root.is_dir():
-        return []
-    for folder in root.iterdir():
-        meta = folder / META
-        if folder.name.isdigit() and meta.is_file():
-            data = json.loads(meta.read_text(encoding="utf-8"))
-            found.append(Version(number=int(folder.name), at=dt.datetime.fromisoformat(data["at"]),
-                                 by=data["by"], reason=data["reason"], changed=tuple(data["changed"]),
-                                 folder=folder))
-    return sorted(found, key=lambda v: v.number, reverse=True)
+    return [_version(row) for row in db.session.scalars(select(RulesVersion).order_by(RulesVersion.number.desc()))]
 
 
-def get_version(rules_dir: Path | str, number: int) -> Version | None:
-    return next((v for v in list_versions(rules_dir) if v.number == number), None)
+def get_version(number: int) -> Version | None:
+    row = db.session.get(RulesVersion, number)
+    return _version(row) if row is not None else None
 
 
-def current_number(rules_dir: Path | str) -> int:
-    versions = list_versions(rules_dir)
-    return versions[0].number if versions else 0
+def current_number() -> int:
+    """The latest version's number; 0 while no change was ever applied (the shipped folder is in use)."""
+    return db.session.scalar(select(func.max(RulesVersion.number))) or 0
 
 
-def current_files(rules_dir: Path | str) -> dict[str, str]:
-    return {name: (Path(rules_dir) / name).read_text(encoding="utf-8") for name in FILES}
+def folder_files(directory: Path | str) -> dict[str, str]:
+    return {name: (Path(directory) / name).read_text(encoding="utf-8") for name in FILES}
 
 
-def check_files(files: dict[str, str]) -> None:
-    """RulesError when these eight files, as a folder, fail the check. Problems name the file by its name."""
+def current_files(shipped: Path | str) -> dict[str, str]:
+    """The files of the rules in force: the latest version's, else those of the `shipped` folder."""
+    number = current_number()
+    return get_version(number).files if number else folder_files(shipped)
+
+
+def _in_a_folder(files: dict[str, str], use):
     with tempfile.TemporaryDirectory(prefix="doithoai-rules-") as tmp:
         for name, text in files.items():
             (Path(tmp) / name).write_text(text, encoding="utf-8")
         try:
-            check_rules(tmp)
+            return use(tmp)
         except RulesError as exc:
             raise RulesError([replace(p, file=Path(p.file).name) for p in exc.problems]) from None
+
+
+def check_files(files: dict[str, str]) -> None:
+    """RulesError when these eight files, as a folder, fail the check. Problems name the file by its name."""
+    _in_a_folder(files, check_rules)
 
 
 def load_files(files: dict[str, str]):
     """The Rules these eight files would give (for a preview), or RulesError naming the file by its name."""
     from config.rules import load_rules
 
-    with tempfile.TemporaryDirectory(prefix="doithoai-rules-") as tmp:
-        for name, text in files.items():
-            (Path(tmp) / name).write_text(text, encoding="utf-8")
-        try:
-            return load_rules(tmp)
-        except RulesError as exc:
-            raise RulesError([replace(p, file=Path(p.file).name) for p in exc.problems]) from None
+    return _in_a_folder(files, load_rules)
 
 
 def diff(old: dict[str, str], new: dict[str, str]) -> list[str]:
@@ -107,60 +107,46 @@ def diff(old: dict[str, str], new: dict[str, str]) -> list[str]:
     return lines
 
 
-def _claim(rules_dir: Path, number: int) -> Path:
-    root = versions_dir(rules_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    folder = root / f"{number:04d}"
-    folder.mkdir()  # FileExistsError when another editor took the number first
-    return folder
-
-
-def _write(rules_dir: Path, folder: Path, files: dict[str, str], *, by: str, reason: str, now: dt.datetime,
-           changed: list[str]) -> Version:
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    meta = {"at": now.isoformat(), "by": by, "reason": reason, "changed": changed}
-    (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    return Version(number=int(folder.name), at=now, by=by, reason=reason, changed=tuple(changed), folder=folder)
-
-
-def apply_files(rules_dir: Path | str, files: dict[str, str], *, by: str, reason: str, now: dt.datetime,
-                base: int | None = None) -> Version:
-    """Check `files` (all eight), keep them as the next numbered version, then make them the rules in use.
-
-    The first change also keeps the files it replaces, as version 1. `base` is the version the editor
-    started from: StaleVersion when another has been applied since."""
-    rules_dir = Path(rules_dir)
-    check_files(files)
-    if base is not None and base != current_number(rules_dir):
-        raise StaleVersion(f"version {current_number(rules_dir)} was applied after version {base}")
-    old = current_files(rules_dir)
-    changed = [name for name in FILES if old[name] != files[name]]
-    if current_number(rules_dir) == 0:
-        _write(rules_dir, _claim(rules_dir, 1), old, by=by, reason="Bản đang dùng trước lần sửa đầu tiên",
-               now=now, changed=[])
+def _insert(number: int, files: dict[str, str], *, by: str, reason: str, now: dt.datetime,
+            changed: list[str]) -> Version:
+    row = RulesVersion(number=number, files=dict(files), changed=changed, applied_by=by, reason=reason,
+                       applied_at=now)
     try:
-        folder = _claim(rules_dir, current_number(rules_dir) + 1)
-    except FileExistsError:
-        raise StaleVersion("another version was applied at the same moment") from None
-    version = _write(rules_dir, folder, files, by=by, reason=reason, now=now, changed=changed)
-    for name in changed:
-        partial = rules_dir / f".{name}.new"
-        partial.write_text(files[name], encoding="utf-8")
-        os.replace(partial, rules_dir / name)
-    return version
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise StaleVersion(f"another version {number} was applied at the same moment") from None
+    return _version(row)
 
 
-def restore(rules_dir: Path | str, number: int, *, by: str, reason: str, now: dt.datetime) -> Version:
+def apply_files(files: dict[str, str], *, shipped: Path | str, by: str, reason: str, now: dt.datetime,
+                base: int | None = None) -> Version:
+    """Check `files` (all eight) and add them as the next numbered version, in the session's transaction
+    (the caller commits, with its audit record). Every process uses it from its next request or job.
+
+    The first change also stores the `shipped` folder's files it replaces, as version 1. `base` is the
+    version the editor started from: StaleVersion when another has been applied since."""
+    files = {name: files[name] for name in FILES}
+    check_files(files)
+    latest = current_number()
+    if base is not None and base != latest:
+        raise StaleVersion(f"version {latest} was applied after version {base}")
+    old = get_version(latest).files if latest else folder_files(shipped)
+    if latest == 0:
+        _insert(1, old, by=by, reason=FIRST_REASON, now=now, changed=[])
+        latest = 1
+    changed = [name for name in FILES if old[name] != files[name]]
+    return _insert(latest + 1, files, by=by, reason=reason, now=now, changed=changed)
+
+
+def restore(number: int, *, shipped: Path | str, by: str, reason: str, now: dt.datetime) -> Version:
     """Go back to version `number`: its files become a new version (checked like any other)."""
-    version = get_version(rules_dir, number)
+    version = get_version(number)
     if version is None:
         raise KeyError(number)
-    files = {name: version.text(name) for name in FILES}
-    return apply_files(rules_dir, files, by=by, reason=reason or f"Quay lại phiên bản {number}", now=now)
+    return apply_files(version.files, shipped=shipped, by=by, reason=reason or f"Quay lại phiên bản {number}",
+                       now=now)
 
 
-def import_folder(rules_dir: Path | str, source: Path | str, *, by: str, reason: str, now: dt.datetime) -> Version:
-    files = {name: (Path(source) / name).read_text(encoding="utf-8") for name in FILES}
-    return apply_files(rules_dir, files, by=by, reason=reason, now=now)
-
+def import_folder(source: Path | str, *, shipped: Path | str, by: str, reason: str, now: dt.datetime) -> Version:
+    return apply_files(folder_files(source), shipped=shipped, by=by, reason=reason, now=now)

@@ -34,7 +34,7 @@ from webforms.domain.intake.quorum import quorum as intake_quorum
 from webforms.domain.intake.resubmit import discard_unconfirmed_files
 from webforms.domain.lifecycle import move_conference
 from webforms.domain.mail import address_domain
-from webforms.domain.plan import MilestoneDue, milestones_for
+from webforms.domain.plan import MilestoneDue, conference_rules, milestones_for
 from webforms.domain.privacy import apply_retention
 from webforms.domain.recipients import recipients_for
 from webforms.domain.reminders import run_reminders
@@ -209,6 +209,7 @@ def check_milestone_handlers(plan) -> None:
 def stages_for(conference: Conference, rules: Rules, calendar: WorkingCalendar,
                now: dt.datetime) -> list[Stage]:
     stages: list[Stage] = []
+    rules = conference_rules(conference, rules)  # the plan it was announced under
     for milestone in milestones_for(conference.starts_at, rules.plan, calendar):
         stages += MILESTONE_HANDLERS[milestone.name](conference, milestone, rules, calendar, now)
     return stages

@@ -29,6 +29,7 @@ from webforms.models.recommendation import (
     Scope,
 )
 from webforms.models.registration import Registration, Resubmission, SubmissionKey, TrackingCounter
+from webforms.models.rules_version import RulesVersion
 from webforms.models.user import Role, User
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "Registration",
     "Resubmission",
     "Role",
+    "RulesVersion",
     "Scope",
     "SubmissionKey",
     "TRANSITIONS",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webforms.extensions import db
@@ -58,6 +58,10 @@ class Conference(db.Model):
     # the next one; the runs of earlier cycles stay (MilestoneRun.cycle).
     cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The rules version it was announced under and the plan's terms it keeps from it (offsets, quorum:
+    # domain.plan.kept_plan); none while a draft, which follows the plan in force.
+    rules_version: Mapped[int | None] = mapped_column(Integer)
+    plan_terms: Mapped[dict | None] = mapped_column(JSON)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     # Signature block; empty means the signer in plan.yaml.
     signer_authority: Mapped[str] = mapped_column(String(120), default="")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from config.rules import Rules
 from webforms.domain.intake.screening import ScreeningReason
 from webforms.domain.intake.window import intake_closes_at
+from webforms.domain.plan import conference_rules
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (
@@ -166,6 +167,7 @@ def quorum(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> Q
     """Registered enterprises and their in-scope recommendations received by the intake cutoff (plan I.2),
     as `intake_figures` counts them. Late entries and screened-out items do not count."""
     figures = intake_figures(conference, rules, calendar)
+    rules = conference_rules(conference, rules)  # the quorum it was announced with
     return Quorum(
         enterprises=figures.registrations,
         recommendations=figures.in_scope,

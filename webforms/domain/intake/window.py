@@ -9,7 +9,7 @@ from enum import StrEnum
 from flask_babel import gettext as _
 
 from config.rules import Rules
-from webforms.domain.plan import milestone_due
+from webforms.domain.plan import kept_plan, milestone_due
 from webforms.domain.workdays import WorkingCalendar
 from webforms.models import (
     Conference,
@@ -35,7 +35,7 @@ class IntakeWindow:
 
 
 def intake_closes_at(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> dt.datetime:
-    return milestone_due(conference.starts_at, "intake_closes", rules.plan, calendar).due
+    return milestone_due(conference.starts_at, "intake_closes", kept_plan(conference, rules.plan), calendar).due
 
 
 def intake_window(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from config.rules import Rules
 from webforms.domain.notify import notifications, queued_keys
-from webforms.domain.plan import milestone_due
+from webforms.domain.plan import kept_plan, milestone_due
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
 from webforms.models import (
@@ -147,7 +147,8 @@ def _reminders_due(conferences: Sequence[Conference], *, today: dt.date, rules: 
     candidates: list[_Reminder] = []
     # answers prepared by D-1: every owner item without a draft, on the days its window holds.
     for conference in conferences:
-        prepared = milestone_due(conference.starts_at, "answers_prepared_by", rules.plan, calendar)
+        prepared = milestone_due(conference.starts_at, "answers_prepared_by", kept_plan(conference, rules.plan),
+                                 calendar)
         day = prepared.due.astimezone(tz).date()
         if not _in_window(day, today, lead, calendar):
             continue

@@ -24,6 +24,7 @@ from webforms.domain.documents.context.letters import (
     reply_letter_context,
 )
 from webforms.domain.documents.context.reports import postponement_report_context, results_report_context
+from webforms.domain.plan import conference_rules
 from webforms.models import Conference
 
 BUILDERS = {
@@ -48,4 +49,4 @@ def build_context(kind: str, conference: Conference, rules: Rules, now: dt.datet
         raise KeyError(f"unknown document kind '{kind}'") from None
     if kind not in ("announcement", "invitation"):
         subject.pop("base_url", None)
-    return builder(conference, rules, now, **subject)
+    return builder(conference, conference_rules(conference, rules), now, **subject)
