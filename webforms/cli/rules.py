@@ -95,8 +95,8 @@ def rules_import(directory: Path, reason: str) -> None:
     numbered version (the same versions as the back office's; web and workers use it from their next
     request or job)."""
     from webforms.domain.rules_versions import StaleVersion, import_folder
-    from webforms.extensions import db
     from webforms.rules_reload import shipped_dir
+    from webforms.unit_of_work import unit_of_work
 
     target = rules_dir()
     if directory.resolve() == target.resolve():
@@ -105,11 +105,10 @@ def rules_import(directory: Path, reason: str) -> None:
     _check_or_exit(directory)
     by = f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
     try:
-        with _in_app() as app:
+        with _in_app() as app, unit_of_work():
             version = import_folder(directory, shipped=shipped_dir(app), by=by, now=dt.datetime.now(dt.UTC),
                                     reason=reason or f"doithoai rules import {directory}")
             _audit(by, "rules.import", version)
-            db.session.commit()
     except StaleVersion as exc:
         click.echo(f"error: {exc}; run the import again", err=True)
         sys.exit(1)
@@ -137,15 +136,14 @@ def rules_versions() -> None:
 def rules_restore(number: int, reason: str) -> None:
     """Go back to version NUMBER: its files become a new version."""
     from webforms.domain.rules_versions import StaleVersion, restore
-    from webforms.extensions import db
     from webforms.rules_reload import shipped_dir
+    from webforms.unit_of_work import unit_of_work
 
     by = f"cli:{os.environ.get('USER') or os.environ.get('LOGNAME') or 'unknown'}"
     try:
-        with _in_app() as app:
+        with _in_app() as app, unit_of_work():
             version = restore(number, shipped=shipped_dir(app), by=by, reason=reason, now=dt.datetime.now(dt.UTC))
             _audit(by, "rules.restore", version, restored=number)
-            db.session.commit()
     except KeyError:
         click.echo(f"error: there is no version {number}", err=True)
         sys.exit(1)
