@@ -47,7 +47,9 @@ def outbox_path(port: int, count: int) -> tuple[float, float]:
     from rq.worker import SimpleWorker
 
     from webforms.domain import outbox
+    from webforms.domain.mail import sender_domain
     from webforms.extensions import db
+    from webforms.services import services
     from workers.queues import MAIL
 
     with bench_app(mail_port=port) as app, app.app_context():
@@ -55,7 +57,8 @@ def outbox_path(port: int, count: int) -> tuple[float, float]:
         for i in range(count):
             outbox.queue_mail(to=[f"khachmoi{i}@doanhnghiep.example.vn"],
                               subject=f"[GM] Giấy mời dự Hội nghị đối thoại doanh nghiệp – khách mời {i}",
-                              text=_body(i), html=f"<p>{_body(i)}</p>", dedupe_key=f"bench:{i}")
+                              text=_body(i), html=f"<p>{_body(i)}</p>", dedupe_key=f"bench:{i}",
+                              message_domain=sender_domain(services().settings))
         db.session.commit()
         queued = count / (time.perf_counter() - start)
         redis = app.extensions["doithoai"].redis

@@ -36,12 +36,15 @@ def _body(i: int) -> str:
 def queue_emails(count: int, prefix: str) -> None:
     """`count` invitation-sized emails in the outbox, committed (the commit enqueues their RQ jobs)."""
     from webforms.domain import outbox
+    from webforms.domain.mail import sender_domain
     from webforms.extensions import db
+    from webforms.services import services
 
     for i in range(count):
         outbox.queue_mail(to=[f"khachmoi{i}@doanhnghiep.example.vn"],
                           subject=f"[GM] Giấy mời dự Hội nghị đối thoại doanh nghiệp – khách mời {i}",
-                          text=_body(i), html=f"<p>{_body(i)}</p>", dedupe_key=f"{prefix}:{i}")
+                          text=_body(i), html=f"<p>{_body(i)}</p>", dedupe_key=f"{prefix}:{i}",
+                          message_domain=sender_domain(services().settings))
     db.session.commit()
 
 

@@ -319,13 +319,22 @@ def register_domain_receivers() -> None:
     import webforms.domain.routing  # noqa: F401
 
 
+# The RQ job that carries each kind of outbox row (by importable path: the web process need not load the
+# workers' code, RQ imports it in the worker).
+OUTBOX_JOBS = {
+    "mail": "workers.mail_jobs.send_outbox_messages",
+    "task": "workers.task_jobs.run_outbox_tasks",
+}
+
+
 def register_outbox_dispatch() -> None:
     """Enqueue each transaction's outbox rows after it commits, and let files share their transaction's
     fate (once per process, for every app; on `db.session` only, not on every SQLAlchemy Session)."""
     from sqlalchemy import event
 
-    from webforms.domain.outbox import forget_pending
+    from webforms.domain.outbox import forget_pending, use_jobs
 
+    use_jobs(OUTBOX_JOBS)
     install_hooks()
     if event.contains(db.session, "after_commit", _dispatch_after_commit):
         return

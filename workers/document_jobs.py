@@ -89,7 +89,7 @@ def render_document(args: dict) -> dict:
                    "base_url": svc.settings.public_base_url, **mail.get("context", {})}
         row = outbox.queue_template(mail["template"], context, to=mail["to"], cc=mail.get("cc", ()),
                                     dedupe_key=mail["dedupe_key"], attachments=[_docx_attachment(document)],
-                                    message_domain=address_domain(svc.settings.mail_default_sender))
+                                    rules=svc.rules, message_domain=address_domain(svc.settings.mail_default_sender))
         _require_own_mail(row, document)
     db.session.commit()
     log.info("document conference=%s kind=%s version=%s document=%s", conference.slug, document.kind,
@@ -191,7 +191,7 @@ def _queue_drafts_to_office(conference_id: int, cycle: int, after: int, *, as_of
         "invitations_to_issue_to_office",
         {"conference": conference, "count": len(keys), "by_email": len(keys) - len(by_hand), "rows": by_hand,
          "now": as_of, "base_url": svc.settings.public_base_url},
-        to=list(recipients_for(svc.rules).office), dedupe_key=dedupe_key, message_domain=domain)
+        to=list(recipients_for(svc.rules).office), dedupe_key=dedupe_key, rules=svc.rules, message_domain=domain)
     db.session.commit()
     return row.id
 

@@ -94,12 +94,12 @@ def test_postponement_and_cancellation_tell_at_once_and_send_the_notice_once_iss
         create_registration(cancelled, contact_email="dn-huy@example.vn")
         db.session.flush()
         assert postpone_conference(postponed, new_starts_at=new_date, reason="Chưa đủ số kiến nghị theo Kế hoạch",
-                                   now=INTAKE_OPEN, actor=STAFF) == 1
+                                   now=INTAKE_OPEN, actor=STAFF, rules=rules, settings=settings) == 1
         assert cancel_conference(cancelled, reason="Không có kiến nghị thuộc phạm vi", now=INTAKE_OPEN,
-                                 actor=STAFF) == 1
+                                 actor=STAFF, rules=rules, settings=settings) == 1
         # Postponed again to the same date (a double submit): the same notice, not a second version.
         postpone_conference(postponed, new_starts_at=new_date, reason="Chưa đủ số kiến nghị theo Kế hoạch",
-                            now=INTAKE_OPEN, actor=STAFF)
+                            now=INTAKE_OPEN, actor=STAFF, rules=rules, settings=settings)
         notices = {d.conference.slug: d for d in db.session.query(Document).filter_by(kind="conference_notice")}
         assert sorted(notices) == ["hn-hoan-tb", "hn-huy-tb"] and {d.state for d in notices.values()} == {"draft"}
         db.session.commit()

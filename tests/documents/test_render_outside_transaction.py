@@ -186,11 +186,14 @@ def test_a_render_whose_mail_another_run_queued_first_is_refused(full_conference
     import pytest
 
     from webforms.domain import outbox
+    from webforms.domain.mail import sender_domain
+    from webforms.services import services
     from workers.document_jobs import ConcurrentRun, _docx_attachment, _require_own_mail
 
     def queue_with(document):
         return outbox.queue_mail(to=["vanphong@heza.example.vn"], subject="Báo cáo", text="Kèm theo.",
-                                 dedupe_key="doc-mail:results", attachments=[_docx_attachment(document)])
+                                 dedupe_key="doc-mail:results", attachments=[_docx_attachment(document)],
+                                 message_domain=sender_domain(services().settings))
 
     first = generate_document(full_conference.conference, "results_report", rules, settings, NOW, pdf=False)
     mine = queue_with(first)

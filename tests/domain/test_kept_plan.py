@@ -60,7 +60,7 @@ def test_an_announced_conference_keeps_its_offsets_and_quorum_a_draft_takes_the_
         dt.datetime(2025, 8, 25, 23, 59, 59, tzinfo=VN)
 
 
-def test_a_postponed_conference_is_a_draft_again_and_takes_the_plan_in_force(app_ctx, rules, calendar):
+def test_a_postponed_conference_is_a_draft_again_and_takes_the_plan_in_force(app_ctx, rules, calendar, settings):
     from webforms.domain.audit import SYSTEM
     from webforms.domain.conference_admin import postpone_conference
 
@@ -69,6 +69,6 @@ def test_a_postponed_conference_is_a_draft_again_and_takes_the_plan_in_force(app
     later = later_version(rules)
     assert quorum(conference, later, calendar).min_enterprises == rules.plan.min_enterprises
     postpone_conference(conference, new_starts_at=dt.datetime(2025, 10, 9, 8, 30, tzinfo=VN), reason="Chưa đủ",
-                        now=dt.datetime(2025, 8, 28, 9, 0, tzinfo=VN), actor=SYSTEM)
+                        now=dt.datetime(2025, 8, 28, 9, 0, tzinfo=VN), actor=SYSTEM, rules=rules, settings=settings)
     assert conference.status == ConferenceStatus.DRAFT and conference.plan_terms is None
     assert quorum(conference, later, calendar).min_enterprises == 3

@@ -41,7 +41,7 @@ def test_a_refused_move_raises_and_changes_nothing(app_ctx):
     assert move_conference(held, ConferenceStatus.CONCLUDED) == ConferenceStatus.HELD
 
 
-def test_a_held_conference_cannot_be_postponed_through_the_admin_ops(app_ctx):
+def test_a_held_conference_cannot_be_postponed_through_the_admin_ops(app_ctx, rules, settings):
     import datetime as dt
 
     from webforms.domain.audit import SYSTEM
@@ -51,7 +51,7 @@ def test_a_held_conference_cannot_be_postponed_through_the_admin_ops(app_ctx):
     conference = create_conference(slug="hn", status=ConferenceStatus.HELD)
     with pytest.raises(ConferenceError, match="cannot be postponed"):
         postpone_conference(conference, new_starts_at=conference.starts_at + dt.timedelta(days=30), reason="x",
-                            now=conference.starts_at, actor=SYSTEM)
+                            now=conference.starts_at, actor=SYSTEM, rules=rules, settings=settings)
 
 
 @pytest.mark.parametrize(("table", "column"), [("conferences", "status"), ("recommendations", "status"),

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from tests.jobs import run_jobs
 from webforms.domain import outbox
-from webforms.domain.mail import ascii_file_name, display_name_safe, header_safe, mime_message
+from webforms.domain.mail import ascii_file_name, display_name_safe, header_safe, mime_message, sender_domain
 from webforms.extensions import db
+from webforms.services import services
 
 VIETNAMESE = (
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
@@ -60,7 +61,8 @@ def test_the_reviewed_subjects_keep_their_spaces(app, mailbox):
     with app.app_context():
         for i, subject in enumerate(SUBJECT_CASES):
             outbox.queue_mail(to=[f"Công ty TNHH Thương mại và Dịch vụ Hải Phòng số {i} <dn{i}@example.vn>"],
-                              subject=subject, text="Nội dung.", dedupe_key=f"subject-case:{i}")
+                              subject=subject, text="Nội dung.", dedupe_key=f"subject-case:{i}",
+                              message_domain=sender_domain(services().settings))
         db.session.commit()
     run_jobs(app)
     decoded = sorted((str(m["Subject"]) for m in _sent(mailbox, len(SUBJECT_CASES))), key=SUBJECT_CASES.index)
@@ -77,7 +79,8 @@ def test_subjects_and_display_names_decode_as_written(app, mailbox, settings, ca
         rows = []
         for i, (subject, name) in enumerate(cases):
             row = outbox.queue_mail(to=[f"{_quoted(name)} <nguoinhan{i}@example.vn>"], subject=subject,
-                                    text="Nội dung thư.", html="<p>Nội dung</p>", dedupe_key=None)
+                                    text="Nội dung thư.", html="<p>Nội dung</p>", dedupe_key=None,
+                                    message_domain=sender_domain(services().settings))
             rows.append((row.message_id, header_safe(subject), display_name_safe(name)))
         db.session.commit()
     run_jobs(app)
@@ -114,7 +117,8 @@ def test_date_message_id_calendar_and_file_names(app, mailbox, rules, settings):
     with app.app_context():
         row = outbox.queue_mail(to=["dn@example.vn"], subject="Giấy mời", text="x", dedupe_key="composer:1",
                                 attachments=[{"filename": "hoi-nghi.ics", "content_type": "text/calendar",
-                                              "data_b64": "QkVHSU46VkNBTEVOREFSDQpNRVRIT0Q6UFVCTElTSA0K"}])
+                                              "data_b64": "QkVHSU46VkNBTEVOREFSDQpNRVRIT0Q6UFVCTElTSA0K"}],
+                                message_domain=sender_domain(services().settings))
         # MAIL_DEFAULT_SENDER's domain, not "doithoai.local"
         assert row.message_id.endswith("@" + settings.mail_default_sender.rsplit("@", 1)[1])
         message = mime_message(row.payload, sender="Ban Quản lý <doithoai@heza.example.vn>",
@@ -134,8 +138,10 @@ def test_date_message_id_calendar_and_file_names(app, mailbox, rules, settings):
 def test_an_address_with_a_vietnamese_local_part_goes_out_with_smtputf8(app, mailbox):
     """Flask-Mail's own address sanitizer refuses such an address; the composer's message still goes out."""
     with app.app_context():
-        outbox.queue_mail(to=["Nguyễn Văn An <nguyễn@example.vn>"], subject="Thư thử", text="x", dedupe_key="utf8:1")
-        outbox.queue_mail(to=["người@dùng.việtnam"], subject="Thư thử", text="x", dedupe_key="utf8:2")
+        outbox.queue_mail(to=["Nguyễn Văn An <nguyễn@example.vn>"], subject="Thư thử", text="x", dedupe_key="utf8:1",
+                          message_domain=sender_domain(services().settings))
+        outbox.queue_mail(to=["người@dùng.việtnam"], subject="Thư thử", text="x", dedupe_key="utf8:2",
+                          message_domain=sender_domain(services().settings))
         db.session.commit()
     run_jobs(app)
     received = sorted(mailbox.wait_for(2), key=lambda r: r.rcpt_tos)
@@ -156,8 +162,8 @@ def test_the_consolidating_department_is_not_told_about_itself_in_the_third_pers
                            enterprise=SimpleNamespace(name="Công ty TNHH A"), link="http://x/1",
                            deadlines=[SimpleNamespace(name="answers_prepared_by", applies=True,
                                                       due=dt.datetime(2026, 12, 29, tzinfo=dt.UTC))])
-    mine = compose("assignments_digest_to_department", {"department": own, "items": [item]})
-    theirs = compose("assignments_digest_to_department", {"department": other, "items": [item]})
+    mine = compose("assignments_digest_to_department", {"department": own, "items": [item]}, rules)
+    theirs = compose("assignments_digest_to_department", {"department": other, "items": [item]}, rules)
     assert f"để {own.name} chủ trì" not in mine.text
     assert "đề nghị Phòng chủ trì tham mưu trả lời" in mine.text and "đề nghị Phòng chủ trì" in mine.html
     assert f"{own.name} chuyển 1 kiến nghị của doanh nghiệp để {other.name} chủ trì trả lời." in theirs.text

@@ -14,6 +14,7 @@ from tests.intake_helpers import registration_payload
 from tests.jobs import run_jobs
 from tests.web.test_intake import open_conference
 from webforms.domain import outbox, privacy
+from webforms.domain.mail import sender_domain
 from webforms.domain.tick import tick
 from webforms.extensions import db
 from webforms.models import (
@@ -25,6 +26,7 @@ from webforms.models import (
     Recommendation,
     Registration,
 )
+from webforms.services import services
 
 pytestmark = pytest.mark.security
 
@@ -114,10 +116,13 @@ def test_tick_anonymises_attendees_then_contacts_of_a_past_conference_once_a_day
 def test_sent_mail_loses_its_addresses_and_body_after_the_mail_period(app_ctx, rules):
     now = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
     old = outbox.queue_mail(to=["lanh.dao@haiphong.gov.vn"], cc=["van.phong@haiphong.gov.vn"],
-                            subject="Báo cáo tuần", text="Kính gửi đồng chí Nguyễn Văn A", dedupe_key="weekly:1")
+                            subject="Báo cáo tuần", text="Kính gửi đồng chí Nguyễn Văn A", dedupe_key="weekly:1",
+                            message_domain=sender_domain(services().settings))
     recent = outbox.queue_mail(to=["lanh.dao@haiphong.gov.vn"], subject="Báo cáo tuần", text="Kính gửi",
-                               dedupe_key="weekly:2")
-    waiting = outbox.queue_mail(to=["cho.gui@haiphong.gov.vn"], subject="Chưa gửi", text="Kính gửi")
+                               dedupe_key="weekly:2",
+                               message_domain=sender_domain(services().settings))
+    waiting = outbox.queue_mail(to=["cho.gui@haiphong.gov.vn"], subject="Chưa gửi", text="Kính gửi",
+                                message_domain=sender_domain(services().settings))
     policy = privacy.retention_policy(rules)
     old.created_at = now - dt.timedelta(days=policy.mail_days + 1)
     old.status, old.done_at = OutboxStatus.SENT, old.created_at

@@ -30,6 +30,7 @@ from tests.factories import create_conference, create_recommendation, create_reg
 from tests.jobs import run_jobs
 from tests.smtp import CollectingHandler, SMTPServer, free_port
 from webforms.domain import outbox
+from webforms.domain.mail import sender_domain
 from webforms.domain.tick import tick
 from webforms.extensions import db
 from webforms.models import (
@@ -42,6 +43,7 @@ from webforms.models import (
     OutboxStatus,
     Registration,
 )
+from webforms.services import services
 from webforms.timeutil import utcnow
 
 pytestmark = pytest.mark.fault
@@ -132,7 +134,8 @@ def submit(n: int, conference) -> list[int]:
         registration = create_registration(conference)
         row = outbox.queue_mail(to=[registration.contact_email], subject="Đã nhận đăng ký",
                                 text=f"Mã theo dõi {registration.tracking_code}",
-                                dedupe_key=f"receipt:{registration.tracking_code}")
+                                dedupe_key=f"receipt:{registration.tracking_code}",
+                                message_domain=sender_domain(services().settings))
         db.session.commit()
         ids.append(row.id)
     return ids

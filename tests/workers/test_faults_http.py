@@ -32,8 +32,10 @@ from tests.jobs import run_jobs
 from tests.smtp import SMTPServer, free_port
 from tests.workers.test_faults import DOITHOAI, RedisProcess, process_env, row_status, wait_for
 from webforms.domain import outbox
+from webforms.domain.mail import sender_domain
 from webforms.extensions import db
 from webforms.models import Document, Enterprise, OutboxMessage, OutboxStatus, Registration
+from webforms.services import services
 from webforms.timeutil import utcnow
 
 pytestmark = pytest.mark.fault
@@ -264,7 +266,8 @@ def test_smtp_refusing_connections_then_back_driven_by_the_sweeps_now(app, setti
             registration = create_registration(conference)
             ids.append(outbox.queue_mail(to=[registration.contact_email], subject="Đã nhận đăng ký",
                                          text=registration.tracking_code,
-                                         dedupe_key=f"receipt:{registration.tracking_code}").id)
+                                         dedupe_key=f"receipt:{registration.tracking_code}",
+                                         message_domain=sender_domain(services().settings)).id)
         db.session.commit()
     t0 = utcnow()
     run_jobs(own)

@@ -10,14 +10,17 @@ from rq import Queue
 from tests.jobs import failed_job_ids, run_jobs
 from tests.smtp import SMTPServer, free_port
 from webforms.domain import outbox
+from webforms.domain.mail import sender_domain
 from webforms.extensions import db
 from webforms.models import OutboxMessage, OutboxStatus
+from webforms.services import services
 from webforms.timeutil import utcnow
 
 
 def write_mail(key="receipt:KN.1", to="doanhnghiep@example.vn", subject="Đã nhận kiến nghị", **kw):
     return outbox.queue_mail(to=[to], subject=subject, text="Nội dung thư tiếng Việt.", html="<p>Nội dung</p>",
-                             dedupe_key=key, **kw)
+                             dedupe_key=key, **kw,
+                             message_domain=sender_domain(services().settings))
 
 
 def test_mail_is_sent_once_after_commit(app, mailbox):

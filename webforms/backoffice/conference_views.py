@@ -70,6 +70,7 @@ def conference_create():
         with undo_on(DayOffError, ConferenceError) as refused:
             conference = create_conference(title=form.title.data, starts_at=_starts_at(form.date.data, form.time.data),
                                            venue=form.venue.data, rules=svc.rules, calendar=svc.calendar,
+                                           settings=svc.settings,
                                            host_agency=form.host_agency.data,
                                            format=form.format.data, announcement_text=form.announcement_text.data)
             ops.update_conference(conference, title=form.title.data, starts_at=conference.starts_at,
@@ -191,7 +192,8 @@ def conference_postpone(slug: str):
         with undo_on(DayOffError, ConferenceError) as refused:
             sent = ops.postpone_conference(conference, new_starts_at=_starts_at(form.date.data, form.time.data),
                                            reason=form.reason.data, now=utcnow(), actor=current_actor(),
-                                           rules=services().rules, calendar=services().calendar)
+                                           rules=services().rules, settings=services().settings,
+                                           calendar=services().calendar)
         if isinstance(exc := refused.error, DayOffError):
             flash(_("Ngày %(day)s là ngày nghỉ (%(reason)s); vui lòng chọn ngày làm việc.",
                     day=exc.day.strftime("%d/%m/%Y"), reason=exc.reason), "error")
@@ -211,7 +213,8 @@ def conference_cancel(slug: str):
     form = ReasonForm()
     if form.validate_on_submit():
         with undo_on(ConferenceError) as refused:
-            sent = ops.cancel_conference(conference, reason=form.reason.data, now=utcnow(), actor=current_actor())
+            sent = ops.cancel_conference(conference, reason=form.reason.data, now=utcnow(), actor=current_actor(),
+                                         rules=services().rules, settings=services().settings)
         if refused:
             flash(_("Không thể hủy hội nghị đã tổ chức hoặc đã hủy."), "error")
         else:

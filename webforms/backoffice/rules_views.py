@@ -22,6 +22,7 @@ from webforms.backoffice.helpers import current_actor
 from webforms.backoffice.routes import bp
 from webforms.domain import rules_versions
 from webforms.domain.audit import record
+from webforms.domain.mail import sender_domain
 from webforms.domain.rules_impact import apply_plan_to, impact
 from webforms.extensions import db
 from webforms.models import Conference
@@ -155,7 +156,8 @@ def rules_apply():
         kept = {k.conference_id for k in impact(services().rules, candidate).kept}
         applied_to = sorted(_chosen() & kept)
         for conference_id in applied_to:
-            apply_plan_to(db.session.get(Conference, conference_id), candidate, actor=actor, now=utcnow())
+            apply_plan_to(db.session.get(Conference, conference_id), candidate, actor=actor, now=utcnow(),
+                          message_domain=sender_domain(services().settings))
     record(actor, "rules.apply", "rules_version", version.number, now=utcnow(), file=name,
            reason=version.reason, applied_to=applied_to)
     flash(_("Đã áp dụng phiên bản %(n)d.", n=version.number), "success")

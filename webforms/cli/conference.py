@@ -29,7 +29,7 @@ def conference_create(title: str, date_: str, time_: str, venue: str, slug: str 
     try:
         sync_departments(svc.rules)
         conference = create_conference(title=title, starts_at=starts_at, venue=venue, rules=svc.rules,
-                                       calendar=svc.calendar, slug=slug)
+                                       calendar=svc.calendar, settings=svc.settings, slug=slug)
     except ConferenceError as exc:
         fail(str(exc))
     _warn_unconfirmed(starts_at)
@@ -66,7 +66,7 @@ def conference_postpone(slug: str, date_: str, time_: str, reason: str, now_: st
     starts_at = local_instant(date_, time_)
     try:
         sent = postpone_conference(conference, new_starts_at=starts_at, reason=reason, now=now, actor=cli_actor(),
-                                   rules=svc.rules, calendar=svc.calendar)
+                                   rules=svc.rules, settings=svc.settings, calendar=svc.calendar)
     except ConferenceError as exc:
         fail(str(exc))
     _warn_unconfirmed(starts_at)
@@ -83,11 +83,13 @@ def conference_cancel(slug: str, reason: str, now_: str | None) -> None:
     from webforms.domain.conference_admin import cancel_conference
     from webforms.domain.conferences import ConferenceError, get_conference
 
+    svc = services()
     conference = get_conference(slug)
     if conference is None:
         fail(f"no conference '{slug}'")
     try:
-        sent = cancel_conference(conference, reason=reason, now=now_option(now_), actor=cli_actor())
+        sent = cancel_conference(conference, reason=reason, now=now_option(now_), actor=cli_actor(),
+                                 rules=svc.rules, settings=svc.settings)
     except ConferenceError as exc:
         fail(str(exc))
     click.echo(f"{conference.slug} cancelled; {sent} people notified")

@@ -23,7 +23,7 @@ from webforms.domain.conferences import (
 from webforms.domain.deadlines import recompute_open_deadlines
 from webforms.domain.documents.notices import draft_conference_notice
 from webforms.domain.lifecycle import can_move_conference, move_conference
-from webforms.domain.mail import AddressError, checked_address
+from webforms.domain.mail import AddressError, checked_address, sender_domain
 from webforms.domain.outbox import queue_template
 from webforms.domain.plan import milestone_due
 from webforms.domain.text import clean_text
@@ -106,7 +106,8 @@ def people_concerned(conference: Conference) -> list[tuple[str, str]]:
     return [(name, email) for email, name in seen.items()]
 
 
-def _notify(conference: Conference, template: str, key: str, context: dict, attachments: list = ()) -> int:
+def _notify(conference: Conference, template: str, key: str, context: dict, attachments: list = (), *,
+            rules: Rules, settings) -> int:
     sent = 0
     for name, email in people_concerned(conference):
         try:
@@ -114,13 +115,14 @@ def _notify(conference: Conference, template: str, key: str, context: dict, atta
         except AddressError:
             continue  # an invitee typed by hand with a bad address: skipped, the rest still go out
         queue_template(template, {**context, "conference": conference, "recipient_name": name}, to=[address],
-                       dedupe_key=f"{key}:{address.lower()}"[:200], attachments=attachments)
+                       dedupe_key=f"{key}:{address.lower()}"[:200], attachments=attachments, rules=rules,
+                       message_domain=sender_domain(settings))
         sent += 1
     return sent
 
 
 def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, reason: str, now: dt.datetime,
-                        actor: Actor, rules: Rules | None = None, calendar: WorkingCalendar | None = None) -> int:
+                        actor: Actor, rules: Rules, settings, calendar: WorkingCalendar | None = None) -> int:
     """Move the conference to a new date: a new cycle of the plan's milestones begins (the old cycle's
     runs stay as history), the conference goes back to draft until it is announced for the new date
     (plan III.3: the notice applies again), and every open assignment deadline follows the new date
@@ -138,8 +140,7 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
         if conference.cycle > 1 and conference.status == ConferenceStatus.DRAFT:
             return 0  # postponed to this date already (a double submit): nothing more to do or send
         raise ConferenceError("the new date is the current date")
-    if rules is not None:
-        refuse_day_off(new_starts_at, rules, calendar)
+    refuse_day_off(new_starts_at, rules, calendar)
     old, old_status, old_cycle = conference.starts_at, conference.status, conference.cycle
     announced = conference.announced_at is not None
     move_conference(conference, ConferenceStatus.DRAFT, reason=reason)
@@ -154,8 +155,8 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
     record(actor, "conference.postpone", "conference", conference.slug, now=now,
            old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason, old_status=old_status,
            old_cycle=old_cycle, cycle=conference.cycle)
-    if rules is not None and calendar is not None:
-        warn_unconfirmed_window(conference, rules, calendar, now)
+    if calendar is not None:
+        warn_unconfirmed_window(conference, rules, calendar, now, message_domain=sender_domain(settings))
         # What came in after the old date's intake closed is in time for the new date's.
         closes_at = milestone_due(new_starts_at, "intake_closes", rules.plan, calendar).due
         db.session.execute(update(Registration).where(Registration.conference_id == conference.id,
@@ -166,15 +167,17 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
                            .values(late=False))
         recompute_open_deadlines(db.session, conference, rules, calendar, now,
                                  f"Hội nghị được hoãn sang {new_starts_at.astimezone(rules.plan.timezone):%d/%m/%Y}",
-                                 actor=actor)
+                                 actor=actor, message_domain=sender_domain(settings))
     # Told at once; the notice itself goes out when it is issued (no draft attached).
-    draft_conference_notice(conference, "postponed", now=now, reason=reason, announced=announced, old_starts_at=old)
+    draft_conference_notice(conference, "postponed", now=now, reason=reason, announced=announced, old_starts_at=old,
+                            rules=rules, settings=settings)
     return _notify(conference, "conference_postponed_to_participant",
                    f"postponed:{conference.slug}:{new_starts_at.isoformat()}",
-                   {"old_starts_at": old, "reason": reason})
+                   {"old_starts_at": old, "reason": reason}, rules=rules, settings=settings)
 
 
-def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, actor: Actor) -> int:
+def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, actor: Actor, rules: Rules,
+                      settings) -> int:
     reason = clean_text(reason, multiline=True)
     if not reason:
         raise ConferenceError("a reason is required")
@@ -183,9 +186,9 @@ def cancel_conference(conference: Conference, *, reason: str, now: dt.datetime, 
     move_conference(conference, ConferenceStatus.CANCELLED, reason=reason)
     record(actor, "conference.cancel", "conference", conference.slug, now=now, reason=reason)
     draft_conference_notice(conference, "cancelled", now=now, reason=reason,
-                            announced=conference.announced_at is not None)
+                            announced=conference.announced_at is not None, rules=rules, settings=settings)
     return _notify(conference, "conference_cancelled_to_participant", f"cancelled:{conference.slug}",
-                   {"reason": reason})
+                   {"reason": reason}, rules=rules, settings=settings)
 
 
 # -- invitees -------------------------------------------------------------------------------------

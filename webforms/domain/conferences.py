@@ -10,6 +10,7 @@ from config.rules import Rules
 from webforms.domain import events
 from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.lifecycle import move_conference
+from webforms.domain.mail import sender_domain
 from webforms.domain.plan import MilestoneDue, kept_plan, milestone_due, milestones_for, plan_terms
 from webforms.domain.text import clean_text, slugify
 from webforms.domain.workdays import WorkingCalendar
@@ -49,7 +50,7 @@ def unconfirmed_window_years(starts_at: dt.datetime, rules: Rules, calendar: Wor
 
 
 def warn_unconfirmed_window(conference: Conference, rules: Rules, calendar: WorkingCalendar,
-                            now: dt.datetime) -> tuple[int, ...]:
+                            now: dt.datetime, *, message_domain: str) -> tuple[int, ...]:
     """Email the Office once per date (cycle) when the conference's deadlines reach into a year whose days off
     are not confirmed; return those years."""
     from webforms.domain.outbox import queue_template
@@ -63,7 +64,8 @@ def warn_unconfirmed_window(conference: Conference, rules: Rules, calendar: Work
                                                                  kept_plan(conference, rules.plan), calendar)
                                        if m.tentative]},
                        to=list(recipients_for(rules).office),
-                       dedupe_key=f"unconfirmed-calendar:{conference.id}:{conference.cycle or 1}")
+                       dedupe_key=f"unconfirmed-calendar:{conference.id}:{conference.cycle or 1}",
+                       rules=rules, message_domain=message_domain)
     return years
 
 
@@ -74,6 +76,7 @@ def create_conference(
     venue: str,
     rules: Rules,
     calendar: WorkingCalendar | None = None,
+    settings=None,
     slug: str | None = None,
     host_agency: str | None = None,
     format: str = "in_person",  # noqa: A002 - the domain's word
@@ -105,8 +108,9 @@ def create_conference(
     )
     db.session.add(conference)
     db.session.flush()
-    if calendar is not None:
-        warn_unconfirmed_window(conference, rules, calendar, now or dt.datetime.now(dt.UTC))
+    if calendar is not None:  # with the calendar, the settings the Office's warning is sent with
+        warn_unconfirmed_window(conference, rules, calendar, now or dt.datetime.now(dt.UTC),
+                                message_domain=sender_domain(settings))
     return conference
 
 

@@ -46,7 +46,7 @@ def assignment_due(assignment: Assignment, rules: Rules, calendar: WorkingCalend
 
 def recompute_open_deadlines(session, conference: Conference, rules: Rules, calendar: WorkingCalendar,
                              now: dt.datetime, reason: str, *, actor: Actor = SYSTEM,
-                             message_domain: str | None = None) -> list[dict]:
+                             message_domain: str) -> list[dict]:
     """Set every still-owed assignment's due_at from the plan engine (work done is not touched, nor its
     unit told); email each department whose deadline
     moved, once. Returns one dict per department told. Leaves the commit to the caller.
@@ -85,13 +85,13 @@ def recompute_open_deadlines(session, conference: Conference, rules: Rules, cale
         # sends nothing, a later change sends again.
         fingerprint = hashlib.sha256("|".join(f"{a.id}={a.due_at.isoformat()}" for a, _ in items)
                                       .encode()).hexdigest()[:16]
-        options = {"message_domain": message_domain} if message_domain else {}
         outbox.queue_template(
             "deadlines_moved_to_department",
             {"conference": conference, "department": department, "reason": reason, "now": now,
              "items": [{"code": a.recommendation.code, "title": a.recommendation.title, "before": before,
                         "after": a.due_at, "tentative": bool(calendar.unconfirmed_between(
                             conference.starts_at.date(), a.due_at.date()))} for a, before in items]},
-            to=to, dedupe_key=f"deadlines:{conference.id}:{department.code}:{fingerprint}", **options)
+            to=to, dedupe_key=f"deadlines:{conference.id}:{department.code}:{fingerprint}", rules=rules,
+            message_domain=message_domain)
         told.append({"department": department.code, "assignments": len(items), "to": to})
     return told

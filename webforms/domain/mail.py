@@ -108,13 +108,14 @@ def sender_block(rules) -> SenderBlock:
                        email=unit.emails[0] if unit.emails else "")
 
 
-def compose(template: str, context: dict, rules=None) -> Composed:
+def sender_domain(settings) -> str:
+    """The domain of the sender's address (MAIL_DEFAULT_SENDER): the Message-IDs' domain."""
+    return address_domain(settings.mail_default_sender)
+
+
+def compose(template: str, context: dict, rules) -> Composed:
     """Render `emails/<template>.txt` (subject and body blocks) and `emails/<template>.html`, in Vietnamese
     whatever language the page that caused the email was read in, each ended by `emails/_closing`."""
-    if rules is None:
-        from webforms.services import services
-
-        rules = services().rules
     # `agency` is the plan's unless the caller means another one (the coordinating agency of
     # coordination_input_to_department); the sender block is always the rules'.
     context = {"consolidating": rules.consolidating_department, "agency": rules.plan.agency, **context,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from config.rules import Rules
+from webforms.domain.mail import sender_domain
 from webforms.domain.outbox import queue_template
 from webforms.extensions import db
 from webforms.models import OutboxMessage
@@ -83,7 +84,7 @@ def send(
     dedupe_key: str,
     cc: Sequence[str] = (),
     attachments: Iterable[dict] = (),
-    settings=None,
+    settings,
 ) -> bool:
     """Queue one email; False (and nothing written) when `dedupe_key` was already used."""
     if already_queued(dedupe_key):
@@ -105,5 +106,7 @@ def send(
         dedupe_key=dedupe_key,
         reply_to=reply_to(rules),
         attachments=list(attachments),
+        rules=rules,
+        message_domain=sender_domain(settings),
     )
     return True

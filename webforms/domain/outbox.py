@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -38,11 +38,15 @@ STALE_CLAIM = dt.timedelta(minutes=10)
 _PENDING_IDS = "doithoai_outbox_new_ids"
 _ACTIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
-# Job functions by kind; workers register theirs (importable by path, as RQ needs).
-JOB_FUNCTIONS = {
-    MAIL_KIND: "workers.mail_jobs.send_outbox_messages",
-    "task": "workers.task_jobs.run_outbox_tasks",
-}
+# The job function of each kind (a callable or an importable path, as RQ takes), given by the
+# composition root (webforms/app.py, use_jobs): the domain never names a worker.
+JOB_FUNCTIONS: dict[str, object] = {}
+
+
+def use_jobs(functions: Mapping[str, object]) -> None:
+    """Set the job run for each kind of row ("mail", "task"); called once when the app is built."""
+    JOB_FUNCTIONS.clear()
+    JOB_FUNCTIONS.update(functions)
 
 
 def _add(row: OutboxMessage) -> OutboxMessage:
@@ -80,7 +84,7 @@ def queue_mail(
     reply_to: str | None = None,
     cc: Sequence[str] = (),
     attachments: Iterable[dict] = (),
-    message_domain: str | None = None,
+    message_domain: str,
 ) -> OutboxMessage:
     """Write an email to the outbox in the caller's transaction.
 
@@ -90,14 +94,9 @@ def queue_mail(
     :param attachments: dicts with `filename`, `content_type` and either `path` (a file the worker
         reads at send time), `document_id` (a Document row's .docx) or `data_b64` (small content, e.g.
         an .ics, carried in the row itself).
-    :param message_domain: the Message-ID's domain; by default the sender's (MAIL_DEFAULT_SENDER).
+    :param message_domain: the Message-ID's domain, the sender's (mail.sender_domain(settings)).
     """
-    from webforms.domain.mail import address_domain, checked_address, header_safe
-
-    if not message_domain:
-        from webforms.services import services
-
-        message_domain = address_domain(services().settings.mail_default_sender)
+    from webforms.domain.mail import checked_address, header_safe
 
     payload = {
         "to": [checked_address(a) for a in to],
@@ -113,17 +112,19 @@ def queue_mail(
     return _add(row)
 
 
-def queue_template(template: str, context: dict, *, to: Sequence[str], **options) -> OutboxMessage:
-    """`compose(template, context)` written to the outbox: the subject, text and HTML of the template pair
-    emails/<template>.{subject,txt,html}; `options` as for queue_mail (dedupe_key, cc, reply_to, …)."""
+def queue_template(template: str, context: dict, *, to: Sequence[str], rules, message_domain: str,
+                   **options) -> OutboxMessage:
+    """`compose(template, context, rules)` written to the outbox: the subject, text and HTML of the template
+    pair emails/<template>.{subject,txt,html}; `options` as for queue_mail (dedupe_key, cc, reply_to, …)."""
     from webforms.domain.mail import compose
 
-    composed = compose(template, context)
-    return queue_mail(to=to, subject=composed.subject, text=composed.text, html=composed.html, **options)
+    composed = compose(template, context, rules)
+    return queue_mail(to=to, subject=composed.subject, text=composed.text, html=composed.html,
+                      message_domain=message_domain, **options)
 
 
 def queue_task(name: str, args: dict, *, queue: str = "default", dedupe_key: str | None = None) -> OutboxMessage:
-    """Any other side effect (a document render, …): `name` is a registered task in workers.task_jobs."""
+    """Any other side effect (a document render, …): `name` is a task the "task" job knows."""
     row = OutboxMessage(kind="task", queue=queue, dedupe_key=dedupe_key,
                         payload={"task": name, "args": args}, status=OutboxStatus.PENDING)
     return _add(row)
@@ -172,6 +173,13 @@ def forget_pending(session: Session) -> None:
     session.info.pop(_PENDING_IDS, None)
 
 
+def _job_function(kind: str):
+    try:
+        return JOB_FUNCTIONS[kind]
+    except KeyError:
+        raise LookupError(f"no job for outbox rows of kind {kind!r}: outbox.use_jobs was not called") from None
+
+
 def enqueue(redis: Redis, rows, settings, job_suffix: str = "", *, check_existing: bool = True) -> None:
     """Hand (queue, kind, id) rows to RQ: mail in batches over one SMTP connection, the rest one by one."""
     from rq import Queue, Retry
@@ -188,7 +196,7 @@ def enqueue(redis: Redis, rows, settings, job_suffix: str = "", *, check_existin
             if check_existing and _job_is_active(redis, job_id):
                 continue
             queue.enqueue_call(
-                JOB_FUNCTIONS[kind], args=(chunk,), job_id=job_id, timeout=600, result_ttl=3600,
+                _job_function(kind), args=(chunk,), job_id=job_id, timeout=600, result_ttl=3600,
                 failure_ttl=7 * 86400,
                 retry=Retry(max=len(settings.retry_intervals), interval=list(settings.retry_intervals)),
             )

@@ -99,7 +99,8 @@ def impact(old: Rules, new: Rules) -> Impact:
     return Impact(deadlines=deadlines, rerouted=rerouted, kept=kept)
 
 
-def apply_plan_to(conference: Conference, rules: Rules, *, actor: Actor, now: dt.datetime) -> list[dict]:
+def apply_plan_to(conference: Conference, rules: Rules, *, actor: Actor, now: dt.datetime,
+                  message_domain: str) -> list[dict]:
     """The editor applies the plan of `rules` (the version just applied) to an announced conference: its
     offsets and quorum from now on. Its still-owed assignments take the new due dates and each department
     whose deadline moved is told once (deadlines.recompute_open_deadlines); returns those told."""
@@ -110,7 +111,8 @@ def apply_plan_to(conference: Conference, rules: Rules, *, actor: Actor, now: dt
     record(actor, "conference.plan_applied", "conference", conference.slug, now=now, rules_version=rules.version,
            previous_version=before)
     return recompute_open_deadlines(db.session, conference, rules, calendar_for(rules.holidays), now,
-                                    f"Áp dụng kế hoạch theo phiên bản quy tắc số {rules.version}", actor=actor)
+                                    f"Áp dụng kế hoạch theo phiên bản quy tắc số {rules.version}", actor=actor,
+                                    message_domain=message_domain)
 
 
 def _name(rules: Rules, code: str) -> str:

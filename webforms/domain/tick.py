@@ -250,7 +250,8 @@ def _mail_context(ctx: Context, **extra) -> dict:
 
 def _queue_mail(ctx: Context, template: str, to, *, cc=(), **extra):
     return outbox.queue_template(template, _mail_context(ctx, **extra), to=list(to), cc=list(cc),
-                                 dedupe_key=f"tick:{ctx.conference.id}:{ctx.unique}", message_domain=ctx.message_domain)
+                                 dedupe_key=f"tick:{ctx.conference.id}:{ctx.unique}", rules=ctx.rules,
+                                 message_domain=ctx.message_domain)
 
 
 def _alert_announce(ctx: Context) -> dict:

@@ -261,7 +261,7 @@ def deliver_issued(document: Document, rules: Rules, settings: Settings) -> bool
     if document.kind == "invitation":
         return _deliver_invitation(document, rules, settings)
     if document.kind == "conference_notice":
-        return _deliver_conference_notice(document, settings)
+        return _deliver_conference_notice(document, rules, settings)
     if document.kind == "reply_letter" and document.subject_key.startswith("rec:"):
         from webforms.domain.replies import send_issued_answer
         from webforms.models import Recommendation
@@ -323,6 +323,7 @@ def _deliver_invitation(document: Document, rules: Rules, settings: Settings) ->
          "base_url": settings.public_base_url},
         to=[addressee.email],
         dedupe_key=issued_mail_key(conference.id, document.subject_key, document.id),
+        rules=rules,
         message_domain=domain,
         attachments=[
             {"filename": invitation_file_name(document), "content_type": "application/pdf",
@@ -334,7 +335,7 @@ def _deliver_invitation(document: Document, rules: Rules, settings: Settings) ->
     return True
 
 
-def _deliver_conference_notice(document: Document, settings: Settings) -> bool:
+def _deliver_conference_notice(document: Document, rules: Rules, settings: Settings) -> bool:
     """The issued notice of a postponement or cancellation to everyone concerned with an email address."""
     from webforms.domain import outbox
     from webforms.domain.conference_admin import people_concerned
@@ -355,7 +356,7 @@ def _deliver_conference_notice(document: Document, settings: Settings) -> bool:
              "change": document.subject_key.split(":", 1)[0], "now": document.issued_at,
              "base_url": settings.public_base_url},
             to=[address], dedupe_key=f"conference-notice-issued:{document.id}:{address.lower()}"[:200],
-            message_domain=address_domain(settings.mail_default_sender), attachments=[attachment])
+            rules=rules, message_domain=address_domain(settings.mail_default_sender), attachments=[attachment])
         sent += 1
     return sent > 0
 

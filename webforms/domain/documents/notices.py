@@ -21,8 +21,8 @@ def draft_conference_notice(
     reason: str,
     announced: bool,
     old_starts_at: dt.datetime | None = None,
-    rules=None,
-    settings=None,
+    rules,
+    settings,
 ) -> Document:
     """The notice drafted now (or the one drafted already for this change), for the Office to issue.
 
@@ -32,11 +32,6 @@ def draft_conference_notice(
     """
     from webforms.domain.documents.generate import generate_document
 
-    if rules is None or settings is None:
-        from webforms.services import services
-
-        svc = services()
-        rules, settings = rules or svc.rules, settings or svc.settings
     key = f"{change}:{conference.starts_at.isoformat()}" if change == "postponed" else change
     # The same change made twice (a double submit) sends the notice already rendered.
     document = db.session.scalar(

@@ -22,6 +22,7 @@ from webforms.domain.intake.links import (
 )
 from webforms.domain.intake.registrations import ENTERPRISE, Submission, _intake_policy, _update_registration
 from webforms.domain.intake.window import IntakeClosed, intake_window
+from webforms.domain.mail import sender_domain
 from webforms.domain.outbox import queue_template
 from webforms.domain.validation import RegistrationInput
 from webforms.domain.workdays import WorkingCalendar
@@ -34,7 +35,7 @@ from webforms.models import (
 
 
 def _hold_resubmission(
-    registration: Registration, cleaned: RegistrationInput, stored, *, submission_key, now, settings, actor
+    registration: Registration, cleaned: RegistrationInput, stored, *, submission_key, now, rules, settings, actor
 ) -> Submission:
     """Keep the second submission aside and ask the address on file to confirm it.
 
@@ -72,6 +73,8 @@ def _hold_resubmission(
         },
         to=[registration.contact_email],
         dedupe_key=f"resubmission:{resubmission.id}",
+        rules=rules,
+        message_domain=sender_domain(settings),
     )
     record(
         actor,
@@ -183,6 +186,8 @@ def confirm_resubmission(
         },
         to=[registration.contact_email],
         dedupe_key=key,
+        rules=rules,
+        message_domain=sender_domain(settings),
     )
     record(
         actor,

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from config.rules import Rules
 from webforms.domain import events
 from webforms.domain.audit import Actor, record
+from webforms.domain.mail import sender_domain
 from webforms.domain.outbox import queue_template
 from webforms.domain.text import clean_text
 from webforms.domain.workdays import WorkingCalendar
@@ -88,6 +89,8 @@ def screen_out(
         },
         to=[registration.contact_email],
         dedupe_key=f"screened_out:{rec.code}",
+        rules=rules,
+        message_domain=sender_domain(settings),
     )
     record(
         actor,

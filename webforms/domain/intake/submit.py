@@ -38,6 +38,7 @@ from webforms.domain.intake.registrations import (
 )
 from webforms.domain.intake.resubmit import _hold_resubmission
 from webforms.domain.intake.window import IntakeClosed, intake_closes_at, intake_window
+from webforms.domain.mail import sender_domain
 from webforms.domain.outbox import queue_template
 from webforms.domain.sql import dialect_insert
 from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
@@ -212,6 +213,7 @@ def _apply_submission(
                     stored,
                     submission_key=submission_key,
                     now=now,
+                    rules=rules,
                     settings=settings,
                     actor=actor,
                 )
@@ -353,4 +355,6 @@ def _after_recommendations(
             },
             to=[registration.contact_email],
             dedupe_key=key,
+            rules=rules,
+            message_domain=sender_domain(settings),
         )
