@@ -263,10 +263,20 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
 
+def _app_templates():
+    """The Jinja environment of the app in context: the one emails are rendered with (domain/mail.py)."""
+    from flask import current_app
+
+    return current_app.jinja_env
+
+
 def register_template_helpers(app: Flask) -> None:
     from webforms import formatting
     from webforms.domain.documents.kinds import kind_label
+    from webforms.domain.mail import use_templates
     from webforms.services import services
+
+    use_templates(_app_templates)
 
     app.jinja_env.filters["local_dt"] = formatting.local_datetime
     app.jinja_env.filters["local_date"] = formatting.local_date

@@ -9,11 +9,6 @@ from config.settings import PROJECT_ROOT
 
 DOMAIN = PROJECT_ROOT / "webforms" / "domain"
 
-# What is left, named here rather than hidden: the email templates are rendered with the app's Jinja
-# environment (its loader, Flask-Babel's gettext), taken from flask's current_app in domain/mail.py.
-EXCEPTIONS = {
-    "webforms/domain/mail.py:32: from flask import current_app",
-}
 # A worker named by its import path, as RQ takes it ("workers.mail_jobs.send_outbox_messages").
 WORKER_PATH = re.compile(r"\bworkers\.[a-z_]")
 
@@ -62,9 +57,7 @@ def violations(root: Path) -> list[str]:
 
 
 def test_the_domain_imports_no_outer_layer_and_names_no_worker():
-    found = violations(DOMAIN)
-    assert [v for v in found if v not in EXCEPTIONS] == []
-    assert sorted(EXCEPTIONS - set(found)) == []  # an exception resolved is struck off the list
+    assert violations(DOMAIN) == []
 
 
 def test_the_check_sees_each_kind_of_violation(tmp_path):

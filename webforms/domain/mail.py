@@ -20,7 +20,7 @@ import base64
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.headerregistry import Address, AddressHeader, UnstructuredHeader
@@ -29,7 +29,6 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import force_locale
 
 from webforms.domain.text import clean_text
@@ -108,6 +107,22 @@ def sender_block(rules) -> SenderBlock:
                        email=unit.emails[0] if unit.emails else "")
 
 
+# How to reach the Jinja environment the email templates are rendered with: the app's (its loader, Flask-Babel's
+# gettext), given by the composition root (webforms/app.py, use_templates).
+_TEMPLATES: list[Callable] = []
+
+
+def use_templates(environment: Callable) -> None:
+    """Set the callable that returns the Jinja environment of the email templates; called when the app is built."""
+    _TEMPLATES[:] = [environment]
+
+
+def _templates():
+    if not _TEMPLATES:
+        raise LookupError("no email templates: mail.use_templates was not called")
+    return _TEMPLATES[0]()
+
+
 def sender_domain(settings) -> str:
     """The domain of the sender's address (MAIL_DEFAULT_SENDER): the Message-IDs' domain."""
     return address_domain(settings.mail_default_sender)
@@ -120,7 +135,7 @@ def compose(template: str, context: dict, rules) -> Composed:
     # coordination_input_to_department); the sender block is always the rules'.
     context = {"consolidating": rules.consolidating_department, "agency": rules.plan.agency, **context,
                "sender": sender_block(rules)}
-    env = current_app.jinja_env
+    env = _templates()
     with force_locale("vi"):
         text_template = env.get_template(f"emails/{template}.txt")
         ctx = text_template.new_context(dict(context))
@@ -143,7 +158,7 @@ def ascii_file_name(title: str, extension: str, max_length: int = 100) -> str:
 
 def document_file_name(document, conference) -> str:
     """The name an emailed document goes out under: its kind and the conference (emails/_file_name.txt)."""
-    env = current_app.jinja_env
+    env = _templates()
     with force_locale("vi"):
         title = env.get_template("emails/_file_name.txt").render(kind=document.kind, conference=conference)
     extension = (document.path or "x.docx").rsplit(".", 1)[-1]
