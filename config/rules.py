@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from config.schema import CheckedRules, RulesError, check_dir, engine_milestones, staff_roles
+from config.check import CheckedRules, check_dir, engine_milestones, staff_roles
+from config.problems import RulesError
 
 __all__ = ["Rules", "RulesError", "check_rules", "load_rules"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from config.problems import RulesError
 from config.rules import Rules, load_rules
-from config.schema import RulesError
 from config.settings import Settings, SettingsError, load_settings
 
 REFUSAL = "doithoai: refusing to start:"

@@ -169,7 +169,7 @@ def test_a_version_that_fails_the_check_is_logged_and_refused_at_start(tmp_path,
     their rules and say why once; a process that starts refuses to, with the file and line."""
     import datetime as dt
 
-    from config.schema import RulesError
+    from config.problems import RulesError
     from webforms.app import create_app
     from webforms.extensions import db
     from webforms.models import RulesVersion

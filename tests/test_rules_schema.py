@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from config.problems import RulesError
 from config.rules import check_rules, load_rules
-from config.schema import FILES, RulesError
+from config.schema import FILES
 from config.settings import PROJECT_ROOT
 from config.startup import REFUSAL
 

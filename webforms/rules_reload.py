@@ -28,8 +28,9 @@ from flask import Flask, request
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
+from config.problems import RulesError
 from config.rules import Rules, load_rules
-from config.schema import FILES, RulesError
+from config.schema import FILES
 from webforms.domain.sql import READ_ONLY_OPTION
 from webforms.domain.workdays import calendar_for
 from webforms.services import Services

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from config.problems import RulesError
 from config.rules import load_rules
-from config.schema import FILES, RulesError
+from config.schema import FILES
 from config.settings import PROJECT_ROOT
 from tests.documents.conftest import build_full_conference
 from tests.documents.test_render import _render, all_text

@@ -15,7 +15,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from config.schema import FILES, RulesError, edit_permission
+from config.problems import RulesError
+from config.schema import FILES, edit_permission
 from webforms.backoffice.access import may, permission_required
 from webforms.backoffice.forms import ROLE_LABELS
 from webforms.backoffice.helpers import current_actor

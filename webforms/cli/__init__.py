@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
 
 
 def _create_app_for_cli():
-    from config.schema import RulesError
+    from config.problems import RulesError
     from config.settings import SettingsError
     from config.startup import REFUSAL
     from webforms.app import create_app

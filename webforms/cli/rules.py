@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 
+from config.problems import RulesError
 from config.rules import check_rules
-from config.schema import FILES, RulesError
+from config.schema import FILES
 from config.settings import PROJECT_ROOT
 
 

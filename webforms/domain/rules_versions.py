@@ -20,8 +20,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from config.problems import RulesError
 from config.rules import check_rules
-from config.schema import FILES, RulesError
+from config.schema import FILES
 from webforms.extensions import db
 from webforms.models import RulesVersion
 

@@ -189,7 +189,7 @@ MILESTONE_HANDLERS: dict[str, StageBuilder] = {
 }
 
 
-# The milestones this engine acts on, also checked against plan.yaml by `rules check` (config/schema.py).
+# The milestones this engine acts on, also checked against plan.yaml by `rules check` (config/check.py).
 HANDLED_MILESTONES = tuple(MILESTONE_HANDLERS)
 
 
