@@ -108,6 +108,9 @@ def test_postponement_starts_a_new_cycle_that_runs_to_the_end(app_ctx, cli, rule
     assert len(moved) == 1
     assert moved[0].payload["to"] == list(rules.department(owner.department.code).emails)
     assert "Thay đổi thời hạn" in moved[0].payload["subject"]
+    # The cause the department reads is the postponement, worded by the template, not a holiday change.
+    assert "Do Hội nghị được hoãn sang ngày 02/10/2025, thời hạn" in moved[0].payload["text"]
+    assert "nghỉ lễ" not in moved[0].payload["text"]
     assert len(mails()) > before  # and the participants were told of the postponement
 
     # The old date's deadlines pass: nothing is escalated, nothing reminded for the old date.
@@ -307,5 +310,6 @@ def test_a_holiday_decision_moves_open_deadlines_once_per_department(app_ctx, ru
     for rec in (first, second):
         assert db.session.get(Assignment, rec.assignments[0].id).due_at == moments.local(2025, 9, 16, 23, 59, 59)
     assert len(mails("deadlines:")) == 1
+    assert "Do lịch ngày nghỉ lễ được cập nhật, thời hạn" in mails("deadlines:")[0].payload["text"]
     assert [a for a in tick(moments.local(2025, 8, 25, 12), new_rules, new_calendar, settings, redis)
             if a["action"] == "deadlines_moved"] == []

@@ -166,8 +166,8 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
                                                         Recommendation.received_at <= closes_at)
                            .values(late=False))
         recompute_open_deadlines(db.session, conference, rules, calendar, now,
-                                 f"Hội nghị được hoãn sang {new_starts_at.astimezone(rules.plan.timezone):%d/%m/%Y}",
-                                 actor=actor, message_domain=sender_domain(settings))
+                                 "postponed", new_starts_at=new_starts_at, actor=actor,
+                                 message_domain=sender_domain(settings))
     # Told at once; the notice itself goes out when it is issued (no draft attached).
     draft_conference_notice(conference, "postponed", now=now, reason=reason, announced=announced, old_starts_at=old,
                             rules=rules, settings=settings)

@@ -44,17 +44,28 @@ def assignment_due(assignment: Assignment, rules: Rules, calendar: WorkingCalend
     return due_for_role(assignment.recommendation, assignment.role, rules, calendar)
 
 
+# Why open deadlines move; the email template deadlines_moved_to_department words each one.
+CAUSES = ("holidays", "postponed", "plan_applied")
+
+
+def _plain(details: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, dt.datetime | dt.date) else v for k, v in details.items()}
+
+
 def recompute_open_deadlines(session, conference: Conference, rules: Rules, calendar: WorkingCalendar,
-                             now: dt.datetime, reason: str, *, actor: Actor = SYSTEM,
-                             message_domain: str) -> list[dict]:
+                             now: dt.datetime, cause: str, *, actor: Actor = SYSTEM,
+                             message_domain: str, **details) -> list[dict]:
     """Set every still-owed assignment's due_at from the plan engine (work done is not touched, nor its
     unit told); email each department whose deadline
     moved, once. Returns one dict per department told. Leaves the commit to the caller.
 
-    :param reason: why the deadlines moved, in Vietnamese, for the email and the audit trail.
+    :param cause: why the deadlines moved, one of `CAUSES`, with its `details` (the new date of a
+        postponement, the rules version applied): the email's template words it, the audit keeps it.
     """
     # Only assignments whose deadline is none of the plan's current ones can have moved: in the steady
     # state (every tick) this reads no row at all.
+    if cause not in CAUSES:
+        raise ValueError(f"unknown cause {cause!r}: one of {CAUSES}")
     rules = conference_rules(conference, rules)  # the plan it was announced under
     current = [due_after_conference(conference.starts_at, rules.plan.offset(name), rules.plan, calendar)
                for name in ASSIGNMENT_DEADLINES if name in {m.name for m in rules.plan.milestones}]
@@ -75,7 +86,7 @@ def recompute_open_deadlines(session, conference: Conference, rules: Rules, cale
     for items in moved.values():
         department = items[0][0].department
         record(actor, "assignment.deadlines_moved", "department", department.code, now=now,
-               conference=conference.slug, reason=reason,
+               conference=conference.slug, cause=cause, **_plain(details),
                items=[{"assignment": a.id, "before": before.isoformat(), "after": a.due_at.isoformat()}
                       for a, before in items])
         to = [e for e in (department.emails or []) if e]
@@ -87,7 +98,7 @@ def recompute_open_deadlines(session, conference: Conference, rules: Rules, cale
                                       .encode()).hexdigest()[:16]
         outbox.queue_template(
             "deadlines_moved_to_department",
-            {"conference": conference, "department": department, "reason": reason, "now": now,
+            {"conference": conference, "department": department, "cause": cause, **details, "now": now,
              "items": [{"code": a.recommendation.code, "title": a.recommendation.title, "before": before,
                         "after": a.due_at, "tentative": bool(calendar.unconfirmed_between(
                             conference.starts_at.date(), a.due_at.date()))} for a, before in items]},

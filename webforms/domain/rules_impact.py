@@ -111,7 +111,7 @@ def apply_plan_to(conference: Conference, rules: Rules, *, actor: Actor, now: dt
     record(actor, "conference.plan_applied", "conference", conference.slug, now=now, rules_version=rules.version,
            previous_version=before)
     return recompute_open_deadlines(db.session, conference, rules, calendar_for(rules.holidays), now,
-                                    f"Áp dụng kế hoạch theo phiên bản quy tắc số {rules.version}", actor=actor,
+                                    "plan_applied", version=rules.version, actor=actor,
                                     message_domain=message_domain)
 
 

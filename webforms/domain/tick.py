@@ -409,7 +409,7 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings, re
             continue
         # Deadlines follow the calendar: a holiday decision added to holidays.yaml moves them here.
         for told in recompute_open_deadlines(db.session, conference, rules, calendar, now,
-                                             "Lịch ngày nghỉ lễ được cập nhật",
+                                             "holidays",
                                              message_domain=address_domain(settings.mail_default_sender)):
             actions.append({"conference": conference.slug, "milestone": None, "action": "deadlines_moved",
                             **told})
