@@ -226,7 +226,7 @@ EXPECTED = {"enterprises_registered": 16, "enterprises_attending": 12, "recommen
             "in_scope": 6, "answered_at_conference": 1, "answered_in_writing_on_time": 3, "overdue": 0,
             "pending": 2}
 OUTCOMES = ("answered_at_conference", "answered_in_writing_on_time", "overdue", "pending")
-BODY = {  # the results report's sentences (doc_templates/build_templates.py results_report)
+BODY = {  # the results report's sentences (doc_templates/report_templates.py results_report)
     "enterprises_registered": r"Có (\d+) doanh nghiệp đăng ký",
     "enterprises_attending": r"và (\d+) doanh nghiệp tham dự Hội nghị",
     "recommendations_received": r"tiếp nhận (\d+) kiến nghị, trong đó",
