@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from config.problems import RulesError
 from config.rules import check_rules
 from config.schema import FILES
+from webforms.domain.departments import sync_departments
 from webforms.extensions import db
 from webforms.models import RulesVersion
 
@@ -137,6 +138,10 @@ def apply_files(files: dict[str, str], *, shipped: Path | str, by: str, reason: 
         _insert(1, old, by=by, reason=FIRST_REASON, now=now, changed=[])
         latest = 1
     changed = [name for name in FILES if old[name] != files[name]]
+    if "departments.yaml" in changed:
+        # The department rows (addresses, heads, fields, zones) follow the version in the same transaction:
+        # every email to a unit reads its row, on every host.
+        sync_departments(load_files(files))
     return _insert(latest + 1, files, by=by, reason=reason, now=now, changed=changed)
 
 
