@@ -70,7 +70,8 @@ def test_the_results_report_and_the_conclusion_notice_are_done_only_when_issued(
         assert _state(conference, name, now=NEXT_DAY, rules=rules, calendar=calendar) == "done", name
 
     reminders = [row.payload["subject"] for row in db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"tick:{conference.id}:results_report:%")))]
+        select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"tick:{conference.id}:results_report:%"))
+        .order_by(OutboxMessage.id))]
     assert reminders == [
         "[Nhắc việc] Hôm nay là hạn ban hành báo cáo kết quả Hội nghị đối thoại doanh nghiệp năm 2025",
         "[Nhắc việc] Quá hạn ban hành báo cáo kết quả Hội nghị đối thoại doanh nghiệp năm 2025",
