@@ -171,3 +171,40 @@ def test_erase_scrubs_the_mail_sent_to_the_person_and_the_audit_about_them(app, 
     assert _receipt(other).payload["to"] == ["giu.lai@congty.example"]
     kept = db.session.scalar(select(AuditEvent).where(AuditEvent.target_id == other.tracking_code))
     assert (kept.ip, kept.user_agent) == ("203.0.113.77", BROWSER)
+
+
+def test_two_ticks_at_once_anonymise_once(app, app_ctx, rules):
+    """Two ticks in the same minute (cron overlapping a slow run, two hosts): each calls the day's retention
+    run from its own session and connection at the same moment; exactly one does it and records it."""
+    import threading
+
+    from webforms.models import DailyRun
+    from webforms.timeutil import utcnow
+
+    now = utcnow()
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                barrier.wait(timeout=30)
+                results.append(privacy.apply_retention(now, rules))
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(r is None for r in results) == [False, True]  # one ran, one found it done
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == privacy.RETENTION_ACTION)) == 1
+    assert db.session.scalar(select(func.count()).select_from(DailyRun)) == 1
+    assert privacy.apply_retention(now, rules) is None  # and a third, later, does nothing

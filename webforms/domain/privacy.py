@@ -22,11 +22,13 @@ from sqlalchemy import or_, select
 from config.schema import RetentionModel
 from webforms.domain.audit import SYSTEM, Actor, record
 from webforms.domain.outbox import MAIL_KIND
+from webforms.domain.sql import dialect_insert
 from webforms.extensions import db
 from webforms.models import (
     Attachment,
     AuditEvent,
     Conference,
+    DailyRun,
     Enterprise,
     Invitee,
     OutboxMessage,
@@ -229,13 +231,24 @@ def retention_policy(rules) -> RetentionModel:
     return checked.security.retention if checked is not None else RetentionModel()
 
 
+def claim_daily_run(name: str, day: dt.date, now: dt.datetime) -> bool:
+    """True when this transaction claimed `name` for `day`. The claim is an INSERT on the primary key: on
+    PostgreSQL a second tick's INSERT waits for the first transaction and then inserts nothing; on SQLite
+    the transaction holds the write lock from BEGIN, so the second tick reads the first one's row. Of two
+    ticks in the same minute only one does the day's work."""
+    if db.session.get(DailyRun, (name, day)) is not None:  # the usual case: done earlier today, one read
+        return False
+    statement = dialect_insert(db.session)(DailyRun).values(name=name, day=day, started_at=now) \
+        .on_conflict_do_nothing(index_elements=["name", "day"]).returning(DailyRun.name)
+    return db.session.execute(statement).scalar() is not None
+
+
 def apply_retention(now: dt.datetime, rules) -> dict | None:
     """Anonymise what has passed its retention period (config/security.yaml `retention`); once per local day,
     recorded as one audit event with the counts. None when today's run was done already."""
-    day = now.astimezone(rules.plan.timezone).date().isoformat()
-    done = db.session.scalar(select(AuditEvent.id).where(
-        AuditEvent.action == RETENTION_ACTION, AuditEvent.target_kind == "day", AuditEvent.target_id == day).limit(1))
-    if done is not None:
+    local_day = now.astimezone(rules.plan.timezone).date()
+    day = local_day.isoformat()
+    if not claim_daily_run("retention", local_day, now):
         return None
     policy = retention_policy(rules)
     counts = {

@@ -19,7 +19,7 @@ from webforms.models.document import (
     TransitionRefused,
 )
 from webforms.models.enterprise import Enterprise
-from webforms.models.milestone_run import MilestoneRun
+from webforms.models.milestone_run import DailyRun, MilestoneRun
 from webforms.models.outbox import OutboxMessage, OutboxStatus
 from webforms.models.recommendation import (
     AnswerMode,
@@ -45,6 +45,7 @@ __all__ = [
     "ConclusionItem",
     "Conference",
     "ConferenceStatus",
+    "DailyRun",
     "Department",
     "Document",
     "DocumentState",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webforms.extensions import db
@@ -30,3 +30,14 @@ class MilestoneRun(db.Model):
 
     def __repr__(self) -> str:
         return f"<MilestoneRun {self.conference_id}#{self.cycle} {self.milestone}>"
+
+
+class DailyRun(db.Model):
+    """The claim of a once-a-day job (e.g. "retention") on one local day: inserted in the job's own
+    transaction, so of two ticks at once only one does the work and the other finds the row."""
+
+    __tablename__ = "daily_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
