@@ -97,7 +97,7 @@ def fetch_form(client, url: str) -> dict:
     return hidden
 
 
-_LINK = re.compile(r"/theo-doi/(KN\.\d{8}\.\d{4})\?token=([A-Za-z0-9_\-]+)")
+LINK_PATTERN = re.compile(r"/theo-doi/(KN\.\d{8}\.\d{4})\?token=([A-Za-z0-9_\-]+)")
 
 
 def private_link(app, mailbox, address: str) -> tuple[str, str]:
@@ -108,7 +108,7 @@ def private_link(app, mailbox, address: str) -> tuple[str, str]:
 
     db.session.rollback()  # SQLite: the worker writes from another session
     run_jobs(app)
-    links = [m for received in mailbox.to(address) for m in _LINK.finditer(received.text)]
+    links = [m for received in mailbox.to(address) for m in LINK_PATTERN.finditer(received.text)]
     assert links, f"no receipt with a private link for {address}"
     return links[-1].group(1), links[-1].group(2)
 

@@ -163,7 +163,8 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 
         @app.before_request
         def _page_views_take_no_write_lock():
-            if request.method in ("GET", "HEAD") and request.endpoint not in (None, "static"):
+            if request.method in ("GET", "HEAD") and request.endpoint not in (None, "static") and not getattr(
+                    app.view_functions.get(request.endpoint), "writes_on_get", False):
                 begin_read_only(db.session)
 
 

@@ -184,3 +184,11 @@ def keep_so_far() -> None:
     db.session.commit()
     if has_request_context() and "session_before_unit_of_work" in g:
         g.session_before_unit_of_work = dict(session)
+
+
+def writes_on_get(view):
+    """Mark a view that may write while answering a GET (the status page records that its private link was
+    opened): on SQLite its transaction then takes the write lock at BEGIN like any POST, instead of starting
+    read-only and failing with SQLITE_BUSY when another writer committed meanwhile."""
+    view.writes_on_get = True
+    return view

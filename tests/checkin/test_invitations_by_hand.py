@@ -26,7 +26,15 @@ from webforms.domain.documents.signing import validate_signed_pdf
 from webforms.domain.recipients import recipients_for
 from webforms.domain.tick import tick
 from webforms.extensions import db
-from webforms.models import ConferenceStatus, Document, Invitee, InviteeCategory, OutboxMessage, RegisterEntry
+from webforms.models import (
+    ConferenceStatus,
+    Document,
+    Invitee,
+    InviteeCategory,
+    OutboxMessage,
+    RegisterEntry,
+    Registration,
+)
 from webforms.timeutil import utcnow
 
 WITHOUT_EMAIL = (
@@ -44,7 +52,9 @@ def _confirmed_conference(rules):
         db.session.add(Invitee(conference_id=conference.id, category=category, name=name,
                                organisation=organisation, email=""))
     for i in range(rules.plan.min_enterprises):
-        registration = create_registration(conference)
+        # The first contact has opened its private link; the others have not (issue 16, F8).
+        registration = create_registration(conference, contact_name=f"Nguyễn Văn An {i}",
+                                           contact_confirmed_at=moments.CONFERENCE_START if i == 0 else None)
         if i < rules.plan.min_recommendations:
             create_recommendation(registration)
     db.session.commit()
@@ -172,6 +182,10 @@ def test_issuing_sends_each_invitee_the_signed_pdf_and_lists_the_rest_for_the_do
     invitations = [m for m in messages if m["Subject"].startswith("Giấy mời tham dự")]
     assert len(invitations) == total - len(WITHOUT_EMAIL)
     numbers = set()
+    greeted = {True: 0, False: 0}
+    with app.app_context():
+        contacts = {r.contact_email: (r.contact_name, r.contact_confirmed_at is not None, r.enterprise.tax_code)
+                    for r in db.session.scalars(select(Registration))}
     for message in invitations:
         files = {part.get_filename(): part for part in message.iter_attachments()}
         (pdf_name,) = [n for n in files if n.endswith(".pdf")]
@@ -190,6 +204,15 @@ def test_issuing_sends_each_invitee_the_signed_pdf_and_lists_the_rest_for_the_do
         to = message["To"].addresses[0].addr_spec
         body = message.get_body(preferencelist=("plain",)).get_content()
         assert f"Giấy mời số {number}/GM-BQL ngày {today:%d/%m/%Y} (tệp PDF đã ký số)" in body
+        if to in contacts:
+            # The signed PDF, read and approved by a leader before it was issued, names the contact; the
+            # mail's own text greets an unconfirmed address by the tax code only.
+            name, confirmed, tax_code = contacts[to]
+            assert name in " ".join(text.split())
+            named = f"Kính gửi: Ông (Bà) {name}" in body
+            assert named == confirmed, body
+            assert (f"Người liên hệ của doanh nghiệp mã số thuế {tax_code}" in body) != named
+            greeted[named] += 1
         if to == "baohp@press.example.vn":
             assert "Báo Hải Phòng" in text
             # The check-in QR code stays an image in the issued PDF (its URL is not printed as text).
@@ -197,6 +220,7 @@ def test_issuing_sends_each_invitee_the_signed_pdf_and_lists_the_rest_for_the_do
         event = next(iter(Calendar.from_ical(files["hoi-nghi.ics"].get_content()).walk("VEVENT")))
         assert event.decoded("dtstart") == moments.CONFERENCE_START
     assert len(numbers) == len(invitations)  # each invitation its own number
+    assert greeted == {True: 1, False: rules.plan.min_enterprises - 1}
 
     with app.app_context():
         entries = list(db.session.scalars(select(RegisterEntry).order_by(RegisterEntry.number)))

@@ -1,6 +1,8 @@
 """A person registers in a real browser: conference page → form with two recommendations and a file →
-confirmation page; the receipt reaches the test SMTP server."""
+confirmation page; the receipt with the private link reaches the test SMTP server, and the link opens the
+status page."""
 
+import re
 import threading
 
 import pytest
@@ -80,14 +82,14 @@ def test_register_with_two_recommendations_and_a_file(
     page.check("#declaration")
     page.click("#submit")
 
-    page.wait_for_selector(".tracking-code")
-    code = page.inner_text(".tracking-code")
-    assert "Đã nhận đăng ký của doanh nghiệp" in page.inner_text("main")
-    assert f"{code}-1" in page.inner_text("main")
-    assert f"{code}-2" in page.inner_text("main")
+    page.wait_for_selector("text=Đã tiếp nhận nội dung gửi")
+    confirmation = page.inner_text("main")
+    assert "KN." not in confirmation  # the tracking code and the private link go to the mailbox only (F16, F17)
+    page.screenshot(path=str(tmp_path / "confirmation.png"), full_page=True)
 
     with app.app_context():
-        registration = db.session.scalar(select(Registration).where(Registration.tracking_code == code))
+        registration = db.session.scalar(select(Registration))
+        code = registration.tracking_code
         assert len(registration.recommendations) == 2
         assert db.session.scalar(select(Attachment.original_name)) == "ho-so-dieu-chinh.pdf"
     run_jobs(app)
@@ -95,9 +97,10 @@ def test_register_with_two_recommendations_and_a_file(
     [mail] = mailbox.to("thuha@dientu.example.vn")  # departments get their routing emails too
     assert mail.rcpt_tos == ["thuha@dientu.example.vn"]
     assert mail.subject.startswith(f"[{code}]")
+    link = re.search(r"https?://\S+?(/theo-doi/\S+)", mail.text).group(1)
 
-    page.click("text=Theo dõi tình trạng xử lý")
+    page.goto(live_server + link)
     status_text = page.inner_text("main")
-    assert f"{code}-2" in status_text
+    assert f"{code}-1" in status_text and f"{code}-2" in status_text
     # received, or already with a department when the routing receiver assigned it
     assert "Đã tiếp nhận" in status_text or "Đã chuyển đơn vị chuyên môn xử lý" in status_text

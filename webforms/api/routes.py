@@ -14,20 +14,19 @@ so CSRF does not apply; a JSON content type is required, which a cross-site HTML
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-import threading
 import time
-from collections import deque
 
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 
+from webforms.answer_pace import AnswerPace
 from webforms.api.openapi import openapi_document
 from webforms.domain.audit import Actor
 from webforms.domain.conferences import conference_milestones, get_conference
 from webforms.domain.intake.links import find_registration
 from webforms.domain.intake.quorum import quorum
 from webforms.domain.intake.reading import approved_answer, recommendation_status_label
+from webforms.domain.intake.registrations import confirm_contact
 from webforms.domain.intake.submit import SubmissionKeyReused, submit_registration
 from webforms.domain.intake.window import IntakeClosed, intake_window
 from webforms.domain.validation import ValidationFailed
@@ -35,7 +34,7 @@ from webforms.extensions import csrf, limiter
 from webforms.models import ConferenceStatus
 from webforms.services import services
 from webforms.timeutil import utcnow
-from webforms.unit_of_work import undo_on
+from webforms.unit_of_work import undo_on, writes_on_get
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -168,38 +167,21 @@ def create_registration(slug: str):
             "xác nhận nội dung mới."
         ),
     }, 202
-    ANSWER_PACE.answered(created=result.created, seconds=time.perf_counter() - started)
+    ANSWER_PACE.after_commit(created=result.created, started=started)
     return jsonify(body), status
-
-
-class AnswerPace:
-    """A new registration does more work (enterprise, registration, recommendations, routing) than a held or
-    dropped re-submission, and its answer would come later: a timing oracle (F17). Answers that created
-    nothing wait until the median time of this process's last `window` new registrations."""
-
-    def __init__(self, window: int = 32, default: float = 0.15):
-        self._recent: deque[float] = deque(maxlen=window)
-        self._default = default
-        self._lock = threading.Lock()
-
-    def answered(self, *, created: bool, seconds: float) -> None:
-        with self._lock:
-            if created:
-                self._recent.append(seconds)
-                return
-            target = statistics.median(self._recent) if self._recent else self._default
-        if seconds < target:
-            time.sleep(target - seconds)
 
 
 ANSWER_PACE = AnswerPace()
 
 
 @bp.get("/registrations/<tracking_code>")
+@writes_on_get
 def registration_detail(tracking_code: str):
     registration = find_registration(tracking_code, request.args.get("token"))
     if registration is None:
         return _error(404, "not_found", _("Không tìm thấy đăng ký với mã theo dõi và mã truy cập này."))
+    confirm_contact(registration, now=utcnow(), actor=Actor(kind="enterprise_link", name=registration.contact_email,
+                                                            ip=request.remote_addr or ""))
     response = jsonify(
         {
             "tracking_code": registration.tracking_code,

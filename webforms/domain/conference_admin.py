@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 
@@ -29,7 +30,15 @@ from webforms.domain.plan import milestone_due
 from webforms.domain.text import clean_text
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
-from webforms.models import Conference, ConferenceStatus, Invitee, InviteeCategory, Recommendation, Registration
+from webforms.models import (
+    Conference,
+    ConferenceStatus,
+    Enterprise,
+    Invitee,
+    InviteeCategory,
+    Recommendation,
+    Registration,
+)
 
 FORMATS = ("in_person", "online", "hybrid")
 # Statuses from which the conference can still be moved or called off.
@@ -88,33 +97,50 @@ def mark_held(conference: Conference, *, now: dt.datetime, actor: Actor) -> None
 
 # -- postpone and cancel: status, reason, everyone concerned emailed -----------------------------
 
-def people_concerned(conference: Conference) -> list[tuple[str, str]]:
-    """(name, email) of every registration's contact and every invitee with an email, once each."""
-    seen: dict[str, str] = {}
-    rows = db.session.execute(
-        select(Registration.contact_name, Registration.contact_email)
-        .where(Registration.conference_id == conference.id).order_by(Registration.id)
-    ).all()
-    rows += db.session.execute(
-        select(Invitee.name, Invitee.email).where(Invitee.conference_id == conference.id, Invitee.email != "")
-        .order_by(Invitee.id)
-    ).all()
-    for name, email in rows:
-        key = (email or "").strip().lower()
+class Concerned(NamedTuple):
+    """Someone a postponement or cancellation is mailed to. `name` is empty for an enterprise's contact whose
+    address is not confirmed (issue 16, F8): the mail then greets the contact of the tax code instead."""
+
+    name: str
+    email: str
+    tax_code: str = ""
+
+
+def people_concerned(conference: Conference) -> list[Concerned]:
+    """Every registration's contact and every invitee with an email, once each (by address)."""
+    seen: dict[str, Concerned] = {}
+    rows = [
+        Concerned(name if confirmed else "", email, tax_code)
+        for name, email, confirmed, tax_code in db.session.execute(
+            select(Registration.contact_name, Registration.contact_email, Registration.contact_confirmed_at,
+                   Enterprise.tax_code)
+            .join(Enterprise, Enterprise.id == Registration.enterprise_id)
+            .where(Registration.conference_id == conference.id).order_by(Registration.id)
+        )
+    ]
+    rows += [  # typed by staff
+        Concerned(name, email) for name, email in db.session.execute(
+            select(Invitee.name, Invitee.email).where(Invitee.conference_id == conference.id, Invitee.email != "")
+            .order_by(Invitee.id)
+        )
+    ]
+    for person in rows:
+        key = (person.email or "").strip().lower()
         if key and key not in seen:
-            seen[key] = name
-    return [(name, email) for email, name in seen.items()]
+            seen[key] = person
+    return list(seen.values())
 
 
 def _notify(conference: Conference, template: str, key: str, context: dict, attachments: list = (), *,
             rules: Rules, settings) -> int:
     sent = 0
-    for name, email in people_concerned(conference):
+    for person in people_concerned(conference):
         try:
-            address = checked_address(email)
+            address = checked_address(person.email)
         except AddressError:
             continue  # an invitee typed by hand with a bad address: skipped, the rest still go out
-        queue_template(template, {**context, "conference": conference, "recipient_name": name}, to=[address],
+        queue_template(template, {**context, "conference": conference, "recipient_name": person.name,
+                                  "recipient_tax_code": person.tax_code}, to=[address],
                        dedupe_key=f"{key}:{address.lower()}"[:200], attachments=attachments, rules=rules,
                        message_domain=sender_domain(settings))
         sent += 1

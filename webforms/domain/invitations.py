@@ -19,6 +19,10 @@ class Addressee:
     organisation: str
     category: str = InviteeCategory.ENTERPRISE
     position: str = ""
+    # False for an enterprise's contact whose address is not confirmed (issue 16, F8): the email greets
+    # the contact of the tax code, not the names the submitter typed. Invitees are typed by staff.
+    confirmed: bool = True
+    tax_code: str = ""
 
     @property
     def official(self) -> bool:
@@ -55,11 +59,12 @@ def invitation_addressees(conference: Conference) -> list[Addressee]:
         result.append(Addressee({"invitee": invitee.id}, f"invitee:{invitee.id}", invitee.email.strip(),
                                 invitee.name, invitee.organisation, invitee.category, invitee.position))
     # One query for every enterprise's contact and name (the dashboard lists them for large conferences).
-    for reg_id, email, contact, enterprise, position in db.session.execute(
+    for reg_id, email, contact, enterprise, position, confirmed_at, tax_code in db.session.execute(
             select(Registration.id, Registration.contact_email, Registration.contact_name, Enterprise.name,
-                   Registration.contact_position)
+                   Registration.contact_position, Registration.contact_confirmed_at, Enterprise.tax_code)
             .join(Enterprise, Registration.enterprise_id == Enterprise.id)
             .where(Registration.conference_id == conference.id).order_by(Registration.id)):
         result.append(Addressee({"registration": reg_id}, f"registration:{reg_id}", email.strip(), contact,
-                                enterprise, InviteeCategory.ENTERPRISE, position or ""))
+                                enterprise, InviteeCategory.ENTERPRISE, position or "",
+                                confirmed=confirmed_at is not None, tax_code=tax_code))
     return result

@@ -21,14 +21,16 @@ WINDOW = dt.timedelta(days=1)
 
 
 def receipts_allowed(address: str, limit: int, *, now: dt.datetime) -> bool:
-    """Whether one more registration naming `address` (already flushed) may send its receipt."""
+    """Whether one more receipt may go to `address` now: fewer than `limit` went to it in the last 24 hours
+    (Registration.receipt_sent_at, set when a receipt is queued). One that may not is held, not dropped
+    (intake.receipts)."""
     count = db.session.scalar(
         select(func.count(Registration.id)).where(
+            Registration.receipt_sent_at > now - WINDOW,
             func.lower(Registration.contact_email) == address.strip().lower(),
-            Registration.registered_at > now - WINDOW,
         )
     )
-    return count <= limit
+    return count < limit
 
 
 def confirmation_allowed(enterprise_id: int, limit: int, *, now: dt.datetime) -> bool:

@@ -130,6 +130,8 @@ def _erase_contact(reg: Registration) -> None:
     reg.contact_position = ""
     reg.contact_email = ERASED_EMAIL
     reg.contact_phone = ""
+    reg.contact_confirmed_at = None
+    reg.receipt_held_at = None  # nobody to send it to
 
 
 def _scrub_resubmission(held: Resubmission) -> None:

@@ -31,6 +31,7 @@ from webforms.domain.audit import SYSTEM, record
 from webforms.domain.deadlines import ASSIGNMENT_DEADLINES, recompute_open_deadlines
 from webforms.domain.documents.generate import discard_stale_staged_files
 from webforms.domain.intake.quorum import quorum as intake_quorum
+from webforms.domain.intake.receipts import release_held_receipts
 from webforms.domain.intake.resubmit import discard_unconfirmed_files
 from webforms.domain.lifecycle import move_conference
 from webforms.domain.mail import address_domain
@@ -429,7 +430,10 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings, re
     db.session.commit()
     discarded = discard_unconfirmed_files(now)
     remove_after_commit(*(settings.resolved_uploads_dir / name for name in discarded))  # with their rows
+    released = release_held_receipts(now, rules, calendar, settings)  # the per-address limit has room again
     db.session.commit()
+    if released:
+        actions.append({"conference": None, "milestone": None, "action": "held_receipts_sent", "receipts": released})
     if discarded:
         actions.append({"conference": None, "milestone": None, "action": "unconfirmed_files_discarded",
                         "files": len(discarded)})

@@ -11,6 +11,7 @@ URL map (the whole public surface of this blueprint):
 from __future__ import annotations
 
 import secrets
+import time
 
 from flask import (
     Blueprint,
@@ -28,10 +29,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from webforms.answer_pace import AnswerPace
 from webforms.domain.audit import Actor
 from webforms.domain.conferences import get_conference
 from webforms.domain.intake.links import find_registration, read_resubmission_token
 from webforms.domain.intake.reading import approved_answer, recommendation_status_label
+from webforms.domain.intake.registrations import confirm_contact
 from webforms.domain.intake.resubmit import confirm_resubmission
 from webforms.domain.intake.screening import screening_reason_label
 from webforms.domain.intake.submit import SubmissionKeyReused, submit_registration
@@ -44,7 +47,7 @@ from webforms.intake.forms import RegistrationForm
 from webforms.models import Attachment, ConferenceStatus, Document, Registration
 from webforms.services import services
 from webforms.timeutil import utcnow
-from webforms.unit_of_work import undo_on
+from webforms.unit_of_work import undo_on, writes_on_get
 
 bp = Blueprint("intake", __name__, template_folder="templates")
 
@@ -123,6 +126,7 @@ def register(slug: str):
         elif form.website.data:
             errors[""] = [_("Không thể gửi biểu mẫu. Vui lòng tải lại trang và thử lại.")]
         elif form.validate():
+            started = time.perf_counter()
             with undo_on(ValidationFailed, IntakeClosed, SubmissionKeyReused) as refused:
                 result = submit_registration(
                     form.payload(),
@@ -143,8 +147,12 @@ def register(slug: str):
                 errors[""] = [_("Biểu mẫu này đã được gửi. Để gửi nội dung khác, vui lòng tải lại trang "
                                 "đăng ký và nhập lại.")]
             else:
-                # The receipt goes into the Flask session, put back as it was if the commit fails.
-                session["receipt"] = _receipt(conference.slug, result)
+                # One page whatever the submission found — a new registration, a re-submission held for the
+                # contact on file, one dropped past the day's limit — in the same time, so that a tax code
+                # tells nobody whether the enterprise registered (F17). The tracking code and the private
+                # link reach the contact's mailbox only (F8, F16). Put back as it was if the commit fails.
+                session["receipt"] = {"slug": conference.slug, "accepted": True}
+                FORM_PACE.after_commit(created=result.created, started=started)
                 return redirect(url_for(".received", slug=conference.slug), code=303)
         else:
             errors[""] = [_("Phiên làm việc đã hết hạn. Vui lòng gửi lại biểu mẫu.")]
@@ -161,11 +169,13 @@ def register(slug: str):
     ), status
 
 
+FORM_PACE = AnswerPace()
 RECEIPT_SECONDS = 600  # how long the confirmation page may still be opened after the submission
 
 
 def _receipt(slug: str, result) -> dict:
-    """What the confirmation page shows, kept in the session until it has been shown once.
+    """What the confirmation page shows after a confirmed re-submission (the contact opened the link mailed to
+    the address on file, so the page may show the registration), kept in the session until shown once.
 
     The private tracking token is not put in the session cookie (signed, not encrypted: anyone at the same
     computer could read it; F16) but in Redis under a random reference, and taken out when shown.
@@ -220,6 +230,7 @@ def received(slug: str):
                 conference=conference,
                 registration=registration,
                 status_link=status_link,
+                accepted=bool(receipt.get("accepted")),
                 pending=bool(receipt.get("pending")),
             )
         )
@@ -277,6 +288,7 @@ def status(tracking_code: str):
     registration = find_registration(tracking_code, request.args.get("token"))
     if registration is None:
         abort(404)
+    confirm_contact(registration, now=utcnow(), actor=_request_actor(registration.contact_email))
     fields = {f.code: f.name for f in services().rules.fields}
     items = [
         {
@@ -325,5 +337,5 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/hoi-nghi/<slug>/da-gui", "received", received)
 bp.add_url_rule("/hoi-nghi/xac-nhan/<token>", "confirm", confirm, methods=("GET", "POST"))
-bp.add_url_rule("/theo-doi/<tracking_code>", "status", status)
+bp.add_url_rule("/theo-doi/<tracking_code>", "status", writes_on_get(status))
 bp.add_url_rule("/theo-doi/<tracking_code>/tep/<int:attachment_id>", "status_file", status_file)

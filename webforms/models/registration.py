@@ -14,7 +14,12 @@ class Registration(db.Model):
     """An enterprise's registration for one conference."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("conference_id", "enterprise_id"),)
+    __table_args__ = (
+        UniqueConstraint("conference_id", "enterprise_id"),
+        # Partial: the few receipts the per-address limit held back, which the tick reads each minute.
+        Index("ix_registrations_receipt_held", "receipt_held_at",
+              sqlite_where=text("receipt_held_at IS NOT NULL"), postgresql_where=text("receipt_held_at IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
@@ -27,6 +32,14 @@ class Registration(db.Model):
     contact_position: Mapped[str] = mapped_column(String(200), default="")
     contact_email: Mapped[str] = mapped_column(String(320))
     contact_phone: Mapped[str] = mapped_column(String(20))  # E.164, +84…
+    # When the contact showed the address is theirs: the private link mailed to it was opened, a re-submission
+    # was confirmed from it, or staff entered it. Until then a mail to the address repeats nothing the
+    # submitter typed (issue 16, F8). A new address from a re-submission starts unconfirmed again.
+    contact_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The receipt (tracking code and private link): when it went to the address, or since when the
+    # per-address daily limit holds it back (sent by the tick, with a fresh token, once the address has room).
+    receipt_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    receipt_held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attendees: Mapped[list] = mapped_column(JSON, default=list)  # [{"name", "position"}]
     # The enterprise agreed that its name may appear beside its published answers.
     public_consent: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -345,14 +345,15 @@ def _deliver_conference_notice(document: Document, rules: Rules, settings: Setti
     attachment = {"filename": issued_notice_name(document), "content_type": "application/pdf",
                   "path": str(settings.resolved_documents_dir / document.signed_path)}
     sent = 0
-    for name, email in people_concerned(document.conference):
+    for person in people_concerned(document.conference):
         try:
-            address = checked_address(email)
+            address = checked_address(person.email)
         except AddressError:
             continue
         outbox.queue_template(
             "conference_notice_issued_to_participant",
-            {"conference": document.conference, "document": document, "recipient_name": name,
+            {"conference": document.conference, "document": document, "recipient_name": person.name,
+             "recipient_tax_code": person.tax_code,
              "change": document.subject_key.split(":", 1)[0], "now": document.issued_at,
              "base_url": settings.public_base_url},
             to=[address], dedupe_key=f"conference-notice-issued:{document.id}:{address.lower()}"[:200],

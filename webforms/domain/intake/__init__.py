@@ -3,7 +3,8 @@
 - `window`: when the intake is open (from the announcement to the intake_closes milestone);
 - `links`: the enterprise's private token, its status link, the signed re-submission link;
 - `submit`: a submission, idempotent by its key; `registrations`: the rows it writes;
-- `resubmit`: a second submission, held until the address on file confirms it;
+- `resubmit`: a second submission, held until the address on file confirms it; `receipts`: the receipt, held
+  past the per-address daily limit until the tick can send it;
 - `screening`: out of scope, with a reason; `quorum`: what arrived by the cutoff, counted once;
 - `reading`: what the status page and the API say about a recommendation.
 

@@ -99,6 +99,8 @@ def _update_enterprise(enterprise: Enterprise, cleaned: RegistrationInput) -> No
 
 
 def _copy_contact(registration: Registration, cleaned: RegistrationInput) -> None:
+    if (registration.contact_email or "").casefold() != cleaned.contact.email.casefold():
+        registration.contact_confirmed_at = None  # a new address has shown nothing yet
     registration.contact_name = cleaned.contact.name
     registration.contact_position = cleaned.contact.position
     registration.contact_email = cleaned.contact.email
@@ -167,3 +169,11 @@ def _update_registration(
     _copy_contact(registration, cleaned)
     new = _add_recommendations(registration, cleaned, stored, now=now, late=late, uploads_dir=uploads_dir)
     return Submission(registration=registration, new_recommendations=new)
+
+
+def confirm_contact(registration: Registration, *, now: dt.datetime, actor: Actor) -> None:
+    """The private link mailed to the contact was opened: the address is the enterprise's (issue 16, F8).
+    Later mails to it may name the enterprise, the contact and the recommendations."""
+    if registration.contact_confirmed_at is None:
+        registration.contact_confirmed_at = now
+        record(actor, "registration.contact_confirmed", "registration", registration.tracking_code, now=now)

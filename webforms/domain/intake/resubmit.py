@@ -18,8 +18,8 @@ from webforms.domain.intake.links import (
     hash_token,
     new_token,
     resubmission_link_token,
-    status_url,
 )
+from webforms.domain.intake.receipts import send_receipt
 from webforms.domain.intake.registrations import ENTERPRISE, Submission, _intake_policy, _update_registration
 from webforms.domain.intake.window import IntakeClosed, intake_window
 from webforms.domain.mail import sender_domain
@@ -156,6 +156,7 @@ def confirm_resubmission(
     db.session.refresh(resubmission)
     if not taken:
         return Submission(registration=registration, duplicate=True, resubmission=resubmission)
+    confirmed_from = registration.contact_email
     cleaned = RegistrationInput.from_payload(resubmission.payload)
     stored = {
         int(i): [a for a in (db.session.get(Attachment, aid) for aid in ids) if a is not None]
@@ -164,31 +165,16 @@ def confirm_resubmission(
     result = _update_registration(
         registration, cleaned, stored, now=now, late=False, uploads_dir=settings.resolved_uploads_dir
     )
+    if registration.contact_email.casefold() == confirmed_from.casefold():
+        registration.contact_confirmed_at = now  # the link mailed to this address was used
     token = new_token()
     registration.token_hash = hash_token(token)
     result.token = token
     result.resubmission = resubmission
     db.session.flush()
-    key = f"receipt:{registration.tracking_code}:r{resubmission.id}"
-    queue_template(
-        "receipt_to_enterprise",
-        {
-            "registration": registration,
-            "enterprise": registration.enterprise,
-            "conference": conference,
-            "recommendations": result.new_recommendations,
-            "all_recommendations": list(registration.recommendations),
-            "status_url": status_url(settings, registration.tracking_code, token),
-            "created": False,
-            "updated": True,
-            "closes_at": window.closes_at,
-            "fields": {f.code: f.name for f in rules.fields},
-        },
-        to=[registration.contact_email],
-        dedupe_key=key,
-        rules=rules,
-        message_domain=sender_domain(settings),
-    )
+    send_receipt(registration, token=token, key=f"receipt:{registration.tracking_code}:r{resubmission.id}",
+                 recommendations=result.new_recommendations, created=False, updated=True, now=now, rules=rules,
+                 calendar=calendar, settings=settings, closes_at=window.closes_at)
     record(
         actor,
         "registration.resubmission_confirmed",

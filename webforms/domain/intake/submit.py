@@ -15,7 +15,7 @@ from sqlalchemy import Integer, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from config.rules import Rules
-from webforms.domain import events, mail_limits
+from webforms.domain import events
 from webforms.domain.attachments import (
     MAX_FILES_PER_RECOMMENDATION,
     AttachmentRefused,
@@ -25,21 +25,19 @@ from webforms.domain.attachments import (
     store_upload,
 )
 from webforms.domain.audit import Actor, record
-from webforms.domain.intake.links import _plausible_key, hash_token, new_token, status_url
+from webforms.domain.intake.links import _plausible_key, hash_token, new_token
+from webforms.domain.intake.receipts import hold_receipt, receipt_allowed, send_receipt
 from webforms.domain.intake.registrations import (
     ENTERPRISE,
     Submission,
     _add_recommendations,
     _copy_contact,
     _enterprise_for,
-    _intake_policy,
     _update_enterprise_if_allowed,
     _update_registration,
 )
 from webforms.domain.intake.resubmit import _hold_resubmission
-from webforms.domain.intake.window import IntakeClosed, intake_closes_at, intake_window
-from webforms.domain.mail import sender_domain
-from webforms.domain.outbox import queue_template
+from webforms.domain.intake.window import IntakeClosed, intake_window
 from webforms.domain.sql import dialect_insert
 from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
 from webforms.domain.workdays import WorkingCalendar
@@ -319,12 +317,13 @@ def _after_recommendations(
     # and its assignment: then each is one INSERT (no UPDATE of its status), and the receipt, the audit events
     # and the assignments go out in the fewest flushes. The count below reads only flushed registrations.
     with db.session.no_autoflush:
-        allowed = not (key and result.created and not staff_entry) or mail_limits.receipts_allowed(
-            registration.contact_email, _intake_policy(settings).receipts_per_address_per_day, now=now
-        )
+        allowed = not (key and result.created and not staff_entry) or receipt_allowed(registration, settings,
+                                                                                       now=now)
     if not allowed:
-        record(actor, "mail.suppressed", "registration", registration.tracking_code, now=now, kind="receipt")
+        hold_receipt(registration, now=now, actor=actor)  # sent by the tick once the address has room
         key = None
+    if staff_entry:
+        registration.contact_confirmed_at = now  # staff took the address from the enterprise itself
     action = "registration.create" if result.created else "registration.add_recommendations"
     record(
         actor,
@@ -339,22 +338,5 @@ def _after_recommendations(
     for rec in new:
         events.recommendation_received.send(rec, now=now, rules=rules, calendar=calendar, settings=settings)
     if key:
-        link = status_url(settings, registration.tracking_code, result.token) if result.token else None
-        queue_template(
-            "receipt_to_enterprise",
-            {
-                "registration": registration,
-                "enterprise": registration.enterprise,
-                "conference": conference,
-                "recommendations": new,
-                "all_recommendations": list(registration.recommendations),
-                "status_url": link,
-                "created": result.created,
-                "closes_at": intake_closes_at(conference, rules, calendar),
-                "fields": {f.code: f.name for f in rules.fields},
-            },
-            to=[registration.contact_email],
-            dedupe_key=key,
-            rules=rules,
-            message_domain=sender_domain(settings),
-        )
+        send_receipt(registration, token=result.token, key=key, recommendations=new, created=result.created,
+                     now=now, rules=rules, calendar=calendar, settings=settings)
