@@ -103,7 +103,7 @@ def _public_pages(w: dict) -> list[tuple[str, str]]:
         ("dept-answer-submitted", f"/tra-loi/{w['sub_link']}"),
         ("dept-answer-approved", f"/tra-loi/{w['app_link']}"),
         ("dept-link-invalid", "/tra-loi/khong-hop-le"),
-        ("dept-done", "/tra-loi/da-xu-ly?what=giao&to=Nguy%E1%BB%85n+V%C4%83n+An"),
+        ("dept-done", "/tra-loi/da-xu-ly"),
         ("folder", "/doi-thoai-doanh-nghiep/"),
         ("folder-conference", f"/doi-thoai-doanh-nghiep/{slug}"),
         ("folder-search", f"/doi-thoai-doanh-nghiep/tim-kiem?q={w['search']}"),

@@ -117,3 +117,18 @@ def test_users_change_their_own_password_and_other_sessions_end(client, app_ctx)
     fresh = client.application.test_client()
     assert login(fresh, email, PASSWORD).status_code == 200
     assert login(fresh, email, "Mot-mat-khau-moi-rat-dai").status_code == 302
+
+
+def test_the_csrf_token_of_the_login_page_does_not_survive_the_login(client, app_ctx):
+    """Review F22: a CSRF token minted before the login (one a cookie-injecting attacker could know) is not
+    accepted once the user is logged in."""
+    user = create_user(role="secretariat", password=PASSWORD)
+    db.session.commit()
+    before = csrf_from(client.get("/quan-tri/dang-nhap").get_data(as_text=True))
+    response = client.post("/quan-tri/dang-nhap", data={"email": user.email, "password": PASSWORD,
+                                                        "csrf_token": before})
+    assert response.status_code == 302
+    after = csrf(client)
+    assert after != before
+    assert client.post("/quan-tri/dang-xuat", data={"csrf_token": before}).status_code == 400
+    assert client.post("/quan-tri/dang-xuat", data={"csrf_token": after}).status_code == 302

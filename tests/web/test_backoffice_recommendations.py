@@ -171,6 +171,7 @@ def test_exports_neutralise_formulas(client, staff, app_ctx, fmt):
     response = client.get(f"/quan-tri/kien-nghi/xuat.{fmt}?conference=hn-xuat")
     assert response.status_code == 200
     if fmt == "csv":
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset (review F22)
         rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     else:
         sheet = load_workbook(io.BytesIO(response.data)).active

@@ -285,7 +285,13 @@ def test_return_as_not_ours_reassigns_and_the_old_link_is_refused(app, client, r
             "return-suggested": "TNMT"}
     assert client.post(path + "/tra-lai", data={**form, "return-reason": ""}).status_code == 302
     response = client.post(path + "/tra-lai", data=form)
-    assert response.status_code == 302 and "/tra-loi/da-xu-ly" in response.headers["Location"]
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tra-loi/da-xu-ly")
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Kiến nghị đã được chuyển cho" in done  # the unit's name, from the session, shown once
+    assert "Kiến nghị đã được chuyển cho" not in client.get(response.headers["Location"]).get_data(as_text=True)
+    # Text written into the address is not printed on the agency's page (review F22).
+    forged = client.get("/tra-loi/da-xu-ly?what=giao&to=Truy+c%E1%BA%ADp+evil.example").get_data(as_text=True)
+    assert "evil.example" not in forged and "Đã giao cho đồng nghiệp" not in forged
     assert client.post(path + "/tra-lai", data=form).status_code == 410
     assert client.get(path).status_code == 410
     run_jobs(app)

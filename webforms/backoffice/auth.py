@@ -48,6 +48,7 @@ def _account_key() -> str:
 
 
 def _start_session(user) -> None:
+    session.pop("csrf_token", None)  # a token minted before the login is not carried into it (review F22)
     login_user(user)
     session["auth_at"] = utcnow().timestamp()  # the user loader ends the session after the staff lifetime
 

@@ -60,7 +60,7 @@ def recommendations_export(fmt: str):
     header, rows = recs.export_rows(flt, now=utcnow(), rules=services().rules)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
-        return Response(to_csv(header, rows), mimetype="text/csv; charset=utf-8",
+        return Response(to_csv(header, rows), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="kien-nghi-{stamp}.csv"'})
     return Response(to_xlsx(header, rows),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

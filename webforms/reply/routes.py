@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -305,7 +305,8 @@ def return_not_ours(token: str):
     new = replies.return_not_ours(
         assignment, form.reason.data, suggested, actor=_actor(assignment), **_domain_args()
     )
-    return redirect(url_for("reply.done", what="tra-lai", to=new.department.name))
+    session["reply_done"] = {"what": "tra-lai", "to": new.department.name}
+    return redirect(url_for("reply.done"))
 
 
 @bp.post("/<token>/giao-dong-nghiep")
@@ -320,15 +321,19 @@ def delegate(token: str):
     if not changed:
         flash(_("Người này đang giữ đường dẫn của kiến nghị."), "info")
         return _back(token)
-    return redirect(url_for("reply.done", what="giao", to=form.name.data))
+    session["reply_done"] = {"what": "giao", "to": form.name.data}
+    return redirect(url_for("reply.done"))
 
 
 @bp.get("/da-xu-ly")
 def done():
+    """What was just done, from the session (shown once): the page prints no text taken from its address,
+    which anyone could have written into a link (review F22)."""
+    done = session.pop("reply_done", None) or {}
     return render_template(
         "reply/done.html",
-        what=request.args.get("what", ""),
-        to=request.args.get("to", "")[:300],
+        what=done.get("what", ""),
+        to=done.get("to", ""),
         consolidating=services().rules.consolidating_department,
     )
 
