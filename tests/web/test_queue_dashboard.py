@@ -120,6 +120,17 @@ def test_its_buttons_keep_csrf_and_work_with_the_header_its_script_sends(app, cl
     assert Job.fetch(jobs["failed"], connection=redis).get_status() == "queued"
 
 
+def test_an_unknown_job_is_404_not_500(client, staff, jobs):
+    staff("admin")
+    page = client.get(f"{URL_PREFIX}/").get_data(as_text=True)
+    token = re.search(r'data-csrf-token="([^"]+)"', page).group(1)
+    assert client.get(f"{URL_PREFIX}/0/data/job/khong-co.json").status_code == 404
+    assert client.get(f"{URL_PREFIX}/0/view/job/khong-co").status_code == 404
+    assert client.post(f"{URL_PREFIX}/job/khong-co/requeue", headers={"X-CSRFToken": token}).status_code == 404
+    assert client.post(f"{URL_PREFIX}/queue/khong-co/compact", headers={"X-CSRFToken": token}).status_code == 404
+    assert client.post(f"{URL_PREFIX}/queue/{MAIL}/compact", headers={"X-CSRFToken": token}).status_code == 200
+
+
 def test_its_state_changing_get_is_refused(client, staff, jobs, app):
     staff("admin")
     assert client.get(f"{URL_PREFIX}/requeue/{DEFAULT}").status_code == 405

@@ -19,7 +19,10 @@ from __future__ import annotations
 import rq_dashboard
 from flask import Flask, abort, current_app, request
 from flask_login import current_user
+from rq import Queue
+from rq.exceptions import NoSuchJobError
 from rq_dashboard.web import setup_rq_connection
+from werkzeug.exceptions import NotFound
 
 from webforms.backoffice.access import may
 from webforms.extensions import login_manager
@@ -40,6 +43,12 @@ def mount(app: Flask) -> None:
     app.register_blueprint(rq_dashboard.blueprint, url_prefix=URL_PREFIX)
     app.before_request(_guard)
     app.after_request(_allow_inline_script)
+    app.register_error_handler(NoSuchJobError, _no_such_job)
+
+
+def _no_such_job(_error):
+    """An unknown job id in the dashboard's address: the app's 404, not the library's unhandled error (F22)."""
+    return current_app.handle_http_exception(NotFound())
 
 
 def _guard():
@@ -53,6 +62,9 @@ def _guard():
         abort(405)  # HEAD runs the same view in Flask, and CSRF protection does not look at it
     if not hasattr(current_app, "redis_conn"):
         _connect(current_app)
+    if request.endpoint == f"{BLUEPRINT}.compact_queue" and not current_app.redis_conn.exists(
+            Queue.redis_queue_namespace_prefix + (request.view_args or {}).get("queue_name", "")):
+        abort(404)  # compacting a queue that does not exist raises in the library (review F22)
     return None
 
 
