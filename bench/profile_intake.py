@@ -35,50 +35,105 @@ def _conference(app) -> None:
     assert announced.exit_code == 0, announced.output
 
 
-def main(timed: int = 0) -> None:
+def _server_round_trips(engine, trace_path):
+    """On PostgreSQL, libpq's trace of every pooled connection (checkouts' pings, BEGIN, SAVEPOINT and COMMIT
+    included, which the engine's cursor events do not show), written to `trace_path`."""
+    if engine.dialect.name != "postgresql":
+        return None
+    trace = open(trace_path, "w")  # noqa: SIM115 - closed at the end of main
+
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.pgconn.trace(trace.fileno())
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()  # the pool's connections so far were opened without the trace
+    return trace
+
+
+def _read_trace(path, start: int) -> tuple[int, list[str]]:
+    """(round trips, the simple-protocol commands: BEGIN, SAVEPOINT, COMMIT…) since byte `start` of a libpq trace."""
+    with open(path) as trace:
+        trace.seek(start)
+        lines = [line.split("\t") for line in trace.read().splitlines()]
+    waits = sum(1 for f in lines if len(f) > 3 and f[1] == "B" and f[3] == "ReadyForQuery")
+    simple = [f[4].strip().strip('"')[:60] for f in lines if len(f) > 4 and f[1] == "F" and f[3] == "Query"]
+    return waits, simple
+
+
+def _redis_round_trips():
+    """Count what redis-py sends (a pipeline is one send), for the app's client and the limiter's alike."""
+    from redis.connection import AbstractConnection
+
+    sent: list[str] = []
+    real = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        chunks = command if isinstance(command, list | tuple) else [command]
+        tokens = b"".join(bytes(c) for c in chunks).split(b"\r\n")
+        names = [tokens[i + 2].decode(errors="replace") for i, t in enumerate(tokens[:-2]) if t.startswith(b"*")]
+        sent.append("+".join(names))
+        return real(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counting
+    return sent, lambda: setattr(AbstractConnection, "send_packed_command", real)
+
+
+def main(timed: int = 0, limiter: bool = False, recommendations: int = 1) -> None:
+    import tempfile
     import time
 
     from webforms.extensions import db
 
-    with fresh_database("profile_intake") as url, bench_app(**({"database_url": url} if url else {})) as app:
+    def body(n: int) -> dict:
+        data = payload(n)
+        first = data["recommendations"][0]
+        data["recommendations"] = [dict(first, title=f"{first['title']} ({i + 1})") for i in range(recommendations)]
+        return data
+
+    # The limiter as production has it (on the same Redis), with a limit no run reaches.
+    overrides = {"ratelimit_enabled": True, "ratelimit_submit": "1000000 per minute"} if limiter else {}
+    with fresh_database("profile_intake") as url, bench_app(**({"database_url": url} if url else {}),
+                                                            **overrides) as app, \
+            tempfile.NamedTemporaryFile(prefix="pqtrace-") as trace_file:
         _conference(app)
-        client = app.test_client()
-        for n in range(20):  # warm: caches, prepared statements, the day's counter
-            assert client.post(PATH, json=payload(n)).status_code == 201
-        statements: list[str] = []
         with app.app_context():
             engine = db.engine
-        redis = app.extensions["doithoai"].redis
-        commands: list[str] = []
-        real_execute = redis.execute_command
-
-        def counting(*args, **kwargs):
-            commands.append(str(args[0]))
-            return real_execute(*args, **kwargs)
+        trace = _server_round_trips(engine, trace_file.name)
+        client = app.test_client()
+        for n in range(20):  # warm: caches, prepared statements, the day's counter
+            assert client.post(PATH, json=body(n)).status_code == 202
+        statements: list[str] = []
 
         def on_execute(_conn, _cursor, statement, _params, _context, _many):
             statements.append(" ".join(statement.split())[:150])
 
         event.listen(engine, "before_cursor_execute", on_execute)
-        redis.execute_command = counting
-        assert client.post(PATH, json=payload(1000)).status_code == 201
+        sent, restore_redis = _redis_round_trips()
+        start = trace.tell() if trace else 0
+        assert client.post(PATH, json=body(1000)).status_code == 202
         event.remove(engine, "before_cursor_execute", on_execute)
-        redis.execute_command = real_execute
-        print(f"SQL statements for one registration ({engine.dialect.name}): {len(statements)}")
+        restore_redis()
+        print(f"SQL statements for one registration with {recommendations} recommendation(s) "
+              f"({engine.dialect.name}): {len(statements)}")
         for s in statements:
             print("   ", s)
-        print(f"Redis commands through the app's client: {len(commands)} {commands}")
+        if trace:
+            trace.flush()
+            waits, simple = _read_trace(trace_file.name, start)
+            print(f"PostgreSQL round trips (libpq trace, every connection): {waits}; "
+                  f"simple-protocol commands among them: {simple}")
+        print(f"Redis round trips (limiter {'on' if limiter else 'off'}): {len(sent)} {sent}")
         if timed:
             wall, cpu = time.perf_counter(), time.process_time()
             for n in range(timed):
-                assert client.post(PATH, json=payload(10_000 + n)).status_code == 201
+                assert client.post(PATH, json=body(10_000 + n)).status_code == 202
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             print(f"{timed} registrations, one client: {wall / timed * 1000:.1f} ms wall, "
                   f"{cpu / timed * 1000:.1f} ms CPU of this process per registration")
         profile = cProfile.Profile()
         profile.enable()
         for n in range(50):
-            client.post(PATH, json=payload(2000 + n))
+            client.post(PATH, json=body(2000 + n))
         profile.disable()
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(45)
@@ -90,5 +145,8 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--time", type=int, default=0, metavar="N", help="time N registrations, one client")
-    main(parser.parse_args().time)
+    parser.add_argument("--limiter", action="store_true", help="rate limits on, as in production")
+    parser.add_argument("--recommendations", type=int, default=1, metavar="N", help="recommendations per registration")
+    args = parser.parse_args()
+    main(args.time, limiter=args.limiter, recommendations=args.recommendations)
     sys.exit(0)
