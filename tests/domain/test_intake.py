@@ -529,6 +529,59 @@ def test_a_tracking_number_never_waits_for_another_open_submission(app, app_ctx,
     assert next_tracking_code(day, rules) == "KN.20250820.0003"
 
 
+@pytest.mark.parametrize("known_enterprise", [False, True])
+def test_two_first_submissions_of_one_tax_code_at_once_make_one_registration(submit, app, rules, calendar,
+                                                                            settings, known_enterprise):
+    """The second submission for a tax code not registered for this conference yet, sent while the first
+    one's transaction is still open, waits for it (PostgreSQL: on the unique index of the enterprise's tax
+    code, or of the registration's conference and enterprise when the enterprise registered for another
+    conference before; SQLite: for the write lock), then finds the registration and is held for the contact
+    on file: one enterprise, one registration here, no error."""
+    import threading
+
+    from webforms.models import Conference, Enterprise, Resubmission
+
+    conference = create_conference(starts_at=moments.CONFERENCE_START)
+    tax_code = valid_tax_code(31)
+    if known_enterprise:
+        submit(registration_payload(tax_code=tax_code, recommendations=1),
+               conference=create_conference(starts_at=moments.CONFERENCE_START, slug="hoi-nghi-truoc"))
+    db.session.commit()
+    first = submit(registration_payload(tax_code=tax_code, recommendations=1), conference=conference)
+    assert first.created  # its transaction stays open
+    second = {}
+
+    def second_submission():
+        with app.app_context():
+            try:
+                second["result"] = submit_registration(
+                    registration_payload(tax_code=tax_code, recommendations=2,
+                                         **{"contact.email": "nguoikhac@example.vn"}),
+                    conference=db.session.get(Conference, conference.id), now=moments.INTAKE_OPEN, rules=rules,
+                    calendar=calendar, settings=settings,
+                )
+                second["held"] = second["result"].pending_confirmation
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+                second["error"] = exc
+                db.session.rollback()
+
+    thread = threading.Thread(target=second_submission)
+    thread.start()
+    thread.join(timeout=1)
+    assert thread.is_alive(), "the second submission did not wait for the first one"
+    db.session.commit()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert "error" not in second, second.get("error")
+    assert second["held"] and not second["result"].created
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Enterprise.id)).where(Enterprise.tax_code == tax_code)) == 1
+    assert db.session.scalar(select(func.count(Registration.id))
+                             .where(Registration.conference_id == conference.id)) == 1
+    assert db.session.scalar(select(func.count(Resubmission.id))) == 1
+
+
 def held_resubmission_with_a_file(submit, n: int):
     """A second submission for a registered tax code, with one PDF, held for confirmation (committed)."""
     import io

@@ -23,9 +23,9 @@ from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from webforms.domain.sql import insert_new
 from webforms.extensions import db
 from webforms.models import OutboxMessage, OutboxStatus
 from webforms.models.outbox import outbox_live
@@ -55,12 +55,12 @@ def _add(row: OutboxMessage) -> OutboxMessage:
     if row.dedupe_key:
         # Most keys are new (a fresh tracking code, a new day's digest): try the insert and let the
         # unique index say when the key was used before, by this transaction or another.
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-        except IntegrityError:
+        values = {c.key: getattr(row, c.key) for c in OutboxMessage.__table__.columns
+                  if c.key != "id" and getattr(row, c.key) is not None}
+        inserted = insert_new(session, OutboxMessage, values, index_elements=["dedupe_key"])
+        if inserted is None:
             return session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == row.dedupe_key))
+        row = inserted
     else:
         session.add(row)
         session.flush()
@@ -166,7 +166,7 @@ def dispatch_pending(session: Session, redis: Redis, settings, now: dt.datetime)
 
 def forget_pending(session: Session) -> None:
     """After a rollback: the rows of the rolled-back transaction will never exist. A SAVEPOINT rolled
-    back (a dedupe key found taken) keeps the outer transaction's rows: they still commit with it; an id
+    back keeps the outer transaction's rows: they still commit with it; an id
     of a row written inside that SAVEPOINT, if any, finds nothing to claim and is skipped by the job."""
     if session.in_nested_transaction():
         return

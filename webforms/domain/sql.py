@@ -31,3 +31,21 @@ def begin_read_only(session: Session | scoped_session) -> bool:
         return False
     session.connection(execution_options={READ_ONLY_OPTION: True})
     return True
+
+
+def insert_new(session: Session | scoped_session, entity, values: dict, *, index_elements=None):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING the row, as an ORM object of the session; None when a row
+    with the same unique key stands (written by this transaction, or by another one that committed, which
+    PostgreSQL waits for when it is still open). One statement where a SAVEPOINT, the INSERT and a RELEASE
+    (or ROLLBACK TO, caught as an IntegrityError) took three round trips and the unit of work's flush.
+
+    `index_elements`: the unique columns the conflict is about; none means any unique constraint. Other
+    errors (a foreign key, NOT NULL, a CHECK) raise as they would. ORM flush events do not run for it, and
+    relationships of the new object are not loaded (`set_committed_value` marks a collection known empty).
+    """
+    statement = (
+        dialect_insert(session)(entity).values(**values)
+        .on_conflict_do_nothing(index_elements=index_elements)
+        .returning(entity)
+    )
+    return session.scalars(statement).one_or_none()

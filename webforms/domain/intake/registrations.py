@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from webforms.domain.attachments import (
     discard_files,
 )
 from webforms.domain.audit import Actor, record
+from webforms.domain.sql import insert_new
 from webforms.domain.validation import RegistrationInput
 from webforms.extensions import db
 from webforms.models import (
@@ -50,19 +50,15 @@ def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> tuple[Enter
     enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
     if enterprise is not None:
         return enterprise, False
-    enterprise = Enterprise(
-        tax_code=tax_code,
-        name=cleaned.enterprise.name,
-        zone_code=cleaned.enterprise.zone,
-        address=cleaned.enterprise.address,
-        sector=cleaned.enterprise.sector,
-        created_at=now,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(enterprise)
-            db.session.flush()
-    except IntegrityError:  # registered by another submission a moment ago
+    enterprise = insert_new(db.session, Enterprise, {
+        "tax_code": tax_code,
+        "name": cleaned.enterprise.name,
+        "zone_code": cleaned.enterprise.zone,
+        "address": cleaned.enterprise.address,
+        "sector": cleaned.enterprise.sector,
+        "created_at": now,
+    }, index_elements=["tax_code"])
+    if enterprise is None:  # registered by another submission a moment ago
         return db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code)), False
     return enterprise, True
 
@@ -98,15 +94,22 @@ def _update_enterprise(enterprise: Enterprise, cleaned: RegistrationInput) -> No
     enterprise.sector = cleaned.enterprise.sector
 
 
+def _contact_values(cleaned: RegistrationInput) -> dict:
+    return {
+        "contact_name": cleaned.contact.name,
+        "contact_position": cleaned.contact.position,
+        "contact_email": cleaned.contact.email,
+        "contact_phone": cleaned.contact.phone,
+        "attendees": [dict(a) for a in cleaned.attendees],
+        "public_consent": cleaned.public_consent,
+    }
+
+
 def _copy_contact(registration: Registration, cleaned: RegistrationInput) -> None:
     if (registration.contact_email or "").casefold() != cleaned.contact.email.casefold():
         registration.contact_confirmed_at = None  # a new address has shown nothing yet
-    registration.contact_name = cleaned.contact.name
-    registration.contact_position = cleaned.contact.position
-    registration.contact_email = cleaned.contact.email
-    registration.contact_phone = cleaned.contact.phone
-    registration.attendees = [dict(a) for a in cleaned.attendees]
-    registration.public_consent = cleaned.public_consent
+    for name, value in _contact_values(cleaned).items():
+        setattr(registration, name, value)
 
 
 def _add_recommendations(

@@ -12,7 +12,7 @@ import json
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, cast, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from config.rules import Rules
 from webforms.domain import events
@@ -31,14 +31,14 @@ from webforms.domain.intake.registrations import (
     ENTERPRISE,
     Submission,
     _add_recommendations,
-    _copy_contact,
+    _contact_values,
     _enterprise_for,
     _update_enterprise_if_allowed,
     _update_registration,
 )
 from webforms.domain.intake.resubmit import _hold_resubmission
 from webforms.domain.intake.window import IntakeClosed, intake_window
-from webforms.domain.sql import dialect_insert
+from webforms.domain.sql import dialect_insert, insert_new
 from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -219,22 +219,18 @@ def _apply_submission(
         if not new_enterprise:  # a new one was written from this very submission
             _update_enterprise_if_allowed(enterprise, cleaned, staff_entry=staff_entry, now=now, actor=actor)
         token = new_token()
-        registration = Registration(
-            conference_id=conference.id,
-            enterprise_id=enterprise.id,
-            tracking_code=next_tracking_code(now, rules),
-            token_hash=hash_token(token),
-            registered_at=now,
-            late=late,
-            recommendations=[],  # new: known empty, no query to find out
-        )
-        _copy_contact(registration, cleaned)
-        try:
-            with db.session.begin_nested():
-                db.session.add(registration)
-                db.session.flush()
-        except IntegrityError:
+        registration = insert_new(db.session, Registration, {
+            "conference_id": conference.id,
+            "enterprise_id": enterprise.id,
+            "tracking_code": next_tracking_code(now, rules),
+            "token_hash": hash_token(token),
+            "registered_at": now,
+            "late": late,
+            **_contact_values(cleaned),
+        })
+        if registration is None:
             continue  # the number was taken, or the same enterprise registered meanwhile: look again
+        set_committed_value(registration, "recommendations", [])  # new: known empty, no query to find out
         new = _add_recommendations(
             registration, cleaned, stored, now=now, late=late, uploads_dir=settings.resolved_uploads_dir,
             flush=False,
