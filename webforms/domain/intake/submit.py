@@ -264,9 +264,12 @@ def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
     """The next KN.YYYYMMDD.NNNN of `now`'s local day, from the day's counter (seeded from the day's
     highest existing code the first time).
 
-    On PostgreSQL the counter is bumped in a short transaction of its own, so concurrent submissions do
-    not wait for each other's open transaction on one row or one code; a number whose submission then
-    fails is skipped, never reused. On SQLite the session's transaction already holds the database's only
+    On PostgreSQL the counter is bumped by one statement in a transaction of its own (autocommit), so
+    concurrent submissions do not wait for each other's open transaction on one row or one code; a number
+    whose submission then fails is skipped, never reused. That commit does not wait for its WAL flush
+    (synchronous_commit off, for that statement only): the registration's own commit flushes the WAL past
+    it, so a number a submitter was told about cannot be lost; a crash before then may hand out again a
+    number nobody was told about. On SQLite the session's transaction already holds the database's only
     write lock (BEGIN IMMEDIATE), so the counter is bumped inside it and nothing is skipped. The unique
     constraint on the code has the last word: the caller tries again with a fresh number.
     """
@@ -281,6 +284,9 @@ def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
         update(TrackingCounter).where(TrackingCounter.day == day)
         .values(last=TrackingCounter.last + 1).returning(TrackingCounter.last)
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Local to the statement's own transaction; evaluated for the day's one row.
+        bump = bump.where(func.set_config("synchronous_commit", "off", True) == "off")
     first_of_the_day = (  # the subquery runs only when the day has no counter yet
         dialect_insert(db.session)(TrackingCounter)
         .values(day=day, last=highest + 1)
@@ -294,7 +300,7 @@ def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
 
     if db.session.get_bind().dialect.name == "sqlite":
         return f"{prefix}{allocate(db.session):04d}"
-    with db.engine.begin() as connection:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return f"{prefix}{allocate(connection):04d}"
 
 
