@@ -75,8 +75,11 @@ def latest_number(app: Flask) -> int | None:
     from webforms.extensions import db
     from webforms.models import RulesVersion
 
+    options = {READ_ONLY_OPTION: True}
+    if db.engine.dialect.name == "postgresql":
+        options["isolation_level"] = "AUTOCOMMIT"  # one read: no BEGIN and ROLLBACK round trips around it
     try:
-        with db.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+        with db.engine.connect().execution_options(**options) as connection:
             return connection.scalar(select(func.max(RulesVersion.__table__.c.number))) or 0  # Core: no ORM step
     except DBAPIError as exc:
         log.debug("the rules versions could not be read: %s", exc)
