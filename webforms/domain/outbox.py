@@ -181,25 +181,29 @@ def _job_function(kind: str):
 
 
 def enqueue(redis: Redis, rows, settings, job_suffix: str = "", *, check_existing: bool = True) -> None:
-    """Hand (queue, kind, id) rows to RQ: mail in batches over one SMTP connection, the rest one by one."""
+    """Hand (queue, kind, id) rows to RQ: mail in batches over one SMTP connection, the rest one by one.
+    Every job goes in one MULTI/EXEC pipeline: one round trip to Redis, and all of them or none."""
     from rq import Queue, Retry
 
     groups: dict[tuple[str, str], list[int]] = {}
     for queue, kind, row_id in rows:
         groups.setdefault((queue, kind), []).append(row_id)
-    for (queue_name, kind), ids in groups.items():
-        queue = Queue(queue_name, connection=redis)
-        size = settings.mail_batch_size if kind == MAIL_KIND else 1
-        for start in range(0, len(ids), size):
-            chunk = sorted(ids[start:start + size])
-            job_id = job_id_for(chunk) + job_suffix
-            if check_existing and _job_is_active(redis, job_id):
-                continue
-            queue.enqueue_call(
-                _job_function(kind), args=(chunk,), job_id=job_id, timeout=600, result_ttl=3600,
-                failure_ttl=7 * 86400,
-                retry=Retry(max=len(settings.retry_intervals), interval=list(settings.retry_intervals)),
-            )
+    with redis.pipeline() as pipeline:
+        for (queue_name, kind), ids in groups.items():
+            queue = Queue(queue_name, connection=redis)
+            size = settings.mail_batch_size if kind == MAIL_KIND else 1
+            for start in range(0, len(ids), size):
+                chunk = sorted(ids[start:start + size])
+                job_id = job_id_for(chunk) + job_suffix
+                if check_existing and _job_is_active(redis, job_id):
+                    continue
+                queue.enqueue_call(
+                    _job_function(kind), args=(chunk,), job_id=job_id, timeout=600, result_ttl=3600,
+                    failure_ttl=7 * 86400,
+                    retry=Retry(max=len(settings.retry_intervals), interval=list(settings.retry_intervals)),
+                    pipeline=pipeline,
+                )
+        pipeline.execute()
 
 
 # -- the sweep ----------------------------------------------------------------------------------
