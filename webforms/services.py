@@ -45,11 +45,14 @@ def connect_redis(settings: Settings) -> Redis:
 
 
 def redis_url_for_limits(settings: Settings) -> str:
-    """The `limits` package's storage URI for the same Redis the queues use.
+    """The `limits` package's storage URI for the same Redis the queues use, counted with one round trip
+    (webforms/ratelimits.py).
 
     Without REDIS_URL (a one-off CLI command in development) counters stay in memory rather than
     starting the embedded server for a process that may never serve a request.
     """
+    from webforms.ratelimits import SCHEME_PREFIX  # registers the storage under its schemes
+
     if settings.redis_url.startswith("unix://"):
-        return "redis+unix://" + settings.redis_url[len("unix://"):]
-    return settings.redis_url or "memory://"
+        return SCHEME_PREFIX + "redis+unix://" + settings.redis_url[len("unix://"):]
+    return SCHEME_PREFIX + settings.redis_url if settings.redis_url else "memory://"

@@ -161,3 +161,28 @@ def test_database_out_of_reach_is_a_vietnamese_503(settings, tmp_path):
     page = client.get("/hoi-nghi/hn")
     assert page.status_code == 503
     assert "Vui lòng thử lại sau ít phút" in page.get_data(as_text=True)
+
+
+def test_rate_limit_headers_count_each_hit_and_the_429_says_when_to_retry(settings, app, rules, calendar):
+    """The limiter's storage answers the count and the window's end with the hit itself
+    (webforms/ratelimits.py): the headers still say what is left and when the window ends."""
+    import time
+
+    from webforms.app import create_app
+    from webforms.services import redis_url_for_limits
+
+    assert redis_url_for_limits(settings).startswith("doithoai+")
+    strict = create_app(settings.with_(ratelimit_submit="2 per minute"))
+    with strict.app_context():
+        conference = open_conference(rules, calendar)
+        client = strict.test_client()
+        started = time.time()
+        answers = [api_post(client, conference, registration_payload(tax_code=valid_tax_code(60 + i)))
+                   for i in range(3)]
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    assert [a.headers["X-RateLimit-Limit"] for a in answers] == ["2", "2", "2"]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["1", "0", "0"]
+    resets = [int(a.headers["X-RateLimit-Reset"]) for a in answers]  # one window (TTL is whole seconds)
+    assert max(resets) - min(resets) <= 1 and started < min(resets) and max(resets) <= time.time() + 61
+    assert 0 < int(answers[2].headers["Retry-After"]) <= 60
+    assert answers[2].get_json()["error"]
