@@ -7,6 +7,7 @@ import os
 
 from flask import Flask, request
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from bench.common import like_doithoai
 
@@ -23,7 +24,10 @@ def create_app() -> Flask:
     url = os.environ["BARE_DATABASE_URL"]
     engine = create_engine(url)
     like_doithoai(engine)
-    metadata.create_all(engine)
+    try:
+        metadata.create_all(engine)
+    except (ProgrammingError, IntegrityError):  # PostgreSQL: the other gunicorn worker created it meanwhile
+        pass
     app = Flask(__name__)
 
     @app.post("/insert")

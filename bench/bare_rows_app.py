@@ -69,7 +69,7 @@ def create_app() -> Flask:
             if number is None:
                 conn.execute(insert(counters).values(day=day, last=1))
                 number = 1
-            code = f"KN.{day:%Y%m%d}.{pid % 100:02d}{n:06d}"
+            code = f"KN.{day:%Y%m%d}.{pid}{n:06d}"  # distinct per worker (two pids may end alike)
             registration_id = conn.execute(insert(registrations).values(
                 conference_id=conference_id, enterprise_id=enterprise_id, tracking_code=code,
                 token_hash=secrets.token_hex(32), contact_name=contact["name"],
