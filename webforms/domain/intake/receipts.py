@@ -33,8 +33,9 @@ def send_receipt(registration: Registration, *, token: str | None, key: str, rec
                  updated: bool = False, closes_at: dt.datetime | None = None) -> None:
     """Queue the receipt (`receipt_to_enterprise`) to the registration's contact and count it for the address."""
     conference = registration.conference
-    registration.receipt_sent_at = now
-    if token:
+    if registration.receipt_sent_at != now:  # a new registration has it from its INSERT already
+        registration.receipt_sent_at = now
+    if token and registration.receipt_held_at is not None:
         registration.receipt_held_at = None  # this receipt carries a private link: nothing is left to send
     queue_template(
         "receipt_to_enterprise",
@@ -56,13 +57,24 @@ def send_receipt(registration: Registration, *, token: str | None, key: str, rec
     )
 
 
+def receipt_columns(address: str, settings, *, now: dt.datetime, staff_entry: bool) -> dict:
+    """A new registration's receipt and confirmation columns, decided before its INSERT so that no UPDATE
+    follows it: sent now, or held past the address's daily limit; a staff entry is confirmed by the staff
+    member and not limited."""
+    if staff_entry:
+        return {"receipt_sent_at": now, "contact_confirmed_at": now}
+    limit = _intake_policy(settings).receipts_per_address_per_day
+    if mail_limits.receipts_allowed(address, limit, now=now):
+        return {"receipt_sent_at": now}
+    return {"receipt_held_at": now}
+
+
 def receipt_allowed(registration: Registration, settings, *, now: dt.datetime) -> bool:
     limit = _intake_policy(settings).receipts_per_address_per_day
     return mail_limits.receipts_allowed(registration.contact_email, limit, now=now)
 
 
-def hold_receipt(registration: Registration, *, now: dt.datetime, actor: Actor) -> None:
-    registration.receipt_held_at = now
+def record_held(registration: Registration, *, now: dt.datetime, actor: Actor) -> None:
     record(actor, HELD_ACTION, "registration", registration.tracking_code, now=now, kind="receipt")
 
 

@@ -26,7 +26,7 @@ from webforms.domain.attachments import (
 )
 from webforms.domain.audit import Actor, record
 from webforms.domain.intake.links import _plausible_key, hash_token, new_token
-from webforms.domain.intake.receipts import hold_receipt, receipt_allowed, send_receipt
+from webforms.domain.intake.receipts import receipt_columns, record_held, send_receipt
 from webforms.domain.intake.registrations import (
     ENTERPRISE,
     Submission,
@@ -227,6 +227,7 @@ def _apply_submission(
             "registered_at": now,
             "late": late,
             **_contact_values(cleaned),
+            **receipt_columns(cleaned.contact.email, settings, now=now, staff_entry=staff_entry),
         })
         if registration is None:
             continue  # the number was taken, or the same enterprise registered meanwhile: look again
@@ -317,14 +318,12 @@ def _after_recommendations(
         key = None
     # What this submission wrote stays unflushed until routing has given each new recommendation its status
     # and its assignment: then each is one INSERT (no UPDATE of its status), and the receipt, the audit events
-    # and the assignments go out in the fewest flushes. The count below reads only flushed registrations.
-    with db.session.no_autoflush:
-        allowed = not (key and result.created and not staff_entry) or receipt_allowed(registration, settings,
-                                                                                       now=now)
-    if not allowed:
-        hold_receipt(registration, now=now, actor=actor)  # sent by the tick once the address has room
+    # and the assignments go out in the fewest flushes. A new registration's receipt was decided before its
+    # INSERT (receipts.receipt_columns): sent now, or held by the address's daily limit for the tick.
+    if result.created and registration.receipt_held_at is not None:
+        record_held(registration, now=now, actor=actor)
         key = None
-    if staff_entry:
+    if staff_entry and registration.contact_confirmed_at is None:
         registration.contact_confirmed_at = now  # staff took the address from the enterprise itself
     action = "registration.create" if result.created else "registration.add_recommendations"
     record(
