@@ -36,7 +36,6 @@ HISTORY_OUTBOX = 1_000_000  # finished outbox rows of past years (issue 18)
 HISTORY_AUDIT = 300_000  # audit events of past years
 PLAN_WIDTH = 240  # characters per printed plan line (an IN list of 500 keys is long)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-CONFERENCE_STARTS = dt.datetime(2025, 9, 4, 8, 30, tzinfo=VN)  # Thursday
 # Monday of the written-reply week: reminder_lead (2 wd) window is (15/09, 17/09]; items due
 # on Friday 12/09 are overdue; a Monday, so the weekly summary is due too.
 NOW = dt.datetime(2025, 9, 15, 9, 0, tzinfo=VN)
@@ -49,13 +48,28 @@ FAR_AT = dt.datetime(2025, 10, 20, 23, 59, 59, tzinfo=VN)
 
 
 
-def seed(n: int, due: int, rules) -> None:
-    """One held conference with n recommendations, each with an owner assignment already notified;
-    `due` of them due (spread evenly): half overdue, half inside the reminder window; the rest due far
-    in the future."""
+def _conference_start(rules, calendar, due_day: dt.date) -> dt.datetime:
+    """A conference start whose owners' written-reply deadline under the plan falls on `due_day`, found by
+    asking the plan engine itself (the day before it, back to 120 days)."""
+    from webforms.domain.plan import due_after_conference
+
+    offset = rules.plan.offset("written_reply")
+    for back in range(1, 120):
+        starts = dt.datetime.combine(due_day - dt.timedelta(days=back), dt.time(8, 30), tzinfo=VN)
+        if due_after_conference(starts, offset, rules.plan, calendar).astimezone(VN).date() == due_day:
+            return starts
+    raise RuntimeError(f"no conference start gives a written reply due on {due_day}")
+
+
+def seed(n: int, due: int, rules, calendar) -> None:
+    """n recommendations in three held conferences, each with an owner assignment already notified and the
+    deadline the plan gives it (so the tick's deadline check finds nothing to move, as in real use): `due`
+    of them (whole registrations, spread evenly) in a conference whose replies are overdue or inside the
+    reminder window, half each; the rest in one whose replies are due far in the future."""
     from sqlalchemy import insert, select
 
     from webforms.domain.departments import sync_departments
+    from webforms.domain.plan import due_after_conference
     from webforms.extensions import db
     from webforms.models import (
         Assignment,
@@ -70,14 +84,26 @@ def seed(n: int, due: int, rules) -> None:
 
     departments = [d.id for d in sync_departments(rules) if d.kind == "internal"] or \
         [d.id for d in sync_departments(rules)]
-    conference = Conference(slug="sweep-bench", title="Hội nghị đối thoại doanh nghiệp (bench)",
-                            host_agency="Ban Quản lý Khu kinh tế Hải Phòng", starts_at=CONFERENCE_STARTS,
-                            venue="Trụ sở", status=ConferenceStatus.HELD)
-    db.session.add(conference)
-    db.session.flush()
-    cid = conference.id
-    registered = dt.datetime(2025, 8, 20, 10, tzinfo=VN)
+    offset = rules.plan.offset("written_reply")
+    conferences = {}  # kind -> (id, the owners' deadline)
+    for kind, due_at in (("overdue", OVERDUE_AT), ("remind", REMIND_AT), ("far", FAR_AT)):
+        starts = _conference_start(rules, calendar, due_at.date())
+        conference = Conference(slug=f"sweep-bench-{kind}", title=f"Hội nghị đối thoại doanh nghiệp (bench, {kind})",
+                                host_agency=rules.plan.agency.name, starts_at=starts, venue="Trụ sở",
+                                status=ConferenceStatus.HELD)
+        db.session.add(conference)
+        db.session.flush()
+        conferences[kind] = (conference.id, due_after_conference(starts, offset, rules.plan, calendar))
+    registered = dt.datetime(2025, 7, 20, 10, tzinfo=VN)
     n_reg = -(-n // PER_REGISTRATION)
+    due_regs = -(-due // PER_REGISTRATION)
+    every = max(1, n_reg // max(1, due_regs))
+
+    def kind_of(r: int) -> str:
+        if r % every == 0 and r // every < due_regs:
+            return "overdue" if (r // every) % 2 == 0 else "remind"
+        return "far"
+
     session = db.session
     for start in range(0, n_reg, BATCH):
         stop = min(n_reg, start + BATCH)
@@ -88,8 +114,8 @@ def seed(n: int, due: int, rules) -> None:
     for start in range(0, n_reg, BATCH):
         stop = min(n_reg, start + BATCH)
         session.execute(insert(Registration), [
-            {"conference_id": cid, "enterprise_id": enterprise_ids[i],
-             "tracking_code": f"KN.20250820.{i:06d}", "token_hash": "0" * 64,
+            {"conference_id": conferences[kind_of(i)][0], "enterprise_id": enterprise_ids[i],
+             "tracking_code": f"KN.20250720.{i:06d}", "token_hash": "0" * 64,
              "contact_name": "Nguyễn Văn An", "contact_email": f"lienhe{i}@dn.example.vn",
              "contact_phone": "+84912345678", "attendees": [], "registered_at": registered}
             for i in range(start, stop)])
@@ -97,30 +123,24 @@ def seed(n: int, due: int, rules) -> None:
     for start in range(0, n, BATCH):
         stop = min(n, start + BATCH)
         session.execute(insert(Recommendation), [
-            {"registration_id": registration_ids[i // PER_REGISTRATION], "conference_id": cid,
+            {"registration_id": registration_ids[i // PER_REGISTRATION],
+             "conference_id": conferences[kind_of(i // PER_REGISTRATION)][0],
              "seq": i % PER_REGISTRATION + 1,
-             "code": f"KN.20250820.{i // PER_REGISTRATION:06d}-{i % PER_REGISTRATION + 1}",
+             "code": f"KN.20250720.{i // PER_REGISTRATION:06d}-{i % PER_REGISTRATION + 1}",
              "title": "Vướng mắc thủ tục điều chỉnh dự án", "content": "Đề nghị hướng dẫn hồ sơ.",
              "field_code": "DAU_TU", "received_at": registered, "scope": Scope.IN_SCOPE,
              "status": RecommendationStatus.ASSIGNED}
             for i in range(start, stop)])
     recommendation_ids = list(session.scalars(select(Recommendation.id).order_by(Recommendation.id)))
-    every = max(1, n // max(1, due))
     notified = NOW - dt.timedelta(days=20)
     for start in range(0, n, BATCH):
         stop = min(n, start + BATCH)
-        rows = []
-        for i in range(start, stop):
-            if i % every == 0 and i // every < due:
-                due_at = OVERDUE_AT if (i // every) % 2 == 0 else REMIND_AT
-            else:
-                due_at = FAR_AT + dt.timedelta(days=i % 30)
-            rows.append({"recommendation_id": recommendation_ids[i],
-                         "department_id": departments[i % len(departments)],
-                         "role": "owner", "state": "open", "draft_answer": "Dự thảo.", "due_at": due_at,
-                         "notified_at": notified, "created_at": notified, "updated_at": notified,
-                         "extra": {}})
-        session.execute(insert(Assignment), rows)
+        session.execute(insert(Assignment), [
+            {"recommendation_id": recommendation_ids[i], "department_id": departments[i % len(departments)],
+             "role": "owner", "state": "open", "draft_answer": "Dự thảo.",
+             "due_at": conferences[kind_of(i // PER_REGISTRATION)][1],
+             "notified_at": notified, "created_at": notified, "updated_at": notified, "extra": {}}
+            for i in range(start, stop)])
     session.commit()
 
 
@@ -238,7 +258,7 @@ def measure(n: int, due: int, history: bool = False) -> dict:
         rules, calendar, settings = services.rules, services.calendar, services.settings
         redis = services.redis
         started = time.perf_counter()
-        seed(n, due, rules)
+        seed(n, due, rules, calendar)
         if history:
             seed_history(HISTORY_OUTBOX, HISTORY_AUDIT)
         analyze()
