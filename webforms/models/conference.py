@@ -62,6 +62,9 @@ class Conference(db.Model):
     # domain.plan.kept_plan); none while a draft, which follows the plan in force.
     rules_version: Mapped[int | None] = mapped_column(Integer)
     plan_terms: Mapped[dict | None] = mapped_column(JSON)
+    # The plan dates the open deadlines were last checked against (deadlines.recompute_open_deadlines): while
+    # they are the same, no assignment can be off them, and the tick reads none.
+    deadlines_checked: Mapped[str | None] = mapped_column(String(64))
     status_reason: Mapped[str] = mapped_column(Text, default="")
     # Signature block; empty means the signer in plan.yaml.
     signer_authority: Mapped[str] = mapped_column(String(120), default="")
