@@ -346,6 +346,7 @@ class RetentionModel(Strict):
     invitees_days: PositiveInt = 730  # invitees' e-mail addresses, idem
     resubmissions_days: PositiveInt = 90  # held re-submissions (confirmed or expired), from their submission
     mail_days: PositiveInt = 365  # sent e-mails' addresses and bodies in the outbox, from when written
+    mail_rows_per_tick: PositiveInt = 5000  # messages one tick scrubs at most (a backlog waits for the next)
 
 
 class PasswordModel(Strict):

@@ -208,3 +208,56 @@ def test_two_ticks_at_once_anonymise_once(app, app_ctx, rules):
         AuditEvent.action == privacy.RETENTION_ACTION)) == 1
     assert db.session.scalar(select(func.count()).select_from(DailyRun)) == 1
     assert privacy.apply_retention(now, rules) is None  # and a third, later, does nothing
+
+
+def test_years_of_mail_are_scrubbed_a_bounded_batch_per_tick_oldest_first(app_ctx, rules, monkeypatch):
+    """The first run over years of mail (retention turned on after an upgrade) does not scrub a million
+    messages in one transaction: each tick takes at most `mail_rows_per_tick`, the oldest first, and the
+    ticks after the day's run go on until none is left (issue 18)."""
+    from config.schema import RetentionModel
+
+    policy = RetentionModel(mail_rows_per_tick=5)
+    monkeypatch.setattr(privacy, "retention_policy", lambda _rules: policy)
+    now = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
+    old = []
+    for i in range(12):
+        row = outbox.queue_mail(to=[f"nguoi.{i}@congty.example"], subject="Đã nhận kiến nghị", text="Kính gửi",
+                                dedupe_key=f"old:{i}", message_domain=sender_domain(services().settings))
+        row.created_at = now - dt.timedelta(days=policy.mail_days + 30 - i)  # i = 0 is the oldest
+        row.status, row.done_at = OutboxStatus.SENT, row.created_at
+        old.append(row)
+    db.session.commit()
+
+    scrubbed = []
+    for minute in range(4):
+        counts = privacy.apply_retention(now + dt.timedelta(minutes=minute), rules)
+        db.session.commit()
+        scrubbed.append(counts and counts["mail"])
+    assert scrubbed == [5, 5, 2, None]
+    db.session.expire_all()
+    assert all(row.erased_at is not None and row.payload["to"] == ["da-xoa@invalid"] for row in old)
+    assert [row.erased_at for row in old[:5]] == [now] * 5  # the oldest went first
+    runs = db.session.scalars(select(AuditEvent.details).where(AuditEvent.action == "privacy.retention")).all()
+    assert [run["mail"] for run in runs] == [5, 5, 2]
+
+
+def test_messages_scrubbed_before_the_column_keep_their_time(app_ctx):
+    """The migration that made `erased_at` a column reads it from the payloads scrubbed before it."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    downgrade(revision="c5f1a3e7d9b2")
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO outbox_messages (kind, queue, dedupe_key, payload, status, attempts, "
+                              "last_error, message_id, created_at) VALUES ('mail', 'mail', :key, :payload, "
+                              "'sent', 1, '', '', :at)"),
+                         [{"key": "scrubbed", "payload": json.dumps({"to": ["da-xoa@invalid"],
+                                                                     "erased_at": "2027-03-01T09:30:00+00:00"}),
+                           "at": "2026-01-01 00:00:00"},
+                          {"key": "kept", "payload": json.dumps({"to": ["a@b.example"]}),
+                           "at": "2026-01-01 00:00:00"}])
+    finally:
+        upgrade()
+    erased = dict(db.session.execute(select(OutboxMessage.dedupe_key, OutboxMessage.erased_at)).all())
+    assert erased == {"scrubbed": dt.datetime(2027, 3, 1, 9, 30, tzinfo=dt.UTC), "kept": None}

@@ -9,7 +9,7 @@ target and time). The enterprise's own business data, its recommendations and th
 records of a public administrative procedure, and issued documents are kept as archives.
 
 The same happens without anyone asking once data has passed its retention period (config/security.yaml
-`retention`): `apply_retention`, run by tick once a day.
+`retention`): `apply_retention`, run by every tick (the mail in bounded batches, the rest once a day).
 """
 
 from __future__ import annotations
@@ -177,8 +177,7 @@ def _mail_addresses(payload: dict) -> set[str]:
 
 
 def _unscrubbed_mail():
-    return select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND,
-                                       OutboxMessage.payload["erased_at"].as_string().is_(None))
+    return select(OutboxMessage).where(OutboxMessage.kind == MAIL_KIND, OutboxMessage.erased_at.is_(None))
 
 
 def _scrub_message(row: OutboxMessage, now: dt.datetime) -> None:
@@ -201,6 +200,7 @@ def _scrub_message(row: OutboxMessage, now: dt.datetime) -> None:
                         for a in payload.get("attachments") or []],
         "erased_at": now.isoformat(),
     }
+    row.erased_at = now
     if row.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
         row.status = OutboxStatus.FAILED
         row.last_error = "personal data erased before sending"
@@ -246,22 +246,37 @@ def claim_daily_run(name: str, day: dt.date, now: dt.datetime) -> bool:
 
 
 def apply_retention(now: dt.datetime, rules) -> dict | None:
-    """Anonymise what has passed its retention period (config/security.yaml `retention`); once per local day,
-    recorded as one audit event with the counts. None when today's run was done already."""
+    """Anonymise what has passed its retention period (config/security.yaml `retention`), recorded as one
+    audit event with the counts; None when there was nothing to do.
+
+    Registrations, attendees, invitees and re-submissions: once per local day. Mail: every call, at most
+    `mail_rows_per_tick` messages, the oldest first, found through `ix_outbox_unerased`: after a day's mail
+    has passed the period the first tick of the next day scrubs it, and a backlog (years of mail on the day
+    retention first runs) is worked off a bounded batch per tick instead of in one transaction."""
     local_day = now.astimezone(rules.plan.timezone).date()
     day = local_day.isoformat()
-    if not claim_daily_run("retention", local_day, now):
-        return None
     policy = retention_policy(rules)
-    counts = {
-        "contacts": _expire_contacts(now - dt.timedelta(days=policy.contacts_days), now),
-        "attendees": _expire_attendees(now - dt.timedelta(days=policy.attendees_days)),
-        "invitees": _expire_invitees(now - dt.timedelta(days=policy.invitees_days)),
-        "resubmissions": _expire_resubmissions(now - dt.timedelta(days=policy.resubmissions_days)),
-        "mail": _expire_mail(now - dt.timedelta(days=policy.mail_days), now),
-    }
+    claimed = claim_daily_run("retention", local_day, now)
+    mail = _expire_mail(_local_midnight(local_day, rules) - dt.timedelta(days=policy.mail_days), now,
+                        policy.mail_rows_per_tick)
+    if not claimed:
+        if not mail:
+            return None
+        counts = {"mail": mail}
+    else:
+        counts = {
+            "contacts": _expire_contacts(now - dt.timedelta(days=policy.contacts_days), now),
+            "attendees": _expire_attendees(now - dt.timedelta(days=policy.attendees_days)),
+            "invitees": _expire_invitees(now - dt.timedelta(days=policy.invitees_days)),
+            "resubmissions": _expire_resubmissions(now - dt.timedelta(days=policy.resubmissions_days)),
+            "mail": mail,
+        }
     record(SYSTEM, RETENTION_ACTION, "day", day, now=now, **counts)
     return counts
+
+
+def _local_midnight(day: dt.date, rules) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=rules.plan.timezone).astimezone(dt.UTC)
 
 
 def _past(cutoff: dt.datetime):
@@ -312,9 +327,16 @@ def _expire_resubmissions(cutoff: dt.datetime) -> int:
     return changed
 
 
-def _expire_mail(cutoff: dt.datetime, now: dt.datetime) -> int:
-    rows = list(db.session.scalars(_unscrubbed_mail().where(
-        OutboxMessage.created_at < cutoff, OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.FAILED)))))
+def _expire_mail(cutoff: dt.datetime, now: dt.datetime, limit: int) -> int:
+    """Scrub up to `limit` sent or failed messages written before `cutoff`, the oldest first. On PostgreSQL
+    rows another tick is scrubbing are skipped, not waited for."""
+    rows = list(db.session.scalars(
+        _unscrubbed_mail()
+        .where(OutboxMessage.created_at < cutoff,
+               OutboxMessage.status.in_((OutboxStatus.SENT, OutboxStatus.FAILED)))
+        .order_by(OutboxMessage.erased_at, OutboxMessage.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)))
     for row in rows:
         _scrub_message(row, now)
     return len(rows)

@@ -437,7 +437,7 @@ def tick(now: dt.datetime, rules: Rules, calendar: WorkingCalendar, settings, re
     if discarded:
         actions.append({"conference": None, "milestone": None, "action": "unconfirmed_files_discarded",
                         "files": len(discarded)})
-    anonymised = apply_retention(now, rules)  # once a local day: personal data past its retention period
+    anonymised = apply_retention(now, rules)  # personal data past its retention period (mail in batches)
     db.session.commit()
     if anonymised and any(anonymised.values()):
         actions.append({"conference": None, "milestone": None, "action": "personal_data_anonymised", **anonymised})

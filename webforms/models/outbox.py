@@ -38,6 +38,8 @@ class OutboxMessage(db.Model):
         Index("ix_outbox_status_created", "status", "created_at"),
         Index("ix_outbox_live", "status", "id", sqlite_where=text(LIVE_PREDICATE),
               postgresql_where=text(LIVE_PREDICATE)),
+        # The mail retention's seek: the messages not yet scrubbed, oldest first (issue 18).
+        Index("ix_outbox_unerased", "erased_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +59,8 @@ class OutboxMessage(db.Model):
     # Not before this instant (backoff after a transient failure); the sweep respects it.
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the retention period or an erasure request scrubbed its addresses and body (webforms/domain/privacy.py).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} {self.status}>"
