@@ -1,8 +1,10 @@
 """The limit that counts for intake (issue 18): a bare Flask endpoint, under the same gunicorn settings
-and on the same kind of database, that writes in one transaction the rows a registration with one
-recommendation writes in doithoai's own schema — the enterprise, the day's tracking counter, the
-registration, the recommendation, the receipt's outbox row, two audit events, the routing assignment
-and the recommendation's status — with SQLAlchemy Core and no validation, rendering or ORM.
+and on the same kind of database, that writes the rows a registration with one recommendation writes in
+doithoai's own schema — the enterprise, the day's tracking counter, the registration, the recommendation
+(inserted as assigned, as doithoai does), the receipt's outbox row, two audit events and the routing
+assignment — with SQLAlchemy Core and no validation, rendering or ORM. Two endpoints: /rows writes them all
+in one transaction (the issue's definition); /rows-counter-apart bumps the day's tracking counter first in
+a transaction of its own, as doithoai does on PostgreSQL.
 
 The rows were read off one real submission (the statements the engine ran); the schema is doithoai's
 own (its migrations), so indexes and constraints cost the same.
@@ -52,23 +54,43 @@ def create_app() -> Flask:
     pid = os.getpid()
     app = Flask(__name__)
 
+    def bump(conn, day) -> int:
+        number = conn.execute(update(counters).where(counters.c.day == day)
+                              .values(last=counters.c.last + 1).returning(counters.c.last)).scalar()
+        if number is None:
+            conn.execute(insert(counters).values(day=day, last=1))
+            number = 1
+        return number
+
     @app.post("/rows")
     def rows():
-        data = request.get_json()
+        """Every row in one transaction, the day's counter included (issue 18's definition)."""
+        return write(request.get_json(), counter_apart=False)
+
+    @app.post("/rows-counter-apart")
+    def rows_counter_apart():
+        """The same rows, the day's counter bumped in a transaction of its own on PostgreSQL, as doithoai
+        does (webforms/domain/intake/submit.py, next_tracking_code): then concurrent writers do not queue on
+        the counter's row lock until each one's commit. On SQLite the one writer holds the lock anyway, and
+        doithoai bumps inside the transaction: the same as /rows."""
+        return write(request.get_json(), counter_apart=engine.dialect.name == "postgresql")
+
+    def write(data, *, counter_apart: bool):
         now = dt.datetime.now(dt.UTC)
         day = now.date()
         n = next(sequence)
         enterprise, contact, (item,) = data["enterprise"], data["contact"], data["recommendations"]
+        number = None
+        if counter_apart:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                number = bump(conn, day)
         with engine.begin() as conn:
             enterprise_id = conn.execute(insert(enterprises).values(
                 tax_code=enterprise["tax_code"], name=enterprise["name"], zone_code=enterprise["zone"],
                 address=enterprise["address"], sector=enterprise["sector"], created_at=now, updated_at=now,
             ).returning(enterprises.c.id)).scalar_one()
-            number = conn.execute(update(counters).where(counters.c.day == day)
-                                  .values(last=counters.c.last + 1).returning(counters.c.last)).scalar()
             if number is None:
-                conn.execute(insert(counters).values(day=day, last=1))
-                number = 1
+                number = bump(conn, day)
             code = f"KN.{day:%Y%m%d}.{pid}{n:06d}"  # distinct per worker (two pids may end alike)
             registration_id = conn.execute(insert(registrations).values(
                 conference_id=conference_id, enterprise_id=enterprise_id, tracking_code=code,
@@ -79,7 +101,8 @@ def create_app() -> Flask:
             recommendation_id = conn.execute(insert(recommendations).values(
                 registration_id=registration_id, conference_id=conference_id, seq=1, code=f"{code}-1",
                 title=item["title"], content=item["content"], field_code=item["field"],
-                agency_concerned=item["agency"], received_at=now, created_at=now, updated_at=now,
+                agency_concerned=item["agency"], received_at=now, status="assigned", created_at=now,
+                updated_at=now,
             ).returning(recommendations.c.id)).scalar_one()
             conn.execute(insert(outbox).values(
                 kind="mail", queue="mail", dedupe_key=f"receipt:{code}", status="pending", attempts=0,
@@ -96,8 +119,6 @@ def create_app() -> Flask:
             conn.execute(insert(assignments).values(
                 recommendation_id=recommendation_id, department_id=department_id, role="owner", state="open",
                 draft_answer="", extra={}, due_at=due_at, created_at=now, updated_at=now))
-            conn.execute(update(recommendations).where(recommendations.c.id == recommendation_id)
-                         .values(status="assigned", updated_at=now))
         return {"tracking_code": code, "number": number}, 201
 
     return app

@@ -53,6 +53,10 @@ def run_load(port: int, path: str, make_body: Callable[[int], dict] | None, *, c
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
+    return summary(latencies, errors, wall)
+
+
+def summary(latencies: list[float], errors: list[str], wall: float) -> dict:
     return {
         "requests": len(latencies),
         "rps": len(latencies) / wall,
@@ -61,4 +65,13 @@ def run_load(port: int, path: str, make_body: Callable[[int], dict] | None, *, c
         "p99_ms": percentile(latencies, 99) * 1000,
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:5],
+        "latencies": latencies,
+        "error_list": errors,
+        "wall": wall,
     }
+
+
+def merged(runs: list[dict]) -> dict:
+    """Several slices of one load as one: requests over their summed wall time, percentiles of all latencies."""
+    return summary([x for r in runs for x in r["latencies"]], [e for r in runs for e in r["error_list"]],
+                   sum(r["wall"] for r in runs))

@@ -14,6 +14,7 @@ to start on them, it does not stop for them). The folder a version was loaded fr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -80,10 +81,16 @@ def latest_number(app: Flask) -> int | None:
         options["isolation_level"] = "AUTOCOMMIT"  # one read: no BEGIN and ROLLBACK round trips around it
     try:
         with db.engine.connect().execution_options(**options) as connection:
-            return connection.scalar(select(func.max(RulesVersion.__table__.c.number))) or 0  # Core: no ORM step
+            return connection.scalar(_latest_statement(RulesVersion)) or 0  # Core: no ORM step
     except DBAPIError as exc:
         log.debug("the rules versions could not be read: %s", exc)
         return None
+
+
+@functools.cache
+def _latest_statement(model):
+    """Built once (every request runs it): a reused statement keeps its memoized cache key."""
+    return select(func.max(model.__table__.c.number))
 
 
 def refresh_rules(app: Flask, *, strict: bool = False) -> bool:

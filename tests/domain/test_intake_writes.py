@@ -75,3 +75,21 @@ def test_a_known_enterprise_is_still_looked_up(app_ctx, rules, calendar, setting
     assert [s for s in statements if s.startswith("SELECT") and "registrations.enterprise_id = " in s]
     assert db.session.scalar(select(Enterprise.name).where(Enterprise.tax_code == data["enterprise"]["tax_code"])) \
         == data["enterprise"]["name"]
+
+
+def test_an_audit_event_is_written_at_once_and_goes_with_the_transaction(app_ctx, statements):
+    """`audit.record` inserts its row with Core when called (no ORM object for the flush to carry, and no
+    autoflush of what the caller has not flushed yet); the row commits or rolls back with the caller's writes."""
+    from webforms.domain.audit import SYSTEM, record
+
+    conference = create_conference(starts_at=moments.CONFERENCE_START)
+    conference.venue = "Hội trường B"  # not flushed yet
+    statements.clear()
+    record(SYSTEM, "test.kept", "conference", "a", now=moments.INTAKE_OPEN, n=1)
+    assert [s.split(" (")[0] for s in statements] == ["INSERT INTO audit_events"]
+    assert conference in db.session.dirty  # not flushed by the audit row
+    db.session.commit()
+    record(SYSTEM, "test.undone", "conference", "b", now=moments.INTAKE_OPEN)
+    db.session.rollback()
+    rows = db.session.execute(select(AuditEvent.action, AuditEvent.details)).all()
+    assert [(r.action, r.details) for r in rows] == [("test.kept", {"n": 1})]

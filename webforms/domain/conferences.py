@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from config.rules import Rules
 from webforms.domain import events
@@ -114,8 +114,12 @@ def create_conference(
     return conference
 
 
+# Built once: every public request runs it, and a statement reused keeps its memoized cache key.
+_BY_SLUG = select(Conference).where(Conference.slug == bindparam("slug"))
+
+
 def get_conference(slug: str) -> Conference | None:
-    return db.session.scalar(select(Conference).where(Conference.slug == slug))
+    return db.session.scalar(_BY_SLUG, {"slug": slug})
 
 
 def conference_milestones(conference: Conference, rules: Rules, calendar: WorkingCalendar) -> list[MilestoneDue]:

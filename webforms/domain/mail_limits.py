@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from webforms.extensions import db
 from webforms.models import Registration, Resubmission
@@ -20,16 +20,18 @@ from webforms.models import Registration, Resubmission
 WINDOW = dt.timedelta(days=1)
 
 
+# Built once: every public registration runs it (a reused statement keeps its memoized cache key).
+_RECEIPTS_TO_ADDRESS = select(func.count(Registration.id)).where(
+    Registration.receipt_sent_at > bindparam("since", type_=Registration.receipt_sent_at.type),
+    func.lower(Registration.contact_email) == bindparam("address"),
+)
+
+
 def receipts_allowed(address: str, limit: int, *, now: dt.datetime) -> bool:
     """Whether one more receipt may go to `address` now: fewer than `limit` went to it in the last 24 hours
     (Registration.receipt_sent_at, set when a receipt is queued). One that may not is held, not dropped
     (intake.receipts)."""
-    count = db.session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.receipt_sent_at > now - WINDOW,
-            func.lower(Registration.contact_email) == address.strip().lower(),
-        )
-    )
+    count = db.session.scalar(_RECEIPTS_TO_ADDRESS, {"since": now - WINDOW, "address": address.strip().lower()})
     return count < limit
 
 

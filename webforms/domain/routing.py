@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from config.rules import Rules
@@ -45,15 +45,21 @@ def route(field_code: str, zone_code: str, rules: Rules) -> str:
     return rules.consolidating_department.code
 
 
+_DEPARTMENT_BY_CODE = select(Department).where(Department.code == bindparam("code"))  # built once
+
+
 def department_row(code: str, rules: Rules) -> Department:
-    row = db.session.scalar(select(Department).where(Department.code == code))
+    # The departments' rows do not depend on what the caller has not flushed yet: no autoflush here, so a new
+    # recommendation and its assignment go out in one flush.
+    with db.session.no_autoflush:
+        row = db.session.scalar(_DEPARTMENT_BY_CODE, {"code": code})
     if row is None:
         try:
             with db.session.begin_nested():
                 sync_departments(rules)
         except IntegrityError:
             pass  # a concurrent request wrote the same rows first: theirs stand
-        row = db.session.scalar(select(Department).where(Department.code == code))
+        row = db.session.scalar(_DEPARTMENT_BY_CODE, {"code": code})
     if row is None:
         raise KeyError(code)
     return row

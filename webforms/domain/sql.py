@@ -13,6 +13,11 @@ def dialect_insert(session: Session):
     return _INSERTS[session.get_bind().dialect.name]
 
 
+def insert_of(dialect: str):
+    """The `insert` of the dialect named (a statement built once per dialect)."""
+    return _INSERTS[dialect]
+
+
 # Execution option read by the SQLite begin hook (webforms.app.configure_sqlite): BEGIN instead of BEGIN IMMEDIATE.
 READ_ONLY_OPTION = "doithoai_read_only"
 
@@ -43,9 +48,21 @@ def insert_new(session: Session | scoped_session, entity, values: dict, *, index
     errors (a foreign key, NOT NULL, a CHECK) raise as they would. ORM flush events do not run for it, and
     relationships of the new object are not loaded (`set_committed_value` marks a collection known empty).
     """
-    statement = (
-        dialect_insert(session)(entity).values(**values)
-        .on_conflict_do_nothing(index_elements=index_elements)
-        .returning(entity)
-    )
-    return session.scalars(statement).one_or_none()
+    return session.scalars(_insert_new_statement(session, entity, index_elements), values).one_or_none()
+
+
+_INSERT_NEW: dict[tuple, object] = {}
+
+
+def _insert_new_statement(session, entity, index_elements):
+    """One statement per (dialect, entity, conflict columns), built once: the values come as parameters, so
+    SQLAlchemy finds its compiled form by the statement's memoized cache key instead of walking the values
+    of every call."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, entity, tuple(index_elements or ()))
+    statement = _INSERT_NEW.get(key)
+    if statement is None:
+        statement = _INSERT_NEW[key] = (
+            insert_of(dialect)(entity).on_conflict_do_nothing(index_elements=index_elements).returning(entity)
+        )
+    return statement

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from webforms.domain.attachments import (
     discard_files,
@@ -43,11 +43,14 @@ class Submission:
         return self.resubmission is not None and self.resubmission.confirmed_at is None
 
 
+_ENTERPRISE_BY_TAX_CODE = select(Enterprise).where(Enterprise.tax_code == bindparam("tax_code"))  # built once
+
+
 def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> tuple[Enterprise, bool]:
     """The enterprise of the tax code, and whether this transaction created it (then nothing else refers to it
     yet: no registration of it exists, and none by another transaction can until this one commits)."""
     tax_code = cleaned.enterprise.tax_code
-    enterprise = db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code))
+    enterprise = db.session.scalar(_ENTERPRISE_BY_TAX_CODE, {"tax_code": tax_code})
     if enterprise is not None:
         return enterprise, False
     enterprise = insert_new(db.session, Enterprise, {
@@ -59,7 +62,7 @@ def _enterprise_for(cleaned: RegistrationInput, now: dt.datetime) -> tuple[Enter
         "created_at": now,
     }, index_elements=["tax_code"])
     if enterprise is None:  # registered by another submission a moment ago
-        return db.session.scalar(select(Enterprise).where(Enterprise.tax_code == tax_code)), False
+        return db.session.scalar(_ENTERPRISE_BY_TAX_CODE, {"tax_code": tax_code}), False
     return enterprise, True
 
 
@@ -140,7 +143,7 @@ def _add_recommendations(
         seq += 1
         rec = Recommendation(
             registration=registration,
-            conference_id=registration.conference_id,
+            conference=registration.conference,  # from the identity map: routing reads it before any flush
             seq=seq,
             code=f"{registration.tracking_code}-{seq}",
             title=item.title,

@@ -7,11 +7,12 @@ effects (receipt emails, events for routing) happen in the caller's transaction;
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, cast, func, select, update
+from sqlalchemy import Integer, bindparam, cast, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from config.rules import Rules
@@ -38,7 +39,7 @@ from webforms.domain.intake.registrations import (
 )
 from webforms.domain.intake.resubmit import _hold_resubmission
 from webforms.domain.intake.window import IntakeClosed, intake_window
-from webforms.domain.sql import dialect_insert, insert_new
+from webforms.domain.sql import insert_new, insert_of
 from webforms.domain.validation import RegistrationInput, ValidationFailed, validate_registration
 from webforms.domain.workdays import WorkingCalendar
 from webforms.extensions import db
@@ -276,33 +277,45 @@ def next_tracking_code(now: dt.datetime, rules: Rules) -> str:
     """
     day = now.astimezone(rules.plan.timezone).date()
     prefix = f"{TRACKING_PREFIX}.{day:%Y%m%d}."
+    dialect = db.session.get_bind().dialect.name
+    bump, first_of_the_day = _counter_statements(dialect)
+    values = {"counter_day": day, "code_start": len(prefix) + 1, "code_pattern": prefix + "%"}
+
+    def allocate(executor) -> int:
+        number = executor.execute(bump, values).scalar()
+        return number if number is not None else executor.execute(first_of_the_day, values).scalar_one()
+
+    if dialect == "sqlite":
+        return f"{prefix}{allocate(db.session):04d}"
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return f"{prefix}{allocate(connection):04d}"
+
+
+@functools.cache
+def _counter_statements(dialect: str):
+    """(bump the day's counter, write the day's first one), built once per dialect with the day as parameters:
+    every registration runs them, and a reused statement keeps its memoized cache key."""
+    day = bindparam("counter_day", type_=TrackingCounter.day.type)
     highest = (
-        select(func.coalesce(func.max(cast(func.substr(Registration.tracking_code, len(prefix) + 1), Integer)), 0))
-        .where(Registration.tracking_code.like(prefix + "%"))
+        select(func.coalesce(func.max(cast(func.substr(Registration.tracking_code, bindparam("code_start")),
+                                           Integer)), 0))
+        .where(Registration.tracking_code.like(bindparam("code_pattern")))
         .scalar_subquery()
     )
     bump = (
         update(TrackingCounter).where(TrackingCounter.day == day)
         .values(last=TrackingCounter.last + 1).returning(TrackingCounter.last)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         # Local to the statement's own transaction; evaluated for the day's one row.
         bump = bump.where(func.set_config("synchronous_commit", "off", True) == "off")
     first_of_the_day = (  # the subquery runs only when the day has no counter yet
-        dialect_insert(db.session)(TrackingCounter)
+        insert_of(dialect)(TrackingCounter)
         .values(day=day, last=highest + 1)
         .on_conflict_do_update(index_elements=["day"], set_={"last": TrackingCounter.last + 1})
         .returning(TrackingCounter.last)
     )
-
-    def allocate(executor) -> int:
-        number = executor.execute(bump).scalar()
-        return number if number is not None else executor.execute(first_of_the_day).scalar_one()
-
-    if db.session.get_bind().dialect.name == "sqlite":
-        return f"{prefix}{allocate(db.session):04d}"
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return f"{prefix}{allocate(connection):04d}"
+    return bump, first_of_the_day
 
 
 def _after_recommendations(
