@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.factories import valid_tax_code
 from tests.intake_helpers import registration_payload
@@ -149,6 +149,34 @@ def test_invitees_lose_their_addresses_after_their_period(app_ctx, rules, calend
     assert privacy.apply_retention(_days_after(conference, days), rules)["invitees"] == 1
     invitee = db.session.scalar(select(Invitee))
     assert (invitee.name, invitee.email) == ("Phóng viên Hòa", "")  # the name is in the issued invitation
+
+
+def test_the_attendees_run_reads_only_the_lists_not_emptied_yet(app_ctx, rules, calendar):
+    """Each day's run loads only the past conferences' registrations whose attendee list is not empty yet:
+    it read every past registration every day, a number that grows with the years."""
+    from tests.factories import create_registration
+
+    conference = open_conference(rules, calendar)
+    people = [{"name": "Nguyễn Văn An", "position": "Giám đốc"}]
+    emptied = [create_registration(conference, attendees=[]).id for _ in range(3)]
+    kept = create_registration(conference, attendees=people).id
+    db.session.commit()
+    cutoff = conference.starts_at + dt.timedelta(days=1)
+    db.session.expunge_all()
+    loaded = []
+
+    def on_load(target, _context):
+        loaded.append(target.id)
+
+    event.listen(Registration, "load", on_load)
+    try:
+        assert privacy._expire_attendees(cutoff) == 1
+    finally:
+        event.remove(Registration, "load", on_load)
+    assert loaded == [kept] and not set(loaded) & set(emptied)
+    db.session.commit()
+    assert db.session.get(Registration, kept).attendees == []
+    assert privacy._expire_attendees(cutoff) == 0
 
 
 def test_erase_scrubs_the_mail_sent_to_the_person_and_the_audit_about_them(app, client, app_ctx, rules, calendar,
