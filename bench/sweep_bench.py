@@ -5,6 +5,8 @@ the weekly summary), then the median of 30 steady ticks a minute apart (nothing 
 (issue 8): a steady tick under 100 ms at 100,000 assignments, and steady(100k)/steady(10k) close to 1,
 i.e. the tick grows with the due items, not with all items. Then the plan of every query a steady tick
 runs (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite), to show the index use.
+Issue 18's history dimension: 100,000 assignments with and without 1,000,000 finished outbox rows and
+300,000 audit events, on two databases open at once whose steady ticks alternate (goal: within 1.2x).
 
 Database: SQLite in a temporary folder by default. With DATABASE_URL=postgresql://user@host[:port][/db]
 the bench creates its own database `doithoai_sweep_bench` on that server (dropped and created for each
@@ -255,45 +257,83 @@ def explain(statements) -> list[str]:
     return lines
 
 
-def measure(n: int, due: int, history: bool = False) -> dict:
+@contextlib.contextmanager
+def prepared(n: int, due: int, history: bool = False):
+    """A fresh database with n assignments (and history, if asked) after its first tick, the first tick's
+    mail marked sent: yields (app, figures so far)."""
     from webforms.domain.tick import tick
     from webforms.extensions import db
 
-    with fresh_database(BENCH_DB) as url, bench_app(**({"database_url": url} if url else {})) as app, \
+    name = BENCH_DB + ("_history" if history else "")
+    with fresh_database(name) as url, bench_app(**({"database_url": url} if url else {})) as app, \
             app.app_context():
         services = app.extensions["doithoai"]
-        rules, calendar, settings = services.rules, services.calendar, services.settings
-        redis = services.redis
         started = time.perf_counter()
-        seed(n, due, rules, calendar)
+        seed(n, due, services.rules, services.calendar)
         if history:
-            seed_history(HISTORY_OUTBOX, HISTORY_AUDIT, rules)
+            seed_history(HISTORY_OUTBOX, HISTORY_AUDIT, services.rules)
         analyze()
         seeded = time.perf_counter() - started
         started = time.perf_counter()
-        first_actions = tick(NOW, rules, calendar, settings, redis)
+        first_actions = tick(NOW, services.rules, services.calendar, services.settings, services.redis)
         first = time.perf_counter() - started
         mark_sent()
         analyze()  # the outbox grew by the first tick's rows
-        steady: list[float] = []
-        for k in range(1, STEADY_TICKS + 1):
-            db.session.expunge_all()
-            started = time.perf_counter()
-            actions = tick(NOW + dt.timedelta(minutes=k), rules, calendar, settings, redis)
-            steady.append(time.perf_counter() - started)
-            if actions:
-                raise RuntimeError(f"a steady tick acted: {actions[:3]}")
         db.session.expunge_all()
+        yield app, {"n": n, "due": due, "history": history, "dialect": db.engine.dialect.name,
+                    "seed_s": seeded, "first_s": first, "first_actions": len(first_actions), "steady": []}
+
+
+def steady_tick(app, figures: dict, k: int) -> None:
+    """The k-th steady tick (a minute after the previous), timed into figures["steady"]; it must not act."""
+    from webforms.domain.tick import tick
+    from webforms.extensions import db
+
+    services = app.extensions["doithoai"]
+    with app.app_context():
+        started = time.perf_counter()
+        actions = tick(NOW + dt.timedelta(minutes=k), services.rules, services.calendar, services.settings,
+                       services.redis)
+        figures["steady"].append(time.perf_counter() - started)
+        db.session.expunge_all()
+    if actions:
+        raise RuntimeError(f"a steady tick acted: {actions[:3]}")
+
+
+def finish(app, figures: dict) -> dict:
+    """The steady ticks' median and maximum, the plans of one more steady tick, and for a database with
+    history one tick with a retention backlog."""
+    from webforms.domain.tick import tick
+
+    services = app.extensions["doithoai"]
+    args = (services.rules, services.calendar, services.settings, services.redis)
+    with app.app_context():
         with capture_statements() as statements:
-            tick(NOW + dt.timedelta(minutes=STEADY_TICKS + 1), rules, calendar, settings, redis)
+            tick(NOW + dt.timedelta(minutes=STEADY_TICKS + 1), *args)
         plans = explain(statements)
-        backlog = backlog_tick(NOW + dt.timedelta(minutes=STEADY_TICKS + 2), rules, calendar, settings,
-                               redis) if history else None
-        return {"backlog": backlog,
-                "n": n, "due": due, "history": history, "dialect": db.engine.dialect.name, "seed_s": seeded,
-                "first_s": first,
-                "first_actions": len(first_actions), "steady_s": median(steady),
-                "steady_max_s": max(steady), "statements": len(statements), "plans": plans}
+        backlog = backlog_tick(NOW + dt.timedelta(minutes=STEADY_TICKS + 2), *args) \
+            if figures["history"] else None
+    steady = figures.pop("steady")
+    return {**figures, "steady_s": median(steady), "steady_max_s": max(steady),
+            "statements": len(statements), "plans": plans, "backlog": backlog}
+
+
+def measure(n: int, due: int) -> dict:
+    with prepared(n, due) as (app, figures):
+        for k in range(1, STEADY_TICKS + 1):
+            steady_tick(app, figures, k)
+        return finish(app, figures)
+
+
+def measure_with_and_without_history(n: int, due: int) -> tuple[dict, dict]:
+    """The same n and due items on two databases, one with years of history, both open at once and ticked
+    in turn, so that a change in the machine's speed (these machines vary by 1.5x within minutes) falls on
+    both alike and the ratio shows the history alone."""
+    with prepared(n, due) as (plain, without), prepared(n, due, history=True) as (aged, with_history):
+        for k in range(1, STEADY_TICKS + 1):
+            for app, figures in ((plain, without), (aged, with_history))[:: 1 if k % 2 else -1]:
+                steady_tick(app, figures, k)
+        return finish(plain, without), finish(aged, with_history)
 
 
 def backlog_tick(now, rules, calendar, settings, redis) -> dict:
@@ -321,8 +361,8 @@ def main() -> list[dict]:
     same_due = round(small * DUE_SHARE)
     # 1 % due at both sizes (the issue's load), and the large size with only the small one's due items:
     # steady(large, same due) / steady(small) isolates the growth with all items, which should be none.
-    results = [measure(small, same_due), measure(large, same_due), measure(large, round(large * DUE_SHARE)),
-               measure(large, round(large * DUE_SHARE), history=True)]
+    results = [measure(small, same_due), measure(large, same_due),
+               *measure_with_and_without_history(large, round(large * DUE_SHARE))]
     for r in results:
         past = (f" + {HISTORY_OUTBOX:,} finished outbox rows and {HISTORY_AUDIT:,} audit events"
                 if r["history"] else "")

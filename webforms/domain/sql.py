@@ -10,11 +10,11 @@ _INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 def dialect_insert(session: Session):
     """The dialect's `insert` (with on_conflict_do_nothing / on_conflict_do_update) for the session's bind."""
-    return _INSERTS[session.get_bind().dialect.name]
+    return insert_of(session.get_bind().dialect.name)
 
 
 def insert_of(dialect: str):
-    """The `insert` of the dialect named (a statement built once per dialect)."""
+    """The `insert` (with on_conflict_do_nothing / on_conflict_do_update) of the dialect named."""
     return _INSERTS[dialect]
 
 
