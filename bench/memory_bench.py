@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import bench_app, print_table, sink_process
+from bench.common import bench_app, print_table, row, sink_process
 
 COUNT = 500
 GOAL_MIB = 150
@@ -156,15 +156,13 @@ def main(*, with_trace: bool = False) -> list[dict]:
             trace(app)
     mib = after / 1024
     return [
-        {"benchmark": "memory: peak RSS of an idle RQ worker (`doithoai worker --burst`, nothing queued) vs a "
-                      "bare RQ worker of the stack (no-op jobs)",
-         "doithoai": f"{idle / 1024:.0f} MiB", "stack limit": f"{bare / 1024:.0f} MiB",
-         "ratio": f"{idle / bare:.2f}", "goal": "report", "met": ""},
-        {"benchmark": f"memory: peak RSS of an RQ worker (`doithoai worker --burst`) after {COUNT} emails, against "
-                      f"{GOAL_MIB} MiB",
-         "doithoai": f"{mib:.0f} MiB", "stack limit": f"{GOAL_MIB} MiB (bare RQ worker: {bare / 1024:.0f} MiB)",
-         "ratio": f"{mib / GOAL_MIB:.2f}", "goal": "<= 1x", "met": "yes" if mib < GOAL_MIB else "no"},
+        row("memory: peak RSS of an idle RQ worker (`doithoai worker --burst`, nothing queued) vs a bare RQ worker "
+            "of the stack (no-op jobs)", f"{idle / 1024:.0f} MiB", f"{bare / 1024:.0f} MiB", idle / bare, "report"),
+        row(f"memory: peak RSS of an RQ worker (`doithoai worker --burst`) after {COUNT} emails, against "
+            f"{GOAL_MIB} MiB", f"{mib:.0f} MiB", f"{GOAL_MIB} MiB (bare RQ worker: {bare / 1024:.0f} MiB)",
+            mib / GOAL_MIB, "<= 1x"),
     ]
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
