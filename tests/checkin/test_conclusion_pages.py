@@ -156,3 +156,14 @@ def test_without_csrf_or_role_the_form_refuses(client, staff, app_ctx, rules):
     client.post("/quan-tri/dang-xuat", data={"csrf_token": csrf_from(_form(client, conference.slug)[1])})
     staff("leader")
     assert _form(client, conference.slug)[0].status_code == 403
+
+
+def test_the_examples_beside_the_chair_and_the_agencies_name_this_conference_s_agency(client, staff, app_ctx, rules):
+    conference, _ = _scene(rules)
+    conference.host_agency = "Ban Quản lý các Khu công nghệ cao và công nghiệp Đà Nẵng"
+    db.session.commit()
+    staff("consolidation")
+    page = _form(client, conference.slug)[1]
+    assert "Ví dụ: Phó Trưởng ban Ban Quản lý các Khu công nghệ cao và công nghiệp Đà Nẵng" in page
+    assert f"Ví dụ: Sở Tài chính, Thuế thành phố, Hải quan {rules.plan.agency.place}" in page
+    assert "Phó Trưởng ban Ban Quản lý Khu kinh tế" not in page

@@ -14,26 +14,28 @@ from webforms.extensions import db
 from webforms.services import services
 from webforms.timeutil import parse_instant, to_local, utcnow
 
-DEMO_ADMIN_EMAIL = "admin@heza.example.vn"
-
 
 @command("seed-demo")
 def seed_demo_cmd() -> None:
     """Departments from the YAML and a demo conference about 20 working days ahead (once)."""
     from webforms.domain.accounts import create_user, generate_password, security_policy
-    from webforms.domain.demo import seed_demo
+    from webforms.domain.demo import DemoDataError, demo_data, seed_demo
     from webforms.models import User
 
     svc = services()
+    try:
+        demo = demo_data()
+    except DemoDataError as exc:
+        fail(f"the demo data is not valid: {exc}")
     conference, created = seed_demo(svc.rules, svc.calendar, utcnow())
     password = None
     if db.session.scalar(db.select(User.id).limit(1)) is None:
         # A first staff account so the back office can be tried; its password is shown once, here.
         password = generate_password()
-        create_user(email=DEMO_ADMIN_EMAIL, role="admin", password=password, name="Quản trị thử nghiệm",
+        create_user(email=demo.admin_email, role="admin", password=password, name=demo.admin_name,
                     policy=security_policy(svc.settings.rules_dir), now=utcnow())
     if password:
-        click.echo(f"back office: {DEMO_ADMIN_EMAIL} / {password}")
+        click.echo(f"back office: {demo.admin_email} / {password}")
     click.echo(("created " if created else "exists ") + conference.slug)
 
 

@@ -1,10 +1,14 @@
-"""Demo data for `make run`: a HEZA conference about 20 working days ahead."""
+"""Demo data for `make run`: a conference about 20 working days ahead, from webforms/domain/data/demo.yaml
+with the agency's names from the rules."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 
-from sqlalchemy import select
+import yaml
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from config.rules import Rules
 from webforms.domain.conferences import announce_conference, create_conference
@@ -14,42 +18,65 @@ from webforms.extensions import db
 from webforms.models import Conference, Invitee, InviteeCategory
 
 DEMO_SLUG = "hoi-nghi-doi-thoai-doanh-nghiep-demo"
-# How far ahead the demo conference is, in working days: far enough that intake is still open.
-DEMO_LEAD_WORKING_DAYS = 20
+DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.yaml"
 
-DEMO_INVITEES = (
-    (InviteeCategory.CITY_LEADER, "Đại diện lãnh đạo UBND thành phố", "Phó Chủ tịch", "UBND thành phố Hải Phòng"),
-    (InviteeCategory.AGENCY, "Lãnh đạo Sở Tài chính", "Giám đốc", "Sở Tài chính thành phố Hải Phòng"),
-    (InviteeCategory.PORTAL, "Ban biên tập", "", "Cổng Thông tin điện tử thành phố Hải Phòng"),
-    (InviteeCategory.PRESS, "Phóng viên", "", "Trung tâm Báo chí và Truyền thông thành phố Hải Phòng"),
-)
+
+class DemoInvitee(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: InviteeCategory
+    name: str = Field(min_length=1)
+    position: str = ""
+    organisation: str = Field(min_length=1)
+
+
+class DemoData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1)
+    venue: str = Field(min_length=1)
+    announcement: str = Field(min_length=1)
+    lead_working_days: int = Field(ge=1, le=250)
+    starts_at: dt.time
+    admin_email: EmailStr
+    admin_name: str = Field(min_length=1)
+    invitees: list[DemoInvitee]
+
+
+class DemoDataError(ValueError):
+    pass
+
+
+@functools.cache
+def demo_data(path: Path = DEMO_FILE) -> DemoData:
+    """The demo file, checked; DemoDataError names the file and what is wrong in it."""
+    try:
+        return DemoData.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise DemoDataError(f"{path}: {exc}") from None
 
 
 def seed_demo(rules: Rules, calendar: WorkingCalendar, now: dt.datetime) -> tuple[Conference, bool]:
     """Create the demo conference once; returns it and whether it was created now."""
+    demo = demo_data()
     sync_departments(rules)
-    existing = db.session.scalar(select(Conference).where(Conference.slug == DEMO_SLUG))
+    existing = db.session.scalar(db.select(Conference).where(Conference.slug == DEMO_SLUG))
     if existing is not None:
         return existing, False
     today = now.astimezone(rules.plan.timezone).date()
-    day = calendar.add_working_days(today, DEMO_LEAD_WORKING_DAYS)
-    starts_at = dt.datetime.combine(day, dt.time(8, 30), tzinfo=rules.plan.timezone)
+    day = calendar.add_working_days(today, demo.lead_working_days)
+    names = {"agency": rules.plan.agency.short_name, "place": rules.plan.agency.place, "year": day.year}
     conference = create_conference(
-        title=f"Hội nghị đối thoại doanh nghiệp năm {day.year}",
-        starts_at=starts_at,
-        venue="Hội trường tầng 3, trụ sở Ban Quản lý Khu kinh tế Hải Phòng",
+        title=demo.title.format(**names),
+        starts_at=dt.datetime.combine(day, demo.starts_at, tzinfo=rules.plan.timezone),
+        venue=demo.venue.format(**names),
         rules=rules,
         slug=DEMO_SLUG,
-        announcement_text=(
-            "Ban Quản lý Khu kinh tế Hải Phòng tổ chức Hội nghị đối thoại doanh nghiệp nhằm kịp thời tháo gỡ "
-            "khó khăn, vướng mắc của doanh nghiệp trong giải quyết thủ tục hành chính. Kính mời các doanh "
-            "nghiệp đăng ký tham dự và gửi kiến nghị."
-        ),
+        announcement_text=demo.announcement.format(**names),
     )
     # The demo is announced, so the public form can be tried at once.
     announce_conference(conference, now=now, rules=rules, calendar=calendar)
-    for category, name, position, organisation in DEMO_INVITEES:
-        db.session.add(Invitee(conference=conference, category=category, name=name, position=position,
-                               organisation=organisation, email=""))
+    for invitee in demo.invitees:
+        db.session.add(Invitee(conference=conference, category=invitee.category, name=invitee.name.format(**names),
+                               position=invitee.position, organisation=invitee.organisation.format(**names),
+                               email=""))
     db.session.flush()
     return conference, True
