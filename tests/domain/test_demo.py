@@ -1,5 +1,7 @@
 """The demo conference of `make run` (doithoai seed-demo): its data file is checked, and the agency's names
-come from the rules, so another agency's rules give a demo with no word of HEZA."""
+come from the rules, so another agency's rules give a demo with no word of HEZA. It is created with the
+calendar and the settings, as the back office creates one; create_conference refuses a calendar without
+the settings its warning would be sent with (it failed after the INSERT before)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from webforms.domain.workdays import calendar_for
 NOW = dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.UTC)
 
 
-def test_the_demo_is_in_the_agency_of_the_rules(tmp_path, db_session):
+def test_the_demo_is_in_the_agency_of_the_rules(tmp_path, db_session, settings):
     rules = load_rules(copy_config(tmp_path, *SECOND_AGENCY))
-    conference, created = seed_demo(rules, calendar_for(rules.holidays), NOW)
+    conference, created = seed_demo(rules, calendar_for(rules.holidays), settings, NOW)
     assert created
     agency = "Ban Quản lý các Khu công nghệ cao và công nghiệp Đà Nẵng"
     assert conference.venue == f"Hội trường tầng 3, trụ sở {agency}"
@@ -43,3 +45,14 @@ def test_a_demo_file_that_is_not_valid_is_refused_with_its_field(tmp_path):
     message = str(refused.value)
     assert str(bad) in message
     assert "lead_working_days" in message and "venu" in message
+
+
+def test_a_conference_checked_against_the_calendar_needs_the_settings_its_warning_goes_with(db_session, rules,
+                                                                                             calendar):
+    from webforms.domain.conferences import create_conference
+    from webforms.models import Conference
+
+    with pytest.raises(TypeError, match="needs the settings"):
+        create_conference(title="Hội nghị", starts_at=dt.datetime(2027, 3, 4, 8, 30, tzinfo=rules.plan.timezone),
+                          venue="Hội trường", rules=rules, calendar=calendar)
+    assert db_session.scalar(db_session.query(Conference.id).exists().select()) is False

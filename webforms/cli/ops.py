@@ -27,7 +27,7 @@ def seed_demo_cmd() -> None:
         demo = demo_data()
     except DemoDataError as exc:
         fail(f"the demo data is not valid: {exc}")
-    conference, created = seed_demo(svc.rules, svc.calendar, utcnow())
+    conference, created = seed_demo(svc.rules, svc.calendar, svc.settings, utcnow())
     password = None
     if db.session.scalar(db.select(User.id).limit(1)) is None:
         # A first staff account so the back office can be tried; its password is shown once, here.

@@ -83,6 +83,10 @@ def create_conference(
     announcement_text: str = "",
     now: dt.datetime | None = None,
 ) -> Conference:
+    """A draft conference. With the calendar, a day off is refused and the Office is warned (by email, from the
+    settings' sender) when the conference's deadlines reach into a year whose days off are not confirmed."""
+    if calendar is not None and settings is None:
+        raise TypeError("create_conference: a calendar needs the settings the Office's warning is sent with")
     if starts_at.tzinfo is None:
         raise ConferenceError("starts_at must carry a time zone")
     title = clean_text(title)
@@ -108,7 +112,7 @@ def create_conference(
     )
     db.session.add(conference)
     db.session.flush()
-    if calendar is not None:  # with the calendar, the settings the Office's warning is sent with
+    if calendar is not None:
         warn_unconfirmed_window(conference, rules, calendar, now or dt.datetime.now(dt.UTC),
                                 message_domain=sender_domain(settings))
     return conference

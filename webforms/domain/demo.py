@@ -54,8 +54,9 @@ def demo_data(path: Path = DEMO_FILE) -> DemoData:
         raise DemoDataError(f"{path}: {exc}") from None
 
 
-def seed_demo(rules: Rules, calendar: WorkingCalendar, now: dt.datetime) -> tuple[Conference, bool]:
-    """Create the demo conference once; returns it and whether it was created now."""
+def seed_demo(rules: Rules, calendar: WorkingCalendar, settings, now: dt.datetime) -> tuple[Conference, bool]:
+    """Create the demo conference once, with the checks and the Office's warning a conference created in the
+    back office gets; returns it and whether it was created now."""
     demo = demo_data()
     sync_departments(rules)
     existing = db.session.scalar(db.select(Conference).where(Conference.slug == DEMO_SLUG))
@@ -69,8 +70,11 @@ def seed_demo(rules: Rules, calendar: WorkingCalendar, now: dt.datetime) -> tupl
         starts_at=dt.datetime.combine(day, demo.starts_at, tzinfo=rules.plan.timezone),
         venue=demo.venue.format(**names),
         rules=rules,
+        calendar=calendar,
+        settings=settings,
         slug=DEMO_SLUG,
         announcement_text=demo.announcement.format(**names),
+        now=now,
     )
     # The demo is announced, so the public form can be tried at once.
     announce_conference(conference, now=now, rules=rules, calendar=calendar)
