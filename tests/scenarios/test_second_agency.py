@@ -10,9 +10,7 @@ import re
 
 import pytest
 
-from config.schema import FILES
-from config.settings import PROJECT_ROOT
-from tests.documents.test_signers import HEZA_WORDS, SECOND_AGENCY
+from tests.documents.test_signers import HEZA_WORDS, SECOND_AGENCY, copy_config
 from tests.scenarios import timeline as t
 from tests.scenarios.driver import Run
 
@@ -31,13 +29,7 @@ def second_agency(app, settings, mailbox, tmp_path):  # `app`: the tables are em
     from webforms.domain.departments import sync_departments
     from webforms.extensions import db
 
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    for name in FILES:
-        text = (PROJECT_ROOT / "config" / name).read_text(encoding="utf-8")
-        for old, new in SECOND_AGENCY:
-            text = text.replace(old, new)
-        (folder / name).write_text(text, encoding="utf-8")
+    folder = copy_config(tmp_path, *SECOND_AGENCY)
     # The sender's name is the agency's (the test settings name HEZA's): left to the rules.
     own = create_app(dataclasses.replace(settings, rules_dir=folder, mail_default_sender="",
                                          instance_dir=tmp_path / "instance"))
