@@ -111,6 +111,7 @@ def test_postponement_starts_a_new_cycle_that_runs_to_the_end(app_ctx, cli, rule
     # The cause the department reads is the postponement, worded by the template, not a holiday change.
     assert "Do Hội nghị được hoãn sang ngày 02/10/2025, thời hạn" in moved[0].payload["text"]
     assert "nghỉ lễ" not in moved[0].payload["text"]
+    assert f"điều chỉnh. {conference.title} tổ chức lúc 08:30 ngày 02/10/2025." in moved[0].payload["text"]
     assert len(mails()) > before  # and the participants were told of the postponement
 
     # The old date's deadlines pass: nothing is escalated, nothing reminded for the old date.

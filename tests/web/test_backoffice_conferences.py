@@ -212,3 +212,34 @@ def test_editing_a_draft_onto_a_day_off_is_refused(client, staff, app_ctx):
     assert "Ngày 02/09/2025 là ngày nghỉ (Quốc khánh)" in html.unescape(response.get_data(as_text=True))
     db.session.expire_all()
     assert db.session.query(Conference).one().starts_at.day == 4
+
+
+def test_the_office_is_told_where_to_confirm_the_days_off_of_a_year_not_confirmed(app, client, staff, app_ctx,
+                                                                                 mailbox, settings):
+    """The warning the Office gets for a conference in a year whose days off are not confirmed, as its mail
+    client reads it: the conference named once, and the back office page where the year is confirmed."""
+    from tests.jobs import run_jobs
+
+    staff("secretariat")
+    token = csrf(client, "/quan-tri/hoi-nghi/tao-moi")
+    assert client.post("/quan-tri/hoi-nghi/tao-moi", data={
+        "csrf_token": token, "title": "Hội nghị đối thoại doanh nghiệp năm 2031", "date": "2031-09-04",
+        "time": "08:30", "venue": "Trụ sở Ban Quản lý", "format": "in_person", "host_agency": "",
+        "signer_authority": "KT. TRƯỞNG BAN", "signer_title": "PHÓ TRƯỞNG BAN", "signer_name": "Nguyễn Văn B",
+        "announcement_text": ""}).status_code == 302
+    run_jobs(app)
+    (warning,) = [m for m in mailbox.messages if m.subject.startswith("[Lưu ý]")]
+    assert warning.subject == ("[Lưu ý] Thời hạn của Hội nghị đối thoại doanh nghiệp năm 2031 tính theo lịch nghỉ lễ "
+                               "dự kiến")
+    text = warning.text.replace("\r\n", "\n")
+    assert "\nHội nghị đối thoại doanh nghiệp năm 2031 tổ chức lúc 08:30 ngày 04/09/2031." in text
+    assert 'Hội nghị "' not in text and "Hội nghị Hội nghị" not in text
+    link = f"{settings.public_base_url.rstrip('/')}/quan-tri/quy-tac/sua?tep=holidays.yaml"
+    assert text.count(link) == 1
+    assert f"các đơn vị có thời hạn thay đổi):\n{link}\n" in text  # on a line of its own: no "." for a client's link
+    assert f'<a href="{html.escape(link)}">trang quản trị</a>' in warning.html
+    assert "config/holidays.yaml" not in text
+    # The link opens the file where the Office (the secretariat) confirms the year.
+    page = client.get(link.removeprefix(settings.public_base_url.rstrip("/")))
+    assert page.status_code == 200
+    assert "confirmed_years" in page.get_data(as_text=True)

@@ -182,7 +182,7 @@ def postpone_conference(conference: Conference, *, new_starts_at: dt.datetime, r
            old=old.isoformat(), new=new_starts_at.isoformat(), reason=reason, old_status=old_status,
            old_cycle=old_cycle, cycle=conference.cycle)
     if calendar is not None:
-        warn_unconfirmed_window(conference, rules, calendar, now, message_domain=sender_domain(settings))
+        warn_unconfirmed_window(conference, rules, calendar, now, settings=settings)
         # What came in after the old date's intake closed is in time for the new date's.
         closes_at = milestone_due(new_starts_at, "intake_closes", rules.plan, calendar).due
         db.session.execute(update(Registration).where(Registration.conference_id == conference.id,

@@ -50,9 +50,9 @@ def unconfirmed_window_years(starts_at: dt.datetime, rules: Rules, calendar: Wor
 
 
 def warn_unconfirmed_window(conference: Conference, rules: Rules, calendar: WorkingCalendar,
-                            now: dt.datetime, *, message_domain: str) -> tuple[int, ...]:
+                            now: dt.datetime, *, settings) -> tuple[int, ...]:
     """Email the Office once per date (cycle) when the conference's deadlines reach into a year whose days off
-    are not confirmed; return those years."""
+    are not confirmed, with the back office page where the days off are confirmed; return those years."""
     from webforms.domain.outbox import queue_template
     from webforms.domain.recipients import recipients_for
 
@@ -60,12 +60,13 @@ def warn_unconfirmed_window(conference: Conference, rules: Rules, calendar: Work
     if years:
         queue_template("unconfirmed_calendar_to_office",
                        {"conference": conference, "years": years, "now": now,
+                        "base_url": settings.public_base_url.rstrip("/"),
                         "milestones": [m for m in milestones_for(conference.starts_at,
                                                                  kept_plan(conference, rules.plan), calendar)
                                        if m.tentative]},
                        to=list(recipients_for(rules).office),
                        dedupe_key=f"unconfirmed-calendar:{conference.id}:{conference.cycle or 1}",
-                       rules=rules, message_domain=message_domain)
+                       rules=rules, message_domain=sender_domain(settings))
     return years
 
 
@@ -113,8 +114,7 @@ def create_conference(
     db.session.add(conference)
     db.session.flush()
     if calendar is not None:
-        warn_unconfirmed_window(conference, rules, calendar, now or dt.datetime.now(dt.UTC),
-                                message_domain=sender_domain(settings))
+        warn_unconfirmed_window(conference, rules, calendar, now or dt.datetime.now(dt.UTC), settings=settings)
     return conference
 
 
