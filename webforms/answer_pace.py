@@ -23,6 +23,11 @@ class AnswerPace:
         self._default = default
         self._lock = threading.Lock()
 
+    @property
+    def window(self) -> int:
+        """How many of the last new registrations the target is the median of."""
+        return self._recent.maxlen
+
     def answered(self, *, created: bool, seconds: float) -> None:
         with self._lock:
             if created:
