@@ -39,12 +39,15 @@ def test_the_demo_is_in_the_agency_of_the_rules(tmp_path, db_session, settings):
 def test_a_demo_file_that_is_not_valid_is_refused_with_its_field(tmp_path):
     bad = tmp_path / "demo.yaml"
     bad.write_text(DEMO_FILE.read_text(encoding="utf-8").replace("lead_working_days: 20", "lead_working_days: 0")
+                   .replace("trụ sở {agency}", "trụ sở {agencyy}").replace("năm {year}", "năm {year")
                    + "\nvenu: typo\n", encoding="utf-8")
     with pytest.raises(DemoDataError) as refused:
         demo_data(bad)
     message = str(refused.value)
     assert str(bad) in message
     assert "lead_working_days" in message and "venu" in message
+    assert "unknown placeholder(s) ['agencyy']; known: ['agency', 'place', 'year']" in message
+    assert "title" in message and "brace" in message
 
 
 def test_a_conference_checked_against_the_calendar_needs_the_settings_its_warning_goes_with(db_session, rules,

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import string
 from pathlib import Path
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from config.rules import Rules
 from webforms.domain.conferences import announce_conference, create_conference
@@ -21,19 +23,35 @@ DEMO_SLUG = "hoi-nghi-doi-thoai-doanh-nghiep-demo"
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo.yaml"
 
 
+PLACEHOLDERS = frozenset({"agency", "place", "year"})  # what the file's texts may name, filled by seed_demo
+
+
+def _known_placeholders(text: str) -> str:
+    try:
+        named = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError as exc:  # a lone "{" or "}"
+        raise ValueError(f"{exc} (write {{{{ and }}}} for a brace)") from None
+    if unknown := sorted(named - PLACEHOLDERS):
+        raise ValueError(f"unknown placeholder(s) {unknown}; known: {sorted(PLACEHOLDERS)}")
+    return text
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_known_placeholders)]
+
+
 class DemoInvitee(BaseModel):
     model_config = ConfigDict(extra="forbid")
     category: InviteeCategory
-    name: str = Field(min_length=1)
+    name: Text
     position: str = ""
-    organisation: str = Field(min_length=1)
+    organisation: Text
 
 
 class DemoData(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1)
-    venue: str = Field(min_length=1)
-    announcement: str = Field(min_length=1)
+    title: Text
+    venue: Text
+    announcement: Text
     lead_working_days: int = Field(ge=1, le=250)
     starts_at: dt.time
     admin_email: EmailStr
