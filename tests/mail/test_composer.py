@@ -186,6 +186,11 @@ def test_every_email_template_compiles_and_none_names_the_agency_itself(app_ctx,
         source = (folder / name).read_text(encoding="utf-8")
         assert rules.plan.agency.short_name not in source, name  # from plan.agency, never written in
         assert "host_agency" not in source, name
+        # One form of address in every email (Decree 30/2020's "Kính gửi: …"), and the sender signs once, in
+        # emails/_closing: a body that ends with the unit's name signs twice.
+        assert source.count("Kính gửi") == source.count("Kính gửi: "), name
+        assert "Kính gửi: " in source or name.startswith("_") or name == "base.html", name
+        assert not re.search(r"(^|<br>)\{\{ consolidating\.name \}\}(</p>)?$", source, re.M), name
 
 
 def test_a_receipt_is_signed_and_its_message_id_is_on_the_senders_domain(app, client, mailbox, rules, calendar,

@@ -176,6 +176,7 @@ def assert_every_email_reads_right(app, messages, settings, rules):
         assert text.count("Trân trọng./.") == 1, text
         assert f"{unit.name} – {rules.plan.agency.short_name}" in text
         assert f"Email: {unit.emails[0]}" in text
-        assert "Kính gửi: " in text
+        assert "Kính gửi: " in text and text.count("Kính gửi") == 1, text
+        assert unit.name not in [line.strip() for line in text.splitlines()], text  # signed once, by the closing
         assert 'Hội nghị "Hội nghị' not in text and "Hội nghị Hội nghị" not in text
         assert received.html.count("Trân trọng./.") == 1
