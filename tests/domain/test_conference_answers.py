@@ -172,5 +172,5 @@ def test_undoing_an_answer_at_the_conference_reopens_what_it_closed(app, rules, 
         with pytest.raises(LinkError):
             read_link(old_link.rsplit("/", 1)[1], secret_key=settings.secret_key, now=local(2025, 9, 19, 10),
                       rules=rules, calendar=calendar)
-    assert "có ý kiến trước ngày 18/09/2025" in " ".join(ahead_mail.text.split())
+    assert "có ý kiến chậm nhất ngày 18/09/2025" in " ".join(ahead_mail.text.split())
     assert "thời hạn đề nghị: 18/09/2025" in late_mail.text

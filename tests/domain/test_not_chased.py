@@ -67,7 +67,7 @@ def test_an_agency_whose_input_is_in_is_never_reminded_or_escalated(app, rules, 
     run_jobs(app)
     assert mailbox.to("thue@haiphong.example.vn") == []
     ahead, request = mailbox.to("pccc@haiphong.example.vn")  # 16/09 ahead of the deadline, 19/09 after it
-    assert "có ý kiến trước ngày 18/09/2025" in " ".join(ahead.text.split())
+    assert "có ý kiến chậm nhất ngày 18/09/2025" in " ".join(ahead.text.split())
     assert ahead.subject == request.subject
     assert same_subject(request.subject, f"[{code}] Đề nghị cho ý kiến phối hợp trả lời kiến nghị của doanh nghiệp")
     assert ("Ban Quản lý Khu kinh tế Hải Phòng đề nghị Quý cơ quan quan tâm, có ý kiến sớm." in

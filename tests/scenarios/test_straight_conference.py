@@ -612,7 +612,7 @@ def test_straight_conference_answers_reports_and_figures_agree(run, signing_setu
     to_stc = [m for m in chased if STC in m.rcpt_tos]
     ahead, late = to_stc[0], to_stc[-1]
     assert len(to_stc) == 2, [(m.subject, flat(m.text)[:200]) for m in to_stc]
-    assert "có ý kiến trước ngày 29/10/2026" in flat(ahead.text), flat(ahead.text)
+    assert "có ý kiến chậm nhất ngày 29/10/2026" in flat(ahead.text), flat(ahead.text)
     assert "chưa nhận được ý kiến của Quý cơ quan (thời hạn đề nghị: 29/10/2026)" in flat(late.text), flat(late.text)
     for mail in to_stc:
         assert mail.subject == f"[{code['coordinated']}] Đề nghị cho ý kiến phối hợp trả lời kiến nghị của doanh nghiệp"
