@@ -130,6 +130,12 @@ def test_quorum_met_confirms_and_invites_everyone_once(app, settings, mailbox, r
     office = set(rules.department("VP").emails)
     reminders = [m.subject for m in messages if set(m.rcpt_tos) == office]
     assert len([s for s in reminders if "đăng thông báo kết luận" in s]) == 5
+    # What each reminder asks matches its day: before the deadline, on the day, after it.
+    asks = {m.subject.split(" đăng thông báo kết luận")[0]: " ".join(m.text.split()) for m in messages
+            if set(m.rcpt_tos) == office and "đăng thông báo kết luận" in m.subject}
+    assert "đăng thông báo kết luận trước thời hạn trên." in asks["[Nhắc việc] Sắp đến hạn"]
+    assert "đăng thông báo kết luận trong ngày hôm nay." in asks["[Nhắc việc] Hôm nay là hạn"]
+    assert "Thông báo kết luận đã quá hạn." in asks["[Nhắc việc] Quá hạn"]
     assert len([s for s in reminders if "đăng thông báo " in s and "kết luận" not in s]) == 2
     report = [m for m in messages if m.subject.startswith("Dự thảo báo cáo kết quả")]
     assert len(report) == 1
